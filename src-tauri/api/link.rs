@@ -1,0 +1,93 @@
+//! Link-token-scoped routes: what the link widget calls, in the window or in a browser.
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{link_token_from, AppState};
+use crate::error::{AppError, AppResult};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v2/link/providers", get(providers))
+        .route("/v2/link/state", get(state))
+        .route("/v2/link/start", post(start))
+        .route("/v2/link/exit", post(exit))
+        .route("/v2/link/provider/oauth/{provider}", get(oauth_link))
+}
+
+#[derive(Deserialize, Default)]
+struct StartBody {
+    link_token: Option<String>,
+    provider: String,
+}
+
+fn token(headers: &HeaderMap, body: Option<&str>) -> AppResult<String> {
+    link_token_from(headers)
+        .or_else(|| body.map(str::to_string))
+        .ok_or_else(|| AppError::new("missing_link_token", 400, "send the link token in the x-vital-link-token header"))
+}
+
+fn source_link(app: &crate::app::App, p: &dyn crate::providers::Provider, oauth_url: Option<String>) -> Value {
+    let s = p.spec();
+    json!({
+        "id": s.slug.len() as i64 * 1000 + s.slug.bytes().map(i64::from).sum::<i64>(),
+        "name": s.name,
+        "slug": s.slug,
+        "description": s.description,
+        "logo": s.reference(&app.api_base_url()).logo,
+        "group": Value::Null,
+        "oauth_url": oauth_url,
+        "auth_type": "oauth",
+        "source_type": "provider",
+        "is_active": true,
+        "backfill_num_days": app.config.history_days,
+        "form_components": Value::Null,
+    })
+}
+
+async fn providers(State(app): State<AppState>, headers: HeaderMap) -> AppResult<Json<Value>> {
+    let t = token(&headers, None)?;
+    let list = app.link_providers(&t)?;
+    Ok(Json(Value::Array(list.iter().map(|p| source_link(&app, p.as_ref(), None)).collect())))
+}
+
+async fn state(State(app): State<AppState>, headers: HeaderMap) -> AppResult<Json<Value>> {
+    let t = token(&headers, None)?;
+    Ok(Json(serde_json::to_value(app.link_state(&t)?)?))
+}
+
+/// Starts the OAuth flow; the core opens the system browser (RFC 8252).
+async fn start(State(app): State<AppState>, headers: HeaderMap, Json(body): Json<StartBody>) -> AppResult<Json<Value>> {
+    let t = token(&headers, body.link_token.as_deref())?;
+    let started = app.link_start(&t, &body.provider, true).await?;
+    Ok(Json(serde_json::to_value(started)?))
+}
+
+async fn exit(State(app): State<AppState>, headers: HeaderMap) -> AppResult<Json<Value>> {
+    let t = token(&headers, None)?;
+    app.link_cancel(&t)?;
+    Ok(Json(json!({"success": true})))
+}
+
+#[derive(Deserialize)]
+struct OAuthQuery {
+    #[serde(default)]
+    open_browser: Option<bool>,
+}
+
+/// Vital's `GET /v2/link/provider/oauth/{provider}`: returns the `Source` with its `oauth_url`;
+/// the caller opens it (unless `open_browser=true`).
+async fn oauth_link(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(provider): Path<String>,
+    Query(q): Query<OAuthQuery>,
+) -> AppResult<Json<Value>> {
+    let t = token(&headers, None)?;
+    let started = app.link_start(&t, &provider, q.open_browser.unwrap_or(false)).await?;
+    let p = app.provider(&provider)?;
+    Ok(Json(source_link(&app, p.as_ref(), Some(started.oauth_url))))
+}

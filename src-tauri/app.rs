@@ -1,0 +1,170 @@
+//! The core: one `App` built at start, owning the store, the vault, the providers, the sandbox
+//! and the background work. The desktop shell, the CLI and the local API are thin faces over it.
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use crate::clock::Clock;
+use crate::config::{prepare_data_dir, Config, Environment};
+use crate::error::{AppError, AppResult};
+use crate::fake::Sandbox;
+use crate::oauth::client::{standard_adapter, ClientConfig};
+use crate::oauth::CancelHandle;
+use crate::providers::{Endpoints, Provider, Registry};
+use crate::store::Store;
+use crate::vault::Vault;
+
+/// Something the UI may want to know about as it happens.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AppEvent {
+    LinkState { user_id: String, provider: Option<String>, state: String },
+    SyncProgress { connection_id: i64, resource: String, done: usize, total: usize },
+    SyncFinished { connection_id: i64, status: String },
+}
+
+pub struct App {
+    pub config: Config,
+    pub store: Store,
+    pub vault: Arc<Vault>,
+    pub providers: Registry,
+    pub sandbox: Sandbox,
+    pub http: reqwest::Client,
+    pub clock: Clock,
+    pub team_id: String,
+    pub events: broadcast::Sender<AppEvent>,
+    pub(crate) link_flows: Mutex<HashMap<String, CancelHandle>>,
+    pub(crate) sync_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    pub(crate) background: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    api_addr: OnceLock<SocketAddr>,
+}
+
+impl App {
+    /// Opens (or creates) everything under `config.data_dir` and starts the sandbox providers
+    /// when the environment is the sandbox.
+    pub async fn start(config: Config, clock: Clock) -> AppResult<Arc<App>> {
+        prepare_data_dir(&config.data_dir)?;
+        let store = Store::open(&config.db_path())?;
+        let vault = Arc::new(Vault::open(&config.data_dir)?);
+        let sandbox = match config.environment {
+            Environment::Sandbox => Sandbox::start(clock).await?,
+            Environment::Production => Sandbox::default(),
+        };
+        let team_id = match store.setting("team_id")? {
+            Some(t) => t,
+            None => {
+                let t = uuid::Uuid::new_v4().to_string();
+                store.set_setting("team_id", &t)?;
+                t
+            }
+        };
+        let (events, _) = broadcast::channel(256);
+        Ok(Arc::new(App {
+            config,
+            store,
+            vault,
+            providers: Registry::default(),
+            sandbox,
+            http: crate::providers::http::build_client(),
+            clock,
+            team_id,
+            events,
+            link_flows: Mutex::default(),
+            sync_locks: Mutex::default(),
+            background: Mutex::default(),
+            api_addr: OnceLock::new(),
+        }))
+    }
+
+    pub fn provider(&self, slug: &str) -> AppResult<Arc<dyn Provider>> {
+        self.providers.get(slug).ok_or_else(|| {
+            let known: Vec<_> = self.providers.all().iter().map(|p| p.spec().slug).collect();
+            AppError::bad_request(
+                "invalid_provider",
+                format!("unknown provider {slug:?}; known providers: {}", known.join(", ")),
+            )
+        })
+    }
+
+    pub fn endpoints(&self, p: &dyn Provider) -> Endpoints {
+        p.endpoints(self.config.environment, self.sandbox.base_url(p.spec().slug))
+    }
+
+    /// The OAuth client of a provider in the current environment.
+    pub fn client_config(&self, p: &dyn Provider) -> AppResult<ClientConfig> {
+        let slug = p.spec().slug;
+        let (client_id, client_secret) = match self.config.environment {
+            Environment::Sandbox => match slug {
+                "oura" => (
+                    crate::fake::oura::CLIENT_ID.to_string(),
+                    Some(crate::fake::oura::CLIENT_SECRET.to_string()),
+                ),
+                _ => return Err(AppError::bad_request("provider_unavailable", format!("{slug} has no sandbox yet"))),
+            },
+            Environment::Production => self.production_credentials(slug)?,
+        };
+        Ok(ClientConfig {
+            client_id,
+            client_secret,
+            endpoints: self.endpoints(p),
+            client_auth: p.spec().client_auth,
+            adapter: standard_adapter,
+        })
+    }
+
+    fn production_credentials(&self, slug: &str) -> AppResult<(String, Option<String>)> {
+        let env_key = slug.to_ascii_uppercase();
+        let id = std::env::var(format!("VITAL_LINK_{env_key}_CLIENT_ID")).ok();
+        let secret = std::env::var(format!("VITAL_LINK_{env_key}_CLIENT_SECRET")).ok();
+        match id {
+            Some(id) if !id.is_empty() => Ok((id, secret)),
+            _ => Err(AppError::bad_request(
+                "credentials_missing",
+                format!(
+                    "no client credentials for {slug} in production: register an app as described in docs/providers/{slug}.md, then set VITAL_LINK_{env_key}_CLIENT_ID and VITAL_LINK_{env_key}_CLIENT_SECRET (or use the sandbox)"
+                ),
+            )),
+        }
+    }
+
+    pub fn set_api_addr(&self, addr: SocketAddr) {
+        let _ = self.api_addr.set(addr);
+    }
+
+    pub fn api_addr(&self) -> Option<SocketAddr> {
+        self.api_addr.get().copied()
+    }
+
+    pub fn api_base_url(&self) -> String {
+        match self.api_addr() {
+            Some(a) => format!("http://{a}"),
+            None => format!("http://127.0.0.1:{}", self.config.api_port),
+        }
+    }
+
+    pub(crate) fn emit(&self, e: AppEvent) {
+        let _ = self.events.send(e);
+    }
+
+    pub(crate) fn track(&self, h: tokio::task::JoinHandle<()>) {
+        let mut bg = self.background.lock().unwrap();
+        bg.retain(|h| !h.is_finished());
+        bg.push(h);
+    }
+
+    /// Waits until background syncs started by connects have finished (CLI, tests).
+    pub async fn wait_background(&self) {
+        loop {
+            let handles: Vec<_> = std::mem::take(&mut *self.background.lock().unwrap());
+            if handles.is_empty() {
+                return;
+            }
+            for h in handles {
+                let _ = h.await;
+            }
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! The command line: every capability is scriptable for labs and CI, with no display needed.
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use serde_json::{json, Value};
+
+use crate::app::{App, AppEvent};
+use crate::clock::Clock;
+use crate::config::{Config, Environment, DEFAULT_API_PORT, DEFAULT_HISTORY_DAYS};
+use crate::error::{AppError, AppResult};
+use crate::shapes;
+use crate::store::links::NewLinkToken;
+
+#[derive(Parser, Debug)]
+#[command(name = "vital-link", version, about = "Vital Link Desktop: connect wearables, keep their data in sync, serve a Vital-compatible API", long_about = None)]
+pub struct Cli {
+    /// Where the database, logs and vault key live.
+    #[arg(long, env = "VITAL_LINK_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// sandbox: fake providers on loopback, no credentials needed. production: the real APIs.
+    #[arg(long = "env", env = "VITAL_LINK_ENV", global = true, value_enum, default_value = "sandbox")]
+    pub environment: Environment,
+    /// Days of history the first sync of a connection fetches.
+    #[arg(long, env = "VITAL_LINK_HISTORY_DAYS", global = true, default_value_t = DEFAULT_HISTORY_DAYS)]
+    pub history_days: u32,
+    /// Port of the local Vital API (the window and `serve`); 0 picks a free one.
+    #[arg(long, env = "VITAL_LINK_PORT", global = true, default_value_t = DEFAULT_API_PORT)]
+    pub port: u16,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Add or list users (one per person whose wearables are connected).
+    #[command(subcommand)]
+    Users(UsersCmd),
+    /// Connect a user's provider account: opens the browser, waits for the sign-in, then syncs.
+    Connect {
+        /// client_user_id or Vital user_id.
+        user: String,
+        provider: String,
+        /// Print the authorization URL instead of opening a browser.
+        #[arg(long)]
+        no_browser: bool,
+        /// Seconds to wait for the browser sign-in.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+    },
+    /// Sync one user's connections, or everyone's.
+    Sync { user: Option<String> },
+    /// Print stored data as Vital's API returns it (JSON on stdout).
+    Data {
+        #[arg(value_enum)]
+        kind: DataKind,
+        user: String,
+        /// First day (YYYY-MM-DD or ISO date-time).
+        #[arg(long)]
+        from: String,
+        /// Last day (inclusive); default today.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        provider: Option<String>,
+    },
+    /// Connections and their sync state.
+    Status { user: Option<String> },
+    /// Run the local Vital-compatible API (and the sandbox providers) until interrupted.
+    Serve,
+    /// Check paths, keyring, database and versions.
+    Doctor,
+    /// Sandbox only: complete a sandbox provider's consent page as a person would.
+    #[command(hide = true)]
+    SandboxBrowser {
+        url: String,
+        #[arg(long)]
+        deny: bool,
+        #[arg(long)]
+        untick: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UsersCmd {
+    Add { client_user_id: String },
+    List,
+    Delete { user: String },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum DataKind {
+    Sleep,
+    Activity,
+    Workouts,
+    Heartrate,
+    Hrv,
+}
+
+impl Cli {
+    pub fn config(&self) -> AppResult<Config> {
+        let dir = match &self.data_dir {
+            Some(d) => d.clone(),
+            None => Config::default_data_dir()?,
+        };
+        let mut c = Config::new(dir);
+        c.environment = self.environment;
+        c.history_days = self.history_days;
+        c.api_port = self.port;
+        Ok(c)
+    }
+}
+
+pub fn clock() -> AppResult<Clock> {
+    Clock::from_env().map_err(|m| AppError::bad_request("invalid_clock", m))
+}
+
+fn print_json(v: &Value) {
+    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+}
+
+/// Runs a non-window command. Returns the process exit code.
+pub async fn run(cli: Cli, command: Command) -> AppResult<()> {
+    if let Command::SandboxBrowser { url, deny, untick } = &command {
+        let title = crate::sandbox_browser::complete(url, &crate::sandbox_browser::Choice { deny: *deny, untick: untick.clone() }).await?;
+        eprintln!("sandbox browser: {title}");
+        return Ok(());
+    }
+    let mut config = cli.config()?;
+    if let Command::Connect { timeout, .. } = &command {
+        config.oauth_timeout = Duration::from_secs(*timeout);
+    }
+    let app = App::start(config, clock()?).await?;
+    match command {
+        Command::Users(UsersCmd::Add { client_user_id }) => {
+            let u = app.store.create_user(&client_user_id)?;
+            print_json(&json!({"user_id": u.user_id, "client_user_id": u.client_user_id}));
+        }
+        Command::Users(UsersCmd::List) => {
+            let (users, _) = app.store.list_users(0, i64::MAX)?;
+            for u in users {
+                let conns = app.store.connections(Some(&u.user_id))?;
+                let providers: Vec<String> = conns.iter().map(|c| format!("{} ({})", c.provider, c.status)).collect();
+                println!("{}\t{}\t{}", u.client_user_id, u.user_id, if providers.is_empty() { "-".into() } else { providers.join(", ") });
+            }
+        }
+        Command::Users(UsersCmd::Delete { user }) => {
+            let u = app.store.resolve_user(&user)?;
+            app.store.delete_user(&u.user_id)?;
+            eprintln!("deleted {} and all of its data", u.client_user_id);
+        }
+        Command::Connect { user, provider, no_browser, .. } => connect(&app, &user, &provider, no_browser).await?,
+        Command::Sync { user } => {
+            let uid = user.map(|u| app.store.resolve_user(&u)).transpose()?.map(|u| u.user_id);
+            let bar = progress_bar(&app);
+            let reports = app.sync_user(uid.as_deref()).await?;
+            bar.abort();
+            for r in &reports {
+                eprintln!(
+                    "{} (connection {}): {} pages, {} summaries and {} samples new or changed, {}",
+                    r.provider, r.connection_id, r.pages, r.written.summaries_written, r.written.samples_written, r.status
+                );
+            }
+            if reports.iter().any(|r| r.status != "connected") {
+                return Err(AppError::new("sync_failed", 1, "some connections did not sync; see above and `vital-link status`"));
+            }
+        }
+        Command::Data { kind, user, from, to, provider } => {
+            let u = app.store.resolve_user(&user)?;
+            let range = shapes::parse_range(&from, to.as_deref(), app.clock.now().date_naive())?;
+            let v = match kind {
+                DataKind::Sleep => shapes::summaries(&app, &u.user_id, "sleep", range, provider.as_deref())?,
+                DataKind::Activity => shapes::summaries(&app, &u.user_id, "activity", range, provider.as_deref())?,
+                DataKind::Workouts => shapes::summaries(&app, &u.user_id, "workouts", range, provider.as_deref())?,
+                DataKind::Heartrate => shapes::timeseries_grouped(&app, &u.user_id, "heartrate", range, provider.as_deref())?,
+                DataKind::Hrv => shapes::timeseries_grouped(&app, &u.user_id, "hrv", range, provider.as_deref())?,
+            };
+            print_json(&v);
+        }
+        Command::Status { user } => {
+            let uid = user.map(|u| app.store.resolve_user(&u)).transpose()?.map(|u| u.user_id);
+            for c in app.store.connections(uid.as_deref())? {
+                let u = app.store.user(&c.user_id)?;
+                let last = c.last_sync_at.map(crate::model::iso_utc_ms).unwrap_or_else(|| "never".into());
+                let err = c.error_message.map(|m| format!("  {m}")).unwrap_or_default();
+                println!("{}\t{}\t{}\tlast sync {last}{err}", u.client_user_id, c.provider, c.status);
+            }
+        }
+        Command::Serve => {
+            let addr = crate::api::serve(app.clone(), app.config.api_port).await?;
+            eprintln!("Vital Link API on http://{addr} ({} environment). Ctrl-C to stop.", app.config.environment.as_str());
+            tokio::signal::ctrl_c().await.map_err(|e| AppError::internal(e.to_string()))?;
+        }
+        Command::Doctor => print_json(&doctor(&app)),
+        Command::SandboxBrowser { .. } => unreachable!("handled above"),
+    }
+    app.wait_background().await;
+    Ok(())
+}
+
+fn progress_bar(app: &Arc<App>) -> tokio::task::JoinHandle<()> {
+    let mut rx = app.events.subscribe();
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg:24} [{bar:30}] {pos}/{len} windows")
+            .unwrap()
+            .progress_chars("=> "),
+    );
+    tokio::spawn(async move {
+        while let Ok(ev) = rx.recv().await {
+            match ev {
+                AppEvent::SyncProgress { resource, done, total, .. } => {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                    bar.set_message(format!("syncing {resource}"));
+                }
+                AppEvent::SyncFinished { .. } => bar.finish_and_clear(),
+                _ => {}
+            }
+        }
+    })
+}
+
+async fn connect(app: &Arc<App>, user: &str, provider: &str, no_browser: bool) -> AppResult<()> {
+    let u = app.store.resolve_user(user)?;
+    let link = app.create_link_token(NewLinkToken { user_id: u.user_id.clone(), provider: Some(provider.to_string()), ..Default::default() })?;
+    let mut rx = app.events.subscribe();
+    let started = app.link_start(&link.link_token, provider, !no_browser).await?;
+    if no_browser {
+        println!("Open this URL in a browser to connect {provider}:\n{}", started.oauth_url);
+    } else {
+        eprintln!("Opened your browser to sign in to {provider}. Waiting for you to approve...");
+    }
+    loop {
+        let s = app.link_state(&link.link_token)?;
+        match s.state.as_str() {
+            "success" => break,
+            "error" | "exited" => {
+                return Err(AppError::new(
+                    "link_failed",
+                    1,
+                    format!("{provider} was not connected: {} ({})", s.error.unwrap_or_default(), s.error_type.unwrap_or_default()),
+                ))
+            }
+            _ => {
+                let _ = tokio::time::timeout(Duration::from_millis(500), rx.recv()).await;
+            }
+        }
+    }
+    eprintln!("Connected {provider} for {}. Syncing the last {} days...", u.client_user_id, app.config.history_days);
+    let bar = progress_bar(app);
+    app.wait_background().await;
+    bar.abort();
+    let c = app.store.connection_for(&u.user_id, provider)?.ok_or_else(|| AppError::internal("connection vanished"))?;
+    let counts = app.store.counts(&u.user_id)?;
+    print_json(&json!({"state": "success", "provider": provider, "user_id": u.user_id, "client_user_id": u.client_user_id, "status": c.status, "error": c.error_message, "stored": counts}));
+    if c.status != "connected" {
+        return Err(AppError::new("sync_failed", 1, format!("connected, but the first sync failed: {}", c.error_message.unwrap_or_default())));
+    }
+    Ok(())
+}
+
+pub fn doctor(app: &App) -> Value {
+    let sqlite: String = app.store.read(|c| Ok(c.query_row("SELECT sqlite_version()", [], |r| r.get(0))?)).unwrap_or_default();
+    json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "desktop": cfg!(feature = "desktop"),
+        "environment": app.config.environment.as_str(),
+        "data_dir": app.config.data_dir,
+        "database": {"path": app.store.path(), "schema_version": app.store.schema_version().ok(), "sqlite": sqlite},
+        "vault": {"key_source": app.vault.source(), "key_file": matches!(app.vault.source(), crate::vault::KeySource::KeyFile).then(|| app.vault.key_file().to_path_buf())},
+        "logs": app.config.log_dir(),
+        "browser": std::env::var("BROWSER").ok(),
+        "display": std::env::var("DISPLAY").ok(),
+        "sandbox": app.sandbox.fakes.iter().map(|(k, v)| (k.to_string(), json!(v.base_url))).collect::<serde_json::Map<_, _>>(),
+        "providers": app.providers.all().iter().map(|p| p.spec().slug).collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,96 @@
+//! Where the app keeps its data and which environment it talks to.
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, AppResult};
+
+pub const APP_IDENTIFIER: &str = "org.vitallink.desktop";
+pub const DEFAULT_API_PORT: u16 = 8750;
+pub const DEFAULT_HISTORY_DAYS: u32 = 30;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// Faithful fake providers on loopback: no credentials, no network.
+    Sandbox,
+    /// The providers' real APIs, with the user's own registered client credentials.
+    Production,
+}
+
+impl Environment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Sandbox => "sandbox",
+            Environment::Production => "production",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub environment: Environment,
+    /// How far back the first sync of a new connection reaches.
+    pub history_days: u32,
+    /// Port of the local Vital-compatible API; 0 picks a free one.
+    pub api_port: u16,
+    /// How long the loopback listener waits for the browser to come back.
+    pub oauth_timeout: std::time::Duration,
+}
+
+impl Config {
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            environment: Environment::Sandbox,
+            history_days: DEFAULT_HISTORY_DAYS,
+            api_port: DEFAULT_API_PORT,
+            oauth_timeout: std::time::Duration::from_secs(300),
+        }
+    }
+
+    /// `--data-dir`, else `VITAL_LINK_DATA_DIR` (clap reads it), else the platform data directory.
+    pub fn default_data_dir() -> AppResult<PathBuf> {
+        directories::ProjectDirs::from("org", "vitallink", "desktop")
+            .map(|d| d.data_dir().to_path_buf())
+            .ok_or_else(|| {
+                AppError::internal(
+                    "no home directory found: pass --data-dir or set VITAL_LINK_DATA_DIR",
+                )
+            })
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("vital-link.sqlite3")
+    }
+
+    pub fn log_dir(&self) -> PathBuf {
+        self.data_dir.join("logs")
+    }
+}
+
+/// Create the data directory with owner-only permissions and prove it is writable, so a bad
+/// path fails at start with a clear message rather than half-way through a sync.
+pub fn prepare_data_dir(dir: &Path) -> AppResult<()> {
+    let not_writable = |e: std::io::Error| {
+        AppError::new(
+            "data_dir_not_writable",
+            500,
+            format!(
+                "the data directory {} is not writable ({e}); choose another with --data-dir or VITAL_LINK_DATA_DIR",
+                dir.display()
+            ),
+        )
+    };
+    std::fs::create_dir_all(dir).map_err(not_writable)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
+    let probe = dir.join(".write-probe");
+    std::fs::write(&probe, b"ok").map_err(not_writable)?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}

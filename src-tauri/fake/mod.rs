@@ -1,0 +1,112 @@
+//! Faithful fake providers on loopback. They back the sandbox environment (the default, so a new
+//! user can run the whole flow with no credentials) and every test.
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::error::{AppError, AppResult};
+
+pub mod faults;
+pub mod oauth_server;
+pub mod oura;
+pub mod synth;
+
+use faults::FaultState;
+
+/// One running fake: where it listens and its fault switches.
+#[derive(Clone)]
+pub struct RunningFake {
+    pub base_url: String,
+    pub faults: Arc<FaultState>,
+    pub oura: Option<Arc<oura::OuraFake>>,
+}
+
+/// The sandbox: one fake server per provider, each on its own ephemeral loopback port.
+#[derive(Clone, Default)]
+pub struct Sandbox {
+    pub fakes: HashMap<&'static str, RunningFake>,
+}
+
+impl Sandbox {
+    pub async fn start(clock: Clock) -> AppResult<Sandbox> {
+        let mut fakes = HashMap::new();
+        let faults = Arc::new(FaultState::default());
+        let fake = oura::new_fake(clock, faults.clone());
+        let addr = serve(oura::router(fake.clone())).await?;
+        fakes.insert(
+            "oura",
+            RunningFake {
+                base_url: format!("http://{addr}"),
+                faults,
+                oura: Some(fake),
+            },
+        );
+        Ok(Sandbox { fakes })
+    }
+
+    pub fn base_url(&self, provider: &str) -> Option<&str> {
+        self.fakes.get(provider).map(|f| f.base_url.as_str())
+    }
+}
+
+/// Serves `router` on `127.0.0.1:0` in the background and returns the bound address.
+pub async fn serve(router: axum::Router) -> AppResult<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| AppError::internal(format!("cannot bind a loopback port for the sandbox: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| AppError::internal(e.to_string()))?;
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!("sandbox server stopped: {e}");
+        }
+    });
+    Ok(addr)
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+const PAGE_STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;background:#f4f5f7;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center;color:#1d2433}
+.card{background:#fff;border-radius:16px;box-shadow:0 8px 30px rgba(0,0,0,.08);padding:32px;max-width:420px;width:100%}
+.brand{display:flex;align-items:center;gap:12px;margin-bottom:20px}.mark{width:44px;height:44px;border-radius:12px;color:#fff;display:flex;align-items:center;justify-content:center;font-weight:700;font-size:20px}
+h1{font-size:20px;margin:0 0 8px}p{color:#4a5468;line-height:1.5}.tag{font-size:12px;background:#fff4d6;color:#7a5a00;padding:2px 8px;border-radius:99px}
+label{display:block;padding:6px 0}.actions{display:flex;gap:12px;margin-top:24px}button{flex:1;padding:12px;border-radius:10px;border:0;font-size:15px;cursor:pointer}
+#allow{background:#1d2433;color:#fff}#deny{background:#e8eaef;color:#1d2433}";
+
+/// The consent page of a sandbox provider: the scopes asked for, Allow and Deny.
+pub fn consent_page(provider: &str, colour: &str, request_id: &str, scopes: &[String], login: &str) -> String {
+    let boxes: String = scopes
+        .iter()
+        .map(|s| format!("<label><input type=\"checkbox\" name=\"scope\" value=\"{0}\" checked> {0}</label>", esc(s)))
+        .collect();
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{p} (sandbox): authorize Vital Link</title>
+<meta name=\"referrer\" content=\"no-referrer\"><style>{PAGE_STYLE}</style></head><body><div class=\"card\">
+<div class=\"brand\"><div class=\"mark\" style=\"background:{colour}\">{initial}</div><div><strong>{p}</strong> <span class=\"tag\">sandbox</span></div></div>
+<h1>Allow Vital Link Desktop to access your {p} data?</h1>
+<p>Signed in as <strong id=\"login\">{login}</strong>. This is a sandbox account with synthetic data.</p>
+<form method=\"post\" action=\"/oauth/authorize/decision\"><input type=\"hidden\" name=\"request_id\" value=\"{rid}\">{boxes}
+<div class=\"actions\"><button id=\"deny\" name=\"action\" value=\"deny\">Deny</button><button id=\"allow\" name=\"action\" value=\"allow\">Allow</button></div></form>
+</div></body></html>",
+        p = esc(provider),
+        initial = esc(&provider[..1]),
+        login = esc(login),
+        rid = esc(request_id),
+    )
+}
+
+pub fn error_page(provider: &str, message: &str) -> String {
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{p} (sandbox): error</title><style>{PAGE_STYLE}</style></head>
+<body><div class=\"card\"><h1>Authorization error</h1><p id=\"error\">{m}</p></div></body></html>",
+        p = esc(provider),
+        m = esc(message)
+    )
+}

@@ -1,0 +1,27 @@
+//! Vital Link Desktop: the core and its faces.
+//!
+//! One `App` (see [`app`]) owns the store, the vault, the providers, the sandbox and the sync
+//! engine; the desktop shell ([`desktop`]), the CLI ([`cli`]) and the local HTTP API ([`api`])
+//! call into it and hold no logic of their own.
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+#[cfg(feature = "desktop")]
+pub mod desktop;
+pub mod error;
+pub mod fake;
+pub mod link;
+pub mod logging;
+pub mod model;
+pub mod oauth;
+pub mod providers;
+pub mod sandbox_browser;
+pub mod shapes;
+pub mod store;
+pub mod sync;
+pub mod vault;
+
+pub use app::App;
+pub use error::{AppError, AppResult};

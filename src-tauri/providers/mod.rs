@@ -1,0 +1,147 @@
+//! Providers: a trait and a registry. Each provider is data (endpoints, scopes, auth style,
+//! resources) plus small hooks (fetch one page, normalize it to Vital's model).
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::config::Environment;
+use crate::model::{ProviderRef, RawRecord, Sample, SummaryDoc};
+
+pub mod http;
+pub mod oura;
+
+pub use http::{FetchCtx, FetchError};
+
+/// How the client authenticates at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuth {
+    /// `client_id` and `client_secret` as form fields.
+    RequestBody,
+    /// HTTP Basic with `client_id:client_secret`.
+    Basic,
+}
+
+/// The endpoints of one provider in one environment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Endpoints {
+    pub authorize_url: String,
+    pub token_url: String,
+    pub revoke_url: Option<String>,
+    pub api_base: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderSpec {
+    pub slug: &'static str,
+    pub name: &'static str,
+    pub description: &'static str,
+    /// Vital resources this provider offers (summaries and timeseries names).
+    pub resources: &'static [&'static str],
+    pub scopes: &'static [&'static str],
+    /// Scopes without which the connection is useless; a consent that unticks one fails.
+    pub required_scopes: &'static [&'static str],
+    pub client_auth: ClientAuth,
+    /// The provider's own limit on how far back data can be requested, in days.
+    pub max_history_days: u32,
+    /// Vital's source type of the provider's devices (`ring`, `watch`, `scale`, ...).
+    pub source_type: &'static str,
+    /// The brand colour of the neutral tile drawn for the provider (see ui/src/shared/marks.ts).
+    pub colour: &'static str,
+}
+
+impl ProviderSpec {
+    pub fn reference(&self, logo_base: &str) -> ProviderRef {
+        ProviderRef {
+            name: self.name.to_string(),
+            slug: self.slug.to_string(),
+            logo: format!("{logo_base}/v2/providers/{}/logo.svg", self.slug),
+        }
+    }
+}
+
+/// A range of local days `[start, end]` (inclusive) to fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+/// What one provider page produced, already normalized.
+#[derive(Debug, Default)]
+pub struct FetchedPage {
+    pub raw: Vec<RawRecord>,
+    pub summaries: Vec<SummaryDoc>,
+    pub samples: Vec<Sample>,
+    /// Where the next page of this window starts; `None` when the window is complete.
+    pub next: Option<String>,
+}
+
+/// A resource as the provider syncs it: its name and how many days one request may span.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncResource {
+    pub name: &'static str,
+    pub window_days: i64,
+}
+
+#[async_trait::async_trait]
+pub trait Provider: Send + Sync {
+    fn spec(&self) -> &ProviderSpec;
+
+    /// The real endpoints; the sandbox swaps in its fake's base URL.
+    fn endpoints(&self, env: Environment, sandbox_base: Option<&str>) -> Endpoints;
+
+    /// What is synced, in order.
+    fn sync_resources(&self) -> &'static [SyncResource];
+
+    /// Fetches and normalizes one page of `resource` within `window`.
+    async fn fetch_page(
+        &self,
+        ctx: &FetchCtx,
+        resource: &str,
+        window: Window,
+        page: Option<String>,
+    ) -> Result<FetchedPage, FetchError>;
+
+    /// The provider's user id, fetched once after connecting (for `external_user_id`).
+    async fn external_user_id(&self, _ctx: &FetchCtx) -> Result<Option<String>, FetchError> {
+        Ok(None)
+    }
+}
+
+#[derive(Clone)]
+pub struct Registry {
+    providers: HashMap<&'static str, Arc<dyn Provider>>,
+    order: Vec<&'static str>,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        let mut r = Registry {
+            providers: HashMap::new(),
+            order: vec![],
+        };
+        r.add(Arc::new(oura::Oura));
+        r
+    }
+}
+
+impl Registry {
+    fn add(&mut self, p: Arc<dyn Provider>) {
+        self.order.push(p.spec().slug);
+        self.providers.insert(p.spec().slug, p);
+    }
+
+    pub fn get(&self, slug: &str) -> Option<Arc<dyn Provider>> {
+        self.providers.get(slug).cloned()
+    }
+
+    pub fn all(&self) -> Vec<Arc<dyn Provider>> {
+        self.order
+            .iter()
+            .filter_map(|s| self.providers.get(s).cloned())
+            .collect()
+    }
+}

@@ -1,0 +1,246 @@
+//! The one SQLite file: pragmas, migrations, and one sub-module per table group.
+//!
+//! Writes go through a single writer connection (serialised by a mutex, `BEGIN IMMEDIATE`), reads
+//! through a small pool of read-only connections, so readers never wait on a long sync page and
+//! writers never hit `SQLITE_BUSY` on a lock upgrade.
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite_migration::{Migrations, SchemaVersion, M};
+
+use crate::error::{AppError, AppResult};
+
+pub mod connections;
+pub mod events;
+pub mod links;
+pub mod readings;
+pub mod users;
+
+const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("migrations/0001_init.sql"))];
+
+fn migrations() -> Migrations<'static> {
+    Migrations::from_slice(MIGRATIONS)
+}
+
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<StoreInner>,
+}
+
+struct StoreInner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: r2d2::Pool<SqliteConnectionManager>,
+}
+
+fn apply_pragmas(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(())
+}
+
+impl Store {
+    pub fn open(path: &Path) -> AppResult<Store> {
+        let mut conn = Connection::open(path).map_err(|e| open_error(path, &e.to_string()))?;
+        apply_pragmas(&conn).map_err(|e| open_error(path, &e.to_string()))?;
+        let mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            .map_err(|e| open_error(path, &e.to_string()))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(AppError::storage(format!(
+                "could not switch {} to WAL mode (got {mode})",
+                path.display()
+            )));
+        }
+        restrict_file(path);
+        let migrations = migrations();
+        match migrations.current_version(&conn) {
+            Ok(SchemaVersion::Outside(v)) => {
+                return Err(AppError::new(
+                    "db_too_new",
+                    500,
+                    format!(
+                        "{} was written by a newer Vital Link (schema {v}); update the app or use another --data-dir",
+                        path.display()
+                    ),
+                ))
+            }
+            Err(e) => return Err(open_error(path, &e.to_string())),
+            _ => {}
+        }
+        migrations
+            .to_latest(&mut conn)
+            .map_err(|e| open_error(path, &e.to_string()))?;
+
+        let manager = SqliteConnectionManager::file(path)
+            .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .with_init(|c| {
+                c.busy_timeout(Duration::from_secs(5))?;
+                Ok(())
+            });
+        let readers = r2d2::Pool::builder()
+            .max_size(4)
+            .min_idle(Some(0))
+            .build(manager)?;
+        Ok(Store {
+            inner: Arc::new(StoreInner {
+                path: path.to_path_buf(),
+                writer: Mutex::new(conn),
+                readers,
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Run `f` in one `BEGIN IMMEDIATE` transaction: all of it lands or none of it does.
+    pub fn write<T>(&self, f: impl FnOnce(&Transaction) -> AppResult<T>) -> AppResult<T> {
+        let mut conn = self
+            .inner
+            .writer
+            .lock()
+            .map_err(|_| AppError::internal("database writer poisoned by an earlier panic"))?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> AppResult<T>) -> AppResult<T> {
+        let conn = self.inner.readers.get()?;
+        f(&conn)
+    }
+
+    /// The same as `write`, from async code, without blocking the runtime.
+    pub async fn write_async<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Transaction) -> AppResult<T> + Send + 'static,
+    ) -> AppResult<T> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.write(f)).await?
+    }
+
+    pub async fn read_async<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> AppResult<T> + Send + 'static,
+    ) -> AppResult<T> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.read(f)).await?
+    }
+
+    pub fn setting(&self, key: &str) -> AppResult<Option<String>> {
+        use rusqlite::OptionalExtension;
+        let key = key.to_string();
+        self.read(|c| {
+            Ok(c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+        })
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> AppResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO settings(key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )?;
+            Ok(())
+        })
+    }
+
+    pub fn schema_version(&self) -> AppResult<usize> {
+        self.read(|c| {
+            migrations()
+                .current_version(c)
+                .map(usize::from)
+                .map_err(|e| AppError::storage(e.to_string()))
+        })
+    }
+}
+
+fn open_error(path: &Path, raw: &str) -> AppError {
+    let lower = raw.to_ascii_lowercase();
+    let what = if lower.contains("not a database") || lower.contains("malformed") {
+        "is not a readable Vital Link database (it may be corrupt): move it aside to start fresh, or restore a backup"
+    } else if lower.contains("readonly") || lower.contains("unable to open") || lower.contains("permission") {
+        "cannot be opened for writing: check its permissions or choose another --data-dir"
+    } else {
+        "could not be opened"
+    };
+    AppError::new(
+        "db_open_failed",
+        500,
+        format!("the database {} {what} ({raw})", path.display()),
+    )
+}
+
+fn restrict_file(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        migrations().validate().unwrap();
+    }
+
+    #[test]
+    fn opens_in_wal_with_foreign_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        let (mode, fk): (String, i64) = store
+            .write(|tx| {
+                Ok((
+                    tx.query_row("PRAGMA journal_mode", [], |r| r.get(0))?,
+                    tx.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?,
+                ))
+            })
+            .unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(fk, 1);
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len());
+    }
+
+    #[test]
+    fn corrupt_file_is_refused_with_a_clear_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        std::fs::write(&path, vec![0x42u8; 8192]).unwrap();
+        let err = Store::open(&path).err().expect("corrupt file must not open");
+        assert_eq!(err.code, "db_open_failed");
+        assert!(err.message.contains("corrupt"), "{}", err.message);
+        // The bad file is left as it was for the user to inspect.
+        assert_eq!(std::fs::read(&path).unwrap(), vec![0x42u8; 8192]);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        drop(Store::open(&path).unwrap());
+        let c = Connection::open(&path).unwrap();
+        c.pragma_update(None, "user_version", 99).unwrap();
+        drop(c);
+        let err = Store::open(&path).err().unwrap();
+        assert_eq!(err.code, "db_too_new");
+    }
+}

@@ -1,0 +1,311 @@
+//! Raw provider payloads, Vital summaries and timeseries samples, written one provider page
+//! per transaction.
+use rusqlite::{params, Connection, Transaction};
+use serde::Serialize;
+
+use super::connections::{put_cursor, Cursor};
+use super::{now_ms, Store};
+use crate::error::AppResult;
+use crate::model::{RawRecord, Sample, SummaryDoc};
+
+/// Everything one provider page produced. It lands in one transaction or not at all.
+#[derive(Debug, Default)]
+pub struct Page {
+    pub connection_id: i64,
+    pub user_id: String,
+    pub provider: String,
+    pub raw: Vec<RawRecord>,
+    pub summaries: Vec<SummaryDoc>,
+    pub samples: Vec<Sample>,
+    pub cursor: Option<Cursor>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PageOutcome {
+    /// Summaries inserted or changed.
+    pub summaries_written: usize,
+    /// Samples inserted or changed.
+    pub samples_written: usize,
+}
+
+impl std::ops::AddAssign for PageOutcome {
+    fn add_assign(&mut self, o: Self) {
+        self.summaries_written += o.summaries_written;
+        self.samples_written += o.samples_written;
+    }
+}
+
+pub fn write_page(tx: &Transaction, page: &Page) -> AppResult<PageOutcome> {
+    let now = now_ms();
+    let mut out = PageOutcome::default();
+    {
+        let mut raw = tx.prepare_cached(
+            "INSERT INTO raw_records (connection_id, resource, record_key, day, payload, fetched_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT(connection_id, resource, record_key) DO UPDATE SET day = excluded.day,
+                 payload = excluded.payload, fetched_at = excluded.fetched_at
+             WHERE raw_records.payload IS NOT excluded.payload",
+        )?;
+        for r in &page.raw {
+            raw.execute(params![
+                page.connection_id,
+                r.resource,
+                r.record_key,
+                r.day,
+                r.payload,
+                now
+            ])?;
+        }
+    }
+    {
+        let mut st = tx.prepare_cached(
+            "INSERT INTO summaries (id, user_id, connection_id, provider, resource, provider_record_id,
+                 calendar_date, start_at, end_at, data, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)
+             ON CONFLICT(connection_id, resource, provider_record_id) DO UPDATE SET
+                 calendar_date = excluded.calendar_date, start_at = excluded.start_at,
+                 end_at = excluded.end_at, data = excluded.data, updated_at = excluded.updated_at
+             WHERE summaries.data IS NOT excluded.data",
+        )?;
+        for s in &page.summaries {
+            out.summaries_written += st.execute(params![
+                s.id,
+                page.user_id,
+                page.connection_id,
+                page.provider,
+                s.resource,
+                s.provider_record_id,
+                s.calendar_date,
+                s.start_at,
+                s.end_at,
+                serde_json::to_string(&s.data)?,
+                now
+            ])?;
+        }
+    }
+    {
+        let mut st = tx.prepare_cached(
+            "INSERT INTO samples (user_id, metric, provider, ts, end_ts, connection_id, value, unit, tz_offset, source_type)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT(user_id, metric, provider, ts) DO UPDATE SET end_ts = excluded.end_ts,
+                 value = excluded.value, unit = excluded.unit, tz_offset = excluded.tz_offset,
+                 source_type = excluded.source_type
+             WHERE samples.value IS NOT excluded.value OR samples.end_ts IS NOT excluded.end_ts
+                 OR samples.source_type IS NOT excluded.source_type",
+        )?;
+        for s in &page.samples {
+            out.samples_written += st.execute(params![
+                page.user_id,
+                s.metric,
+                page.provider,
+                s.ts,
+                s.end_ts,
+                page.connection_id,
+                s.value,
+                s.unit,
+                s.tz_offset,
+                s.source_type
+            ])?;
+        }
+    }
+    if let Some(c) = &page.cursor {
+        put_cursor(tx, page.connection_id, c)?;
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredSummary {
+    pub provider: String,
+    pub data: serde_json::Value,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredSample {
+    pub provider: String,
+    pub ts: i64,
+    pub end_ts: Option<i64>,
+    pub value: f64,
+    pub unit: String,
+    pub tz_offset: Option<i64>,
+    pub source_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredRaw {
+    pub provider: String,
+    pub record_key: String,
+    pub day: Option<String>,
+    pub payload: String,
+    pub fetched_at: i64,
+}
+
+/// Counts of what is stored for a user, for status screens and tests.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    pub sleep: i64,
+    pub activity: i64,
+    pub workouts: i64,
+    pub heartrate: i64,
+    pub hrv: i64,
+    pub raw: i64,
+}
+
+impl Store {
+    pub fn write_page(&self, page: Page) -> AppResult<PageOutcome> {
+        self.write(move |tx| write_page(tx, &page))
+    }
+
+    /// Summaries whose `calendar_date` is within `[from, to]` (inclusive, `YYYY-MM-DD`).
+    pub fn summaries(
+        &self,
+        user_id: &str,
+        resource: &str,
+        from: &str,
+        to: &str,
+        provider: Option<&str>,
+    ) -> AppResult<Vec<StoredSummary>> {
+        let args = (
+            user_id.to_string(),
+            resource.to_string(),
+            from.to_string(),
+            to.to_string(),
+            provider.map(str::to_string),
+        );
+        self.read(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT provider, data, created_at, updated_at FROM summaries
+                 WHERE user_id = ?1 AND resource = ?2 AND calendar_date BETWEEN ?3 AND ?4
+                   AND (?5 IS NULL OR provider = ?5)
+                 ORDER BY calendar_date, start_at",
+            )?;
+            let rows = st
+                .query_map(params![args.0, args.1, args.2, args.3, args.4], |r| {
+                    let data: String = r.get(1)?;
+                    Ok(StoredSummary {
+                        provider: r.get(0)?,
+                        data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+                        created_at: r.get(2)?,
+                        updated_at: r.get(3)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// Samples with `from_ms <= ts < to_ms`, ordered by provider then time.
+    pub fn samples(
+        &self,
+        user_id: &str,
+        metric: &str,
+        from_ms: i64,
+        to_ms: i64,
+        provider: Option<&str>,
+    ) -> AppResult<Vec<StoredSample>> {
+        let args = (
+            user_id.to_string(),
+            metric.to_string(),
+            provider.map(str::to_string),
+        );
+        self.read(move |c| query_samples(c, &args.0, &args.1, from_ms, to_ms, args.2.as_deref()))
+    }
+
+    pub fn raw_records(
+        &self,
+        user_id: &str,
+        resource: &str,
+        from_day: &str,
+        to_day: &str,
+    ) -> AppResult<Vec<StoredRaw>> {
+        let args = (
+            user_id.to_string(),
+            resource.to_string(),
+            from_day.to_string(),
+            to_day.to_string(),
+        );
+        self.read(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT c.provider, r.record_key, r.day, r.payload, r.fetched_at
+                 FROM raw_records r JOIN connections c ON c.id = r.connection_id
+                 WHERE c.user_id = ?1 AND r.resource = ?2 AND r.day BETWEEN ?3 AND ?4
+                 ORDER BY r.day, r.record_key",
+            )?;
+            let rows = st
+                .query_map(params![args.0, args.1, args.2, args.3], |r| {
+                    Ok(StoredRaw {
+                        provider: r.get(0)?,
+                        record_key: r.get(1)?,
+                        day: r.get(2)?,
+                        payload: r.get(3)?,
+                        fetched_at: r.get(4)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    pub fn counts(&self, user_id: &str) -> AppResult<Counts> {
+        let u = user_id.to_string();
+        self.read(move |c| {
+            let summary = |r: &str| -> rusqlite::Result<i64> {
+                c.query_row(
+                    "SELECT COUNT(*) FROM summaries WHERE user_id = ?1 AND resource = ?2",
+                    params![u, r],
+                    |row| row.get(0),
+                )
+            };
+            let sample = |m: &str| -> rusqlite::Result<i64> {
+                c.query_row(
+                    "SELECT COUNT(*) FROM samples WHERE user_id = ?1 AND metric = ?2",
+                    params![u, m],
+                    |row| row.get(0),
+                )
+            };
+            Ok(Counts {
+                sleep: summary("sleep")?,
+                activity: summary("activity")?,
+                workouts: summary("workouts")?,
+                heartrate: sample("heartrate")?,
+                hrv: sample("hrv")?,
+                raw: c.query_row(
+                    "SELECT COUNT(*) FROM raw_records r JOIN connections c ON c.id = r.connection_id WHERE c.user_id = ?1",
+                    [&u],
+                    |row| row.get(0),
+                )?,
+            })
+        })
+    }
+}
+
+fn query_samples(
+    c: &Connection,
+    user_id: &str,
+    metric: &str,
+    from_ms: i64,
+    to_ms: i64,
+    provider: Option<&str>,
+) -> AppResult<Vec<StoredSample>> {
+    let mut st = c.prepare_cached(
+        "SELECT provider, ts, end_ts, value, unit, tz_offset, source_type FROM samples
+         WHERE user_id = ?1 AND metric = ?2 AND (?5 IS NULL OR provider = ?5) AND ts >= ?3 AND ts < ?4
+         ORDER BY provider, ts",
+    )?;
+    let rows = st
+        .query_map(params![user_id, metric, from_ms, to_ms, provider], |r| {
+            Ok(StoredSample {
+                provider: r.get(0)?,
+                ts: r.get(1)?,
+                end_ts: r.get(2)?,
+                value: r.get(3)?,
+                unit: r.get(4)?,
+                tz_offset: r.get(5)?,
+                source_type: r.get(6)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}

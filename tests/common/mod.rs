@@ -1,0 +1,109 @@
+//! Shared harness: a real App on a temp data dir, the sandbox on loopback, a fixed clock.
+#![allow(dead_code)]
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use vital_link::clock::Clock;
+use vital_link::config::Config;
+use vital_link::fake::synth::{self, Account};
+use vital_link::store::links::NewLinkToken;
+use vital_link::App;
+
+pub const NOW: &str = "2026-11-20T15:00:00Z";
+
+pub fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(NOW).unwrap().with_timezone(&Utc)
+}
+
+pub struct Harness {
+    pub app: Arc<App>,
+    pub dir: tempfile::TempDir,
+}
+
+pub async fn start(history_days: u32) -> Harness {
+    start_with(history_days, |_| {}).await
+}
+
+pub async fn start_with(history_days: u32, f: impl FnOnce(&mut Config)) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::new(dir.path().join("data"));
+    config.history_days = history_days;
+    config.api_port = 0;
+    f(&mut config);
+    let app = App::start(config, Clock::fixed(now())).await.unwrap();
+    vital_link::api::serve(app.clone(), 0).await.unwrap();
+    Harness { app, dir }
+}
+
+/// Starts a link flow for `client_user_id` and returns (link token, authorize URL).
+pub async fn begin_link(app: &Arc<App>, client_user_id: &str) -> (String, String) {
+    let user = match app.store.user_by_client_id(client_user_id) {
+        Ok(u) => u,
+        Err(_) => app.store.create_user(client_user_id).unwrap(),
+    };
+    let link = app
+        .create_link_token(NewLinkToken { user_id: user.user_id, ..Default::default() })
+        .unwrap();
+    let started = app.link_start(&link.link_token, "oura", false).await.unwrap();
+    (link.link_token, started.oauth_url)
+}
+
+/// Waits until the link session leaves `pending`.
+pub async fn settle(app: &Arc<App>, token: &str) -> vital_link::link::LinkState {
+    for _ in 0..200 {
+        let s = app.link_state(token).unwrap();
+        if s.state != "pending" {
+            return s;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("link flow did not settle");
+}
+
+pub fn redirect_uri_of(oauth_url: &str) -> String {
+    url::Url::parse(oauth_url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .unwrap()
+        .1
+        .into_owned()
+}
+
+/// What the sandbox serves for `login` between `first` and the fixed now: the expected counts
+/// of a full backfill, computed from the generator, not from the app.
+pub struct Expected {
+    pub sleep_docs: usize,
+    pub activity_days: usize,
+    pub workouts: usize,
+    pub heartrate: usize,
+    pub hrv: usize,
+}
+
+pub fn expected(login: &str, first: NaiveDate) -> Expected {
+    let acct = Account::new(login);
+    let now_s = now().timestamp();
+    let local_today = now().with_timezone(&acct.tz()).date_naive();
+    let last = (now().date_naive() + Duration::days(1)).min(local_today);
+    let mut e = Expected { sleep_docs: 0, activity_days: 0, workouts: 0, heartrate: 0, hrv: 0 };
+    let mut day = first;
+    while day <= last {
+        for n in synth::sleeps(&acct, day).iter().filter(|n| n.end() <= now_s) {
+            e.sleep_docs += 1;
+            e.hrv += n.hrv.iter().flatten().filter(|v| **v >= 1.0 && **v <= 300.0).count();
+        }
+        if acct.day_start(day) + 4 * 3600 <= now_s {
+            e.activity_days += 1;
+        }
+        e.workouts += synth::workouts(&acct, day).iter().filter(|w| w.end <= now_s).count();
+        day += Duration::days(1);
+    }
+    // Heart rate is requested by UTC instants from `first` 00:00Z up to now.
+    let from = first.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp();
+    let mut day = first - Duration::days(1);
+    while day <= now().date_naive() + Duration::days(1) {
+        e.heartrate += synth::heart_rate(&acct, day).iter().filter(|(t, _, _)| *t >= from && *t <= now_s).count();
+        day += Duration::days(1);
+    }
+    e
+}
