@@ -21,9 +21,21 @@ use crate::vault::Vault;
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AppEvent {
-    LinkState { user_id: String, provider: Option<String>, state: String },
-    SyncProgress { connection_id: i64, resource: String, done: usize, total: usize },
-    SyncFinished { connection_id: i64, status: String },
+    LinkState {
+        user_id: String,
+        provider: Option<String>,
+        state: String,
+    },
+    SyncProgress {
+        connection_id: i64,
+        resource: String,
+        done: usize,
+        total: usize,
+    },
+    SyncFinished {
+        connection_id: i64,
+        status: String,
+    },
 }
 
 pub struct App {
@@ -50,7 +62,9 @@ impl App {
         let store = Store::open(&config.db_path())?;
         let vault = Arc::new(Vault::open(&config.data_dir)?);
         let sandbox = match config.environment {
-            Environment::Sandbox => Sandbox::start(clock).await?,
+            Environment::Sandbox => {
+                Sandbox::start(clock, Some(&config.data_dir.join("sandbox"))).await?
+            }
             Environment::Production => Sandbox::default(),
         };
         let team_id = match store.setting("team_id")? {
@@ -84,13 +98,19 @@ impl App {
             let known: Vec<_> = self.providers.all().iter().map(|p| p.spec().slug).collect();
             AppError::bad_request(
                 "invalid_provider",
-                format!("unknown provider {slug:?}; known providers: {}", known.join(", ")),
+                format!(
+                    "unknown provider {slug:?}; known providers: {}",
+                    known.join(", ")
+                ),
             )
         })
     }
 
     pub fn endpoints(&self, p: &dyn Provider) -> Endpoints {
-        p.endpoints(self.config.environment, self.sandbox.base_url(p.spec().slug))
+        p.endpoints(
+            self.config.environment,
+            self.sandbox.base_url(p.spec().slug),
+        )
     }
 
     /// The OAuth client of a provider in the current environment.
@@ -102,7 +122,12 @@ impl App {
                     crate::fake::oura::CLIENT_ID.to_string(),
                     Some(crate::fake::oura::CLIENT_SECRET.to_string()),
                 ),
-                _ => return Err(AppError::bad_request("provider_unavailable", format!("{slug} has no sandbox yet"))),
+                _ => {
+                    return Err(AppError::bad_request(
+                        "provider_unavailable",
+                        format!("{slug} has no sandbox yet"),
+                    ))
+                }
             },
             Environment::Production => self.production_credentials(slug)?,
         };

@@ -20,7 +20,13 @@ pub struct Cli {
     #[arg(long, env = "VITAL_LINK_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
     /// sandbox: fake providers on loopback, no credentials needed. production: the real APIs.
-    #[arg(long = "env", env = "VITAL_LINK_ENV", global = true, value_enum, default_value = "sandbox")]
+    #[arg(
+        long = "env",
+        env = "VITAL_LINK_ENV",
+        global = true,
+        value_enum,
+        default_value = "sandbox"
+    )]
     pub environment: Environment,
     /// Days of history the first sync of a connection fetches.
     #[arg(long, env = "VITAL_LINK_HISTORY_DAYS", global = true, default_value_t = DEFAULT_HISTORY_DAYS)]
@@ -123,7 +129,14 @@ fn print_json(v: &Value) {
 /// Runs a non-window command. Returns the process exit code.
 pub async fn run(cli: Cli, command: Command) -> AppResult<()> {
     if let Command::SandboxBrowser { url, deny, untick } = &command {
-        let title = crate::sandbox_browser::complete(url, &crate::sandbox_browser::Choice { deny: *deny, untick: untick.clone() }).await?;
+        let title = crate::sandbox_browser::complete(
+            url,
+            &crate::sandbox_browser::Choice {
+                deny: *deny,
+                untick: untick.clone(),
+            },
+        )
+        .await?;
         eprintln!("sandbox browser: {title}");
         return Ok(());
     }
@@ -141,8 +154,20 @@ pub async fn run(cli: Cli, command: Command) -> AppResult<()> {
             let (users, _) = app.store.list_users(0, i64::MAX)?;
             for u in users {
                 let conns = app.store.connections(Some(&u.user_id))?;
-                let providers: Vec<String> = conns.iter().map(|c| format!("{} ({})", c.provider, c.status)).collect();
-                println!("{}\t{}\t{}", u.client_user_id, u.user_id, if providers.is_empty() { "-".into() } else { providers.join(", ") });
+                let providers: Vec<String> = conns
+                    .iter()
+                    .map(|c| format!("{} ({})", c.provider, c.status))
+                    .collect();
+                println!(
+                    "{}\t{}\t{}",
+                    u.client_user_id,
+                    u.user_id,
+                    if providers.is_empty() {
+                        "-".into()
+                    } else {
+                        providers.join(", ")
+                    }
+                );
             }
         }
         Command::Users(UsersCmd::Delete { user }) => {
@@ -150,47 +175,101 @@ pub async fn run(cli: Cli, command: Command) -> AppResult<()> {
             app.store.delete_user(&u.user_id)?;
             eprintln!("deleted {} and all of its data", u.client_user_id);
         }
-        Command::Connect { user, provider, no_browser, .. } => connect(&app, &user, &provider, no_browser).await?,
+        Command::Connect {
+            user,
+            provider,
+            no_browser,
+            ..
+        } => connect(&app, &user, &provider, no_browser).await?,
         Command::Sync { user } => {
-            let uid = user.map(|u| app.store.resolve_user(&u)).transpose()?.map(|u| u.user_id);
+            let uid = user
+                .map(|u| app.store.resolve_user(&u))
+                .transpose()?
+                .map(|u| u.user_id);
             let bar = progress_bar(&app);
             let reports = app.sync_user(uid.as_deref()).await?;
             bar.abort();
             for r in &reports {
                 eprintln!(
                     "{} (connection {}): {} pages, {} summaries and {} samples new or changed, {}",
-                    r.provider, r.connection_id, r.pages, r.written.summaries_written, r.written.samples_written, r.status
+                    r.provider,
+                    r.connection_id,
+                    r.pages,
+                    r.written.summaries_written,
+                    r.written.samples_written,
+                    r.status
                 );
             }
             if reports.iter().any(|r| r.status != "connected") {
-                return Err(AppError::new("sync_failed", 1, "some connections did not sync; see above and `vital-link status`"));
+                return Err(AppError::new(
+                    "sync_failed",
+                    1,
+                    "some connections did not sync; see above and `vital-link status`",
+                ));
             }
         }
-        Command::Data { kind, user, from, to, provider } => {
+        Command::Data {
+            kind,
+            user,
+            from,
+            to,
+            provider,
+        } => {
             let u = app.store.resolve_user(&user)?;
             let range = shapes::parse_range(&from, to.as_deref(), app.clock.now().date_naive())?;
             let v = match kind {
-                DataKind::Sleep => shapes::summaries(&app, &u.user_id, "sleep", range, provider.as_deref())?,
-                DataKind::Activity => shapes::summaries(&app, &u.user_id, "activity", range, provider.as_deref())?,
-                DataKind::Workouts => shapes::summaries(&app, &u.user_id, "workouts", range, provider.as_deref())?,
-                DataKind::Heartrate => shapes::timeseries_grouped(&app, &u.user_id, "heartrate", range, provider.as_deref())?,
-                DataKind::Hrv => shapes::timeseries_grouped(&app, &u.user_id, "hrv", range, provider.as_deref())?,
+                DataKind::Sleep => {
+                    shapes::summaries(&app, &u.user_id, "sleep", range, provider.as_deref())?
+                }
+                DataKind::Activity => {
+                    shapes::summaries(&app, &u.user_id, "activity", range, provider.as_deref())?
+                }
+                DataKind::Workouts => {
+                    shapes::summaries(&app, &u.user_id, "workouts", range, provider.as_deref())?
+                }
+                DataKind::Heartrate => shapes::timeseries_grouped(
+                    &app,
+                    &u.user_id,
+                    "heartrate",
+                    range,
+                    provider.as_deref(),
+                )?,
+                DataKind::Hrv => {
+                    shapes::timeseries_grouped(&app, &u.user_id, "hrv", range, provider.as_deref())?
+                }
             };
             print_json(&v);
         }
         Command::Status { user } => {
-            let uid = user.map(|u| app.store.resolve_user(&u)).transpose()?.map(|u| u.user_id);
+            let uid = user
+                .map(|u| app.store.resolve_user(&u))
+                .transpose()?
+                .map(|u| u.user_id);
             for c in app.store.connections(uid.as_deref())? {
                 let u = app.store.user(&c.user_id)?;
-                let last = c.last_sync_at.map(crate::model::iso_utc_ms).unwrap_or_else(|| "never".into());
-                let err = c.error_message.map(|m| format!("  {m}")).unwrap_or_default();
-                println!("{}\t{}\t{}\tlast sync {last}{err}", u.client_user_id, c.provider, c.status);
+                let last = c
+                    .last_sync_at
+                    .map(crate::model::iso_utc_ms)
+                    .unwrap_or_else(|| "never".into());
+                let err = c
+                    .error_message
+                    .map(|m| format!("  {m}"))
+                    .unwrap_or_default();
+                println!(
+                    "{}\t{}\t{}\tlast sync {last}{err}",
+                    u.client_user_id, c.provider, c.status
+                );
             }
         }
         Command::Serve => {
             let addr = crate::api::serve(app.clone(), app.config.api_port).await?;
-            eprintln!("Vital Link API on http://{addr} ({} environment). Ctrl-C to stop.", app.config.environment.as_str());
-            tokio::signal::ctrl_c().await.map_err(|e| AppError::internal(e.to_string()))?;
+            eprintln!(
+                "Vital Link API on http://{addr} ({} environment). Ctrl-C to stop.",
+                app.config.environment.as_str()
+            );
+            tokio::signal::ctrl_c()
+                .await
+                .map_err(|e| AppError::internal(e.to_string()))?;
         }
         Command::Doctor => print_json(&doctor(&app)),
         Command::SandboxBrowser { .. } => unreachable!("handled above"),
@@ -203,14 +282,21 @@ fn progress_bar(app: &Arc<App>) -> tokio::task::JoinHandle<()> {
     let mut rx = app.events.subscribe();
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {msg:24} [{bar:30}] {pos}/{len} windows")
-            .unwrap()
-            .progress_chars("=> "),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {msg:24} [{bar:30}] {pos}/{len} windows",
+        )
+        .unwrap()
+        .progress_chars("=> "),
     );
     tokio::spawn(async move {
         while let Ok(ev) = rx.recv().await {
             match ev {
-                AppEvent::SyncProgress { resource, done, total, .. } => {
+                AppEvent::SyncProgress {
+                    resource,
+                    done,
+                    total,
+                    ..
+                } => {
                     bar.set_length(total as u64);
                     bar.set_position(done as u64);
                     bar.set_message(format!("syncing {resource}"));
@@ -224,11 +310,20 @@ fn progress_bar(app: &Arc<App>) -> tokio::task::JoinHandle<()> {
 
 async fn connect(app: &Arc<App>, user: &str, provider: &str, no_browser: bool) -> AppResult<()> {
     let u = app.store.resolve_user(user)?;
-    let link = app.create_link_token(NewLinkToken { user_id: u.user_id.clone(), provider: Some(provider.to_string()), ..Default::default() })?;
+    let link = app.create_link_token(NewLinkToken {
+        user_id: u.user_id.clone(),
+        provider: Some(provider.to_string()),
+        ..Default::default()
+    })?;
     let mut rx = app.events.subscribe();
-    let started = app.link_start(&link.link_token, provider, !no_browser).await?;
+    let started = app
+        .link_start(&link.link_token, provider, !no_browser)
+        .await?;
     if no_browser {
-        println!("Open this URL in a browser to connect {provider}:\n{}", started.oauth_url);
+        println!(
+            "Open this URL in a browser to connect {provider}:\n{}",
+            started.oauth_url
+        );
     } else {
         eprintln!("Opened your browser to sign in to {provider}. Waiting for you to approve...");
     }
@@ -240,7 +335,11 @@ async fn connect(app: &Arc<App>, user: &str, provider: &str, no_browser: bool) -
                 return Err(AppError::new(
                     "link_failed",
                     1,
-                    format!("{provider} was not connected: {} ({})", s.error.unwrap_or_default(), s.error_type.unwrap_or_default()),
+                    format!(
+                        "{provider} was not connected: {} ({})",
+                        s.error.unwrap_or_default(),
+                        s.error_type.unwrap_or_default()
+                    ),
                 ))
             }
             _ => {
@@ -248,21 +347,39 @@ async fn connect(app: &Arc<App>, user: &str, provider: &str, no_browser: bool) -
             }
         }
     }
-    eprintln!("Connected {provider} for {}. Syncing the last {} days...", u.client_user_id, app.config.history_days);
+    eprintln!(
+        "Connected {provider} for {}. Syncing the last {} days...",
+        u.client_user_id, app.config.history_days
+    );
     let bar = progress_bar(app);
     app.wait_background().await;
     bar.abort();
-    let c = app.store.connection_for(&u.user_id, provider)?.ok_or_else(|| AppError::internal("connection vanished"))?;
+    let c = app
+        .store
+        .connection_for(&u.user_id, provider)?
+        .ok_or_else(|| AppError::internal("connection vanished"))?;
     let counts = app.store.counts(&u.user_id)?;
-    print_json(&json!({"state": "success", "provider": provider, "user_id": u.user_id, "client_user_id": u.client_user_id, "status": c.status, "error": c.error_message, "stored": counts}));
+    print_json(
+        &json!({"state": "success", "provider": provider, "user_id": u.user_id, "client_user_id": u.client_user_id, "status": c.status, "error": c.error_message, "stored": counts}),
+    );
     if c.status != "connected" {
-        return Err(AppError::new("sync_failed", 1, format!("connected, but the first sync failed: {}", c.error_message.unwrap_or_default())));
+        return Err(AppError::new(
+            "sync_failed",
+            1,
+            format!(
+                "connected, but the first sync failed: {}",
+                c.error_message.unwrap_or_default()
+            ),
+        ));
     }
     Ok(())
 }
 
 pub fn doctor(app: &App) -> Value {
-    let sqlite: String = app.store.read(|c| Ok(c.query_row("SELECT sqlite_version()", [], |r| r.get(0))?)).unwrap_or_default();
+    let sqlite: String = app
+        .store
+        .read(|c| Ok(c.query_row("SELECT sqlite_version()", [], |r| r.get(0))?))
+        .unwrap_or_default();
     json!({
         "version": env!("CARGO_PKG_VERSION"),
         "desktop": cfg!(feature = "desktop"),

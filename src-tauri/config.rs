@@ -52,7 +52,7 @@ impl Config {
 
     /// `--data-dir`, else `VITAL_LINK_DATA_DIR` (clap reads it), else the platform data directory.
     pub fn default_data_dir() -> AppResult<PathBuf> {
-        directories::ProjectDirs::from("org", "vitallink", "desktop")
+        directories::ProjectDirs::from("org", "vitallink", "vital-link")
             .map(|d| d.data_dir().to_path_buf())
             .ok_or_else(|| {
                 AppError::internal(

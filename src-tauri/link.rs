@@ -53,18 +53,33 @@ pub fn hash_token(token: &str) -> String {
 fn new_token() -> String {
     let mut b = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut b);
-    format!("vlt_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b))
+    format!(
+        "vlt_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+    )
 }
 
 impl App {
     pub fn create_link_token(&self, new: NewLinkToken) -> AppResult<LinkTokenResponse> {
         let user = self.store.user(&new.user_id)?;
-        for p in new.provider.iter().chain(new.filter_on_providers.iter().flatten()) {
+        for p in new
+            .provider
+            .iter()
+            .chain(new.filter_on_providers.iter().flatten())
+        {
             self.provider(p)?;
         }
         let token = new_token();
-        self.store.insert_link_token(&hash_token(&token), NewLinkToken { user_id: user.user_id.clone(), ..new }, LINK_TOKEN_TTL_MS)?;
-        self.store.log_event("link.token.created", Some(&user.user_id), None, json!({}))?;
+        self.store.insert_link_token(
+            &hash_token(&token),
+            NewLinkToken {
+                user_id: user.user_id.clone(),
+                ..new
+            },
+            LINK_TOKEN_TTL_MS,
+        )?;
+        self.store
+            .log_event("link.token.created", Some(&user.user_id), None, json!({}))?;
         Ok(LinkTokenResponse {
             link_web_url: format!(
                 "{}/link/?token={}&env={}",
@@ -78,15 +93,26 @@ impl App {
 
     /// The token's row if it may still be used; a clear Vital-typed error otherwise.
     pub fn usable_link_token(&self, token: &str) -> AppResult<LinkTokenRow> {
-        let row = self
-            .store
-            .link_token(&hash_token(token))?
-            .ok_or_else(|| AppError::new("invalid_token", 401, "this link token is not valid; create a new one"))?;
+        let row = self.store.link_token(&hash_token(token))?.ok_or_else(|| {
+            AppError::new(
+                "invalid_token",
+                401,
+                "this link token is not valid; create a new one",
+            )
+        })?;
         if row.state == "success" {
-            return Err(AppError::new("token_consumed", 401, "this link token was already used to connect a provider; create a new one"));
+            return Err(AppError::new(
+                "token_consumed",
+                401,
+                "this link token was already used to connect a provider; create a new one",
+            ));
         }
         if row.expires_at <= now_ms() {
-            return Err(AppError::new("token_expired", 401, "this link token has expired (tokens last 60 minutes); create a new one"));
+            return Err(AppError::new(
+                "token_expired",
+                401,
+                "this link token has expired (tokens last 60 minutes); create a new one",
+            ));
         }
         Ok(row)
     }
@@ -98,11 +124,23 @@ impl App {
             .ok_or_else(|| AppError::new("invalid_token", 401, "this link token is not valid"))?;
         let expired = row.state != "success" && row.expires_at <= now_ms();
         Ok(LinkState {
-            state: if expired { "error".into() } else { row.state.clone() },
+            state: if expired {
+                "error".into()
+            } else {
+                row.state.clone()
+            },
             user_id: row.user_id.clone(),
             provider: row.state_provider.clone().or(row.provider.clone()),
-            error_type: if expired { Some("token_expired".into()) } else { row.error_type.clone() },
-            error: if expired { Some("this link token has expired; create a new one".into()) } else { row.error_message.clone() },
+            error_type: if expired {
+                Some("token_expired".into())
+            } else {
+                row.error_type.clone()
+            },
+            error: if expired {
+                Some("this link token has expired; create a new one".into())
+            } else {
+                row.error_message.clone()
+            },
             redirect_url: row.redirect_url.clone(),
             expires_at: crate::model::iso_utc_ms(row.expires_at),
         })
@@ -118,18 +156,33 @@ impl App {
             .filter(|p| {
                 let slug = p.spec().slug;
                 row.provider.as_deref().is_none_or(|only| only == slug)
-                    && row.filter_on_providers.as_ref().is_none_or(|f| f.iter().any(|x| x == slug))
+                    && row
+                        .filter_on_providers
+                        .as_ref()
+                        .is_none_or(|f| f.iter().any(|x| x == slug))
             })
             .collect())
     }
 
     /// Starts the OAuth flow for `provider`: binds the loopback listener, opens the system
     /// browser (unless the caller opens the URL itself) and completes in the background.
-    pub async fn link_start(self: &Arc<Self>, token: &str, provider: &str, open_browser: bool) -> AppResult<LinkStart> {
+    pub async fn link_start(
+        self: &Arc<Self>,
+        token: &str,
+        provider: &str,
+        open_browser: bool,
+    ) -> AppResult<LinkStart> {
         let row = self.usable_link_token(token)?;
         let p = self.provider(provider)?;
-        if !self.link_providers(token)?.iter().any(|x| x.spec().slug == provider) {
-            return Err(AppError::bad_request("invalid_provider", format!("this link token does not allow {provider}")));
+        if !self
+            .link_providers(token)?
+            .iter()
+            .any(|x| x.spec().slug == provider)
+        {
+            return Err(AppError::bad_request(
+                "invalid_provider",
+                format!("this link token does not allow {provider}"),
+            ));
         }
         let user = self.store.user(&row.user_id)?;
         let cfg = self.client_config(p.as_ref())?;
@@ -143,21 +196,40 @@ impl App {
         }
         let pending = oauth::client::authorize(&cfg, &redirect_uri, p.spec().scopes, &extra)?;
         let hash = hash_token(token);
-        if let Some(old) = self.link_flows.lock().unwrap().insert(hash.clone(), listener.cancel_handle()) {
+        if let Some(old) = self
+            .link_flows
+            .lock()
+            .unwrap()
+            .insert(hash.clone(), listener.cancel_handle())
+        {
             old.cancel();
         }
-        self.store.set_link_state(&hash, "pending", Some(provider), None)?;
-        self.emit(AppEvent::LinkState { user_id: user.user_id.clone(), provider: Some(provider.into()), state: "pending".into() });
+        self.store
+            .set_link_state(&hash, "pending", Some(provider), None)?;
+        self.emit(AppEvent::LinkState {
+            user_id: user.user_id.clone(),
+            provider: Some(provider.into()),
+            state: "pending".into(),
+        });
         tracing::info!(provider, user = %user.user_id, "link: waiting for the browser on {}", redirect_uri);
         if open_browser {
             if let Err(e) = oauth::open_browser(&pending.authorize_url) {
                 self.link_flows.lock().unwrap().remove(&hash);
-                self.store.set_link_state(&hash, "error", Some(provider), Some(("no_browser", &e.message)))?;
+                self.store.set_link_state(
+                    &hash,
+                    "error",
+                    Some(provider),
+                    Some(("no_browser", &e.message)),
+                )?;
                 return Err(e);
             }
         }
         let app = self.clone();
-        let out = LinkStart { provider: provider.into(), oauth_url: pending.authorize_url.clone(), state: "pending".into() };
+        let out = LinkStart {
+            provider: provider.into(),
+            oauth_url: pending.authorize_url.clone(),
+            state: "pending".into(),
+        };
         let provider = provider.to_string();
         let timeout = self.config.oauth_timeout;
         let h = tokio::spawn(async move {
@@ -166,7 +238,16 @@ impl App {
                 .await
                 .unwrap_or(CallbackOutcome::Cancelled);
             app.link_flows.lock().unwrap().remove(&hash);
-            app.finish_link(&hash, &user.user_id, &provider, outcome, pending, cfg, timeout).await;
+            app.finish_link(
+                &hash,
+                &user.user_id,
+                &provider,
+                outcome,
+                pending,
+                cfg,
+                timeout,
+            )
+            .await;
         });
         self.track(h);
         Ok(out)
@@ -184,23 +265,41 @@ impl App {
         timeout: Duration,
     ) {
         let result = match outcome {
-            CallbackOutcome::Code { code, scope, .. } => self.complete_connection(user_id, provider, &code, scope, pending, &cfg).await,
-            CallbackOutcome::Denied { error, description } if error == "access_denied" => Err(AppError::new(
-                "user_cancelled",
-                400,
-                format!("access was declined at {provider}{}; nothing was connected", description.map(|d| format!(" ({d})")).unwrap_or_default()),
-            )),
+            CallbackOutcome::Code { code, scope, .. } => {
+                self.complete_connection(user_id, provider, &code, scope, pending, &cfg)
+                    .await
+            }
+            CallbackOutcome::Denied { error, description } if error == "access_denied" => {
+                Err(AppError::new(
+                    "user_cancelled",
+                    400,
+                    format!(
+                        "access was declined at {provider}{}; nothing was connected",
+                        description.map(|d| format!(" ({d})")).unwrap_or_default()
+                    ),
+                ))
+            }
             CallbackOutcome::Denied { error, description } => Err(AppError::new(
                 "provider_api_error",
                 400,
-                format!("{provider} returned an error ({error}{}); nothing was connected", description.map(|d| format!(": {d}")).unwrap_or_default()),
+                format!(
+                    "{provider} returned an error ({error}{}); nothing was connected",
+                    description.map(|d| format!(": {d}")).unwrap_or_default()
+                ),
             )),
             CallbackOutcome::TimedOut => Err(AppError::new(
                 "authorization_timeout",
                 408,
-                format!("no answer from the browser within {} seconds; start the connection again", timeout.as_secs()),
+                format!(
+                    "no answer from the browser within {} seconds; start the connection again",
+                    timeout.as_secs()
+                ),
             )),
-            CallbackOutcome::Cancelled => Err(AppError::new("user_cancelled", 400, "the connection was cancelled")),
+            CallbackOutcome::Cancelled => Err(AppError::new(
+                "user_cancelled",
+                400,
+                "the connection was cancelled",
+            )),
         };
         let (state, err) = match &result {
             Ok(_) => ("success", None),
@@ -209,15 +308,32 @@ impl App {
         };
         if let Some(e) = err {
             tracing::warn!(provider, code = e.code, "link: {}", e.message);
-            let _ = self.store.log_event("link.error", Some(user_id), Some(provider), json!({"error_type": e.code, "error": e.message}));
+            let _ = self.store.log_event(
+                "link.error",
+                Some(user_id),
+                Some(provider),
+                json!({"error_type": e.code, "error": e.message}),
+            );
         }
-        let _ = self.store.set_link_state(hash, state, Some(provider), err.map(|e| (e.code, e.message.as_str())));
-        self.emit(AppEvent::LinkState { user_id: user_id.into(), provider: Some(provider.into()), state: state.into() });
+        let _ = self.store.set_link_state(
+            hash,
+            state,
+            Some(provider),
+            err.map(|e| (e.code, e.message.as_str())),
+        );
+        self.emit(AppEvent::LinkState {
+            user_id: user_id.into(),
+            provider: Some(provider.into()),
+            state: state.into(),
+        });
         if let Ok(connection_id) = result {
             let app = self.clone();
             let h = tokio::spawn(async move {
                 if let Err(e) = app.sync_connection(connection_id, None).await {
-                    tracing::warn!("first sync of connection {connection_id} failed: {}", e.message);
+                    tracing::warn!(
+                        "first sync of connection {connection_id} failed: {}",
+                        e.message
+                    );
                 }
             });
             self.track(h);
@@ -234,7 +350,14 @@ impl App {
         cfg: &oauth::ClientConfig,
     ) -> AppResult<i64> {
         let p = self.provider(provider)?;
-        let mut tokens = oauth::client::exchange_code(&self.http, cfg, code, pending.verifier, &pending.redirect_uri).await?;
+        let mut tokens = oauth::client::exchange_code(
+            &self.http,
+            cfg,
+            code,
+            pending.verifier,
+            &pending.redirect_uri,
+        )
+        .await?;
         if tokens.scope.is_none() {
             tokens.scope = granted;
         }
@@ -253,7 +376,9 @@ impl App {
             clock: self.clock,
         };
         let external = p.external_user_id(&ctx).await.unwrap_or(None);
-        let conn = self.store.connect(self.vault.clone(), user_id, provider, external, tokens)?;
+        let conn = self
+            .store
+            .connect(self.vault.clone(), user_id, provider, external, tokens)?;
         self.store.log_event(
             "provider.connection.created",
             Some(user_id),
@@ -273,9 +398,12 @@ impl App {
         match self.link_flows.lock().unwrap().remove(&hash) {
             // The background task records the outcome once the listener has closed.
             Some(h) => h.cancel(),
-            None if row.state != "success" => {
-                self.store.set_link_state(&hash, "exited", None, Some(("user_cancelled", "the user closed the link widget")))?
-            }
+            None if row.state != "success" => self.store.set_link_state(
+                &hash,
+                "exited",
+                None,
+                Some(("user_cancelled", "the user closed the link widget")),
+            )?,
             None => {}
         }
         Ok(())
@@ -284,6 +412,13 @@ impl App {
 
 /// The first scope the app needs that the provider's consent screen let the user untick.
 fn missing_required_scope(p: &dyn Provider, granted: Option<&str>) -> Option<&'static str> {
-    let granted: Vec<&str> = granted?.split([' ', ',']).filter(|s| !s.is_empty()).collect();
-    p.spec().required_scopes.iter().copied().find(|s| !granted.contains(s))
+    let granted: Vec<&str> = granted?
+        .split([' ', ','])
+        .filter(|s| !s.is_empty())
+        .collect();
+    p.spec()
+        .required_scopes
+        .iter()
+        .copied()
+        .find(|s| !granted.contains(s))
 }

@@ -12,7 +12,10 @@ pub struct LogGuard(#[allow(dead_code)] Option<tracing_appender::non_blocking::W
 pub fn init(log_dir: Option<&Path>, stderr_default: &str) -> LogGuard {
     let stderr_filter = EnvFilter::try_from_env("VITAL_LINK_LOG")
         .unwrap_or_else(|_| EnvFilter::new(format!("{stderr_default},tao=error,wry=error")));
-    let stderr = fmt::layer().with_writer(std::io::stderr).with_target(false).with_filter(stderr_filter);
+    let stderr = fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_filter(stderr_filter);
     let (file, guard) = match log_dir.and_then(|d| std::fs::create_dir_all(d).ok().map(|_| d)) {
         Some(dir) => {
             let appender = tracing_appender::rolling::daily(dir, "vital-link.log");
@@ -25,6 +28,9 @@ pub fn init(log_dir: Option<&Path>, stderr_default: &str) -> LogGuard {
         }
         None => (None, None),
     };
-    let _ = tracing_subscriber::registry().with(stderr).with(file).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(stderr)
+        .with(file)
+        .try_init();
     LogGuard(guard)
 }

@@ -19,7 +19,11 @@ fn main() {
                 Ok(()) => 0,
                 Err(e) => {
                     eprintln!("error: {}", e.message);
-                    if e.status == 1 { 1 } else { 2 }
+                    if e.status == 1 {
+                        1
+                    } else {
+                        2
+                    }
                 }
             }
         }
@@ -28,7 +32,11 @@ fn main() {
 }
 
 #[cfg(feature = "desktop")]
-fn run_window(cli: Cli, runtime: tokio::runtime::Runtime, log_dir: Option<std::path::PathBuf>) -> i32 {
+fn run_window(
+    cli: Cli,
+    runtime: tokio::runtime::Runtime,
+    log_dir: Option<std::path::PathBuf>,
+) -> i32 {
     let _guard = vital_link::logging::init(log_dir.as_deref(), "info");
     match vital_link::desktop::run(cli, runtime) {
         Ok(()) => 0,
@@ -40,7 +48,11 @@ fn run_window(cli: Cli, runtime: tokio::runtime::Runtime, log_dir: Option<std::p
 }
 
 #[cfg(not(feature = "desktop"))]
-fn run_window(_cli: Cli, _runtime: tokio::runtime::Runtime, _log_dir: Option<std::path::PathBuf>) -> i32 {
+fn run_window(
+    _cli: Cli,
+    _runtime: tokio::runtime::Runtime,
+    _log_dir: Option<std::path::PathBuf>,
+) -> i32 {
     eprintln!("This build has no desktop window (built without the `desktop` feature). Try `vital-link serve`, `vital-link connect`, or `vital-link --help`.");
     2
 }

@@ -11,7 +11,8 @@ pub struct Choice {
 }
 
 fn loopback_only(url: &str) -> AppResult<url::Url> {
-    let u = url::Url::parse(url).map_err(|e| AppError::bad_request("invalid_url", format!("{url:?}: {e}")))?;
+    let u = url::Url::parse(url)
+        .map_err(|e| AppError::bad_request("invalid_url", format!("{url:?}: {e}")))?;
     if u.scheme() != "http" || u.host_str() != Some("127.0.0.1") {
         return Err(AppError::bad_request(
             "not_sandbox",
@@ -36,18 +37,32 @@ pub async fn complete(authorize_url: &str, choice: &Choice) -> AppResult<String>
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| AppError::internal(e.to_string()))?;
-    let net = |e: reqwest::Error| AppError::new("network_error", 502, format!("sandbox browser: {e}"));
+    let net =
+        |e: reqwest::Error| AppError::new("network_error", 502, format!("sandbox browser: {e}"));
     let resp = http.get(start.clone()).send().await.map_err(net)?;
     let mut next = if resp.status().is_redirection() {
-        resp.headers().get("location").and_then(|l| l.to_str().ok()).map(str::to_string)
+        resp.headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_string)
     } else {
         let html = resp.text().await.map_err(net)?;
         let request_id = attr_after(&html, "name=\"request_id\" value=\"").ok_or_else(|| {
-            AppError::new("not_a_consent_page", 502, format!("the page at the authorize URL has no consent form: {}", html.chars().take(300).collect::<String>()))
+            AppError::new(
+                "not_a_consent_page",
+                502,
+                format!(
+                    "the page at the authorize URL has no consent form: {}",
+                    html.chars().take(300).collect::<String>()
+                ),
+            )
         })?;
         let mut form: Vec<(String, String)> = vec![
             ("request_id".into(), request_id.to_string()),
-            ("action".into(), if choice.deny { "deny" } else { "allow" }.into()),
+            (
+                "action".into(),
+                if choice.deny { "deny" } else { "allow" }.into(),
+            ),
         ];
         let mut rest = html.as_str();
         while let Some(v) = attr_after(rest, "name=\"scope\" value=\"") {
@@ -56,9 +71,14 @@ pub async fn complete(authorize_url: &str, choice: &Choice) -> AppResult<String>
             }
             rest = &rest[rest.find("name=\"scope\" value=\"").unwrap() + 20..];
         }
-        let action = start.join("/oauth/authorize/decision").expect("static path");
+        let action = start
+            .join("/oauth/authorize/decision")
+            .expect("static path");
         let r = http.post(action).form(&form).send().await.map_err(net)?;
-        r.headers().get("location").and_then(|l| l.to_str().ok()).map(str::to_string)
+        r.headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_string)
     };
     let mut title = String::new();
     for _ in 0..5 {
@@ -66,7 +86,11 @@ pub async fn complete(authorize_url: &str, choice: &Choice) -> AppResult<String>
         let u = loopback_only(&to)?;
         let r = http.get(u).send().await.map_err(net)?;
         if r.status().is_redirection() {
-            next = r.headers().get("location").and_then(|l| l.to_str().ok()).map(str::to_string);
+            next = r
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+                .map(str::to_string);
             continue;
         }
         let html = r.text().await.map_err(net)?;

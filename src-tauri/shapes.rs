@@ -23,7 +23,11 @@ pub struct Range {
 pub fn parse_range(start: &str, end: Option<&str>, today: NaiveDate) -> AppResult<Range> {
     let bound = |s: &str, is_end: bool, name: &str| -> AppResult<(i64, NaiveDate)> {
         if let Some(d) = parse_day(s) {
-            let t = if is_end { NaiveTime::from_hms_milli_opt(23, 59, 59, 999).unwrap() } else { NaiveTime::MIN };
+            let t = if is_end {
+                NaiveTime::from_hms_milli_opt(23, 59, 59, 999).unwrap()
+            } else {
+                NaiveTime::MIN
+            };
             return Ok((d.and_time(t).and_utc().timestamp_millis(), d));
         }
         if let Some(dt) = parse_datetime(s) {
@@ -41,32 +45,72 @@ pub fn parse_range(start: &str, end: Option<&str>, today: NaiveDate) -> AppResul
         _ => bound(&today.to_string(), true, "end_date")?,
     };
     if from_ms > to_ms {
-        return Err(AppError::new("invalid_date", 422, format!("start_date {start} is after end_date {}", end.unwrap_or("(today)"))));
+        return Err(AppError::new(
+            "invalid_date",
+            422,
+            format!(
+                "start_date {start} is after end_date {}",
+                end.unwrap_or("(today)")
+            ),
+        ));
     }
-    Ok(Range { from_ms, to_ms, from_day, to_day })
+    Ok(Range {
+        from_ms,
+        to_ms,
+        from_day,
+        to_day,
+    })
 }
 
 fn source(app: &App, provider: &str, source_type: Option<&str>) -> Value {
     let (name, logo) = match app.providers.get(provider) {
-        Some(p) => (p.spec().name.to_string(), p.spec().reference(&app.api_base_url()).logo),
+        Some(p) => (
+            p.spec().name.to_string(),
+            p.spec().reference(&app.api_base_url()).logo,
+        ),
         None => (provider.to_string(), String::new()),
     };
     json!({"provider": provider, "type": source_type.unwrap_or("unknown"), "name": name, "slug": provider, "logo": logo})
 }
 
 /// `{"<resource>": [ClientFacing...]}` for a summary resource.
-pub fn summaries(app: &App, user_id: &str, resource: &str, r: Range, provider: Option<&str>) -> AppResult<Value> {
+pub fn summaries(
+    app: &App,
+    user_id: &str,
+    resource: &str,
+    r: Range,
+    provider: Option<&str>,
+) -> AppResult<Value> {
     if !SUMMARY_RESOURCES.contains(&resource) {
-        return Err(AppError::bad_request("invalid_resource", format!("unknown summary resource {resource:?}; use one of {}", SUMMARY_RESOURCES.join(", "))));
+        return Err(AppError::bad_request(
+            "invalid_resource",
+            format!(
+                "unknown summary resource {resource:?}; use one of {}",
+                SUMMARY_RESOURCES.join(", ")
+            ),
+        ));
     }
-    let rows = app.store.summaries(user_id, resource, &r.from_day.to_string(), &r.to_day.to_string(), provider)?;
+    let rows = app.store.summaries(
+        user_id,
+        resource,
+        &r.from_day.to_string(),
+        &r.to_day.to_string(),
+        provider,
+    )?;
     let items: Vec<Value> = rows
         .into_iter()
         .map(|s| {
             let mut d = s.data;
             if let Some(m) = d.as_object_mut() {
-                let src_type = m.get("source").and_then(|x| x.get("type")).and_then(Value::as_str).map(str::to_string);
-                m.insert("source".into(), source(app, &s.provider, src_type.as_deref()));
+                let src_type = m
+                    .get("source")
+                    .and_then(|x| x.get("type"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                m.insert(
+                    "source".into(),
+                    source(app, &s.provider, src_type.as_deref()),
+                );
                 m.insert("created_at".into(), json!(iso_utc_ms(s.created_at)));
                 m.insert("updated_at".into(), json!(iso_utc_ms(s.updated_at)));
             }
@@ -79,16 +123,33 @@ pub fn summaries(app: &App, user_id: &str, resource: &str, r: Range, provider: O
 }
 
 /// Vital's grouped timeseries: `{"groups": {"<provider>": [{"source", "data"}]}, "next", "next_cursor"}`.
-pub fn timeseries_grouped(app: &App, user_id: &str, metric: &str, r: Range, provider: Option<&str>) -> AppResult<Value> {
+pub fn timeseries_grouped(
+    app: &App,
+    user_id: &str,
+    metric: &str,
+    r: Range,
+    provider: Option<&str>,
+) -> AppResult<Value> {
     if !TIMESERIES_RESOURCES.contains(&metric) {
-        return Err(AppError::bad_request("invalid_resource", format!("unknown timeseries resource {metric:?}; use one of {}", TIMESERIES_RESOURCES.join(", "))));
+        return Err(AppError::bad_request(
+            "invalid_resource",
+            format!(
+                "unknown timeseries resource {metric:?}; use one of {}",
+                TIMESERIES_RESOURCES.join(", ")
+            ),
+        ));
     }
-    let rows = app.store.samples(user_id, metric, r.from_ms, r.to_ms + 1, provider)?;
+    let rows = app
+        .store
+        .samples(user_id, metric, r.from_ms, r.to_ms + 1, provider)?;
     let mut groups: Map<String, Value> = Map::new();
     let mut current: Option<(String, Option<String>, Vec<Value>)> = None;
     let flush = |groups: &mut Map<String, Value>, g: (String, Option<String>, Vec<Value>)| {
         let entry = groups.entry(g.0.clone()).or_insert_with(|| json!([]));
-        entry.as_array_mut().unwrap().push(json!({"source": source(app, &g.0, g.1.as_deref()), "data": g.2}));
+        entry
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"source": source(app, &g.0, g.1.as_deref()), "data": g.2}));
     };
     for s in rows {
         let sample = json!({
@@ -104,7 +165,10 @@ pub fn timeseries_grouped(app: &App, user_id: &str, metric: &str, r: Range, prov
                 if let Some(g) = current.take() {
                     flush(&mut groups, g);
                 }
-                let st = app.providers.get(&s.provider).map(|p| p.spec().source_type.to_string());
+                let st = app
+                    .providers
+                    .get(&s.provider)
+                    .map(|p| p.spec().source_type.to_string());
                 current = Some((s.provider.clone(), st, vec![sample]));
             }
         }

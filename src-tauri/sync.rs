@@ -12,8 +12,8 @@ use crate::app::{App, AppEvent};
 use crate::error::{AppError, AppResult};
 use crate::providers::{FetchCtx, FetchError, Provider, SyncResource, Window};
 use crate::store::connections::{ConnectionRow, Cursor, TokenSet};
-use crate::store::readings::{Page, PageOutcome};
 use crate::store::now_ms;
+use crate::store::readings::{Page, PageOutcome};
 
 /// Refresh an access token this long before it expires.
 const REFRESH_MARGIN_MS: i64 = 5 * 60 * 1000;
@@ -31,7 +31,12 @@ pub struct SyncReport {
 
 /// The day windows still to fetch for a resource, newest first: the recent days since the last
 /// sync, then the rest of the backfill down to `target`.
-pub fn plan_windows(cursor: &Cursor, today: NaiveDate, target: NaiveDate, window_days: i64) -> Vec<Window> {
+pub fn plan_windows(
+    cursor: &Cursor,
+    today: NaiveDate,
+    target: NaiveDate,
+    window_days: i64,
+) -> Vec<Window> {
     let mut out = vec![];
     let span = window_days.max(1);
     let mut push_range = |from: NaiveDate, to: NaiveDate| {
@@ -58,7 +63,12 @@ pub fn plan_windows(cursor: &Cursor, today: NaiveDate, target: NaiveDate, window
 
 impl App {
     fn sync_lock(&self, connection_id: i64) -> Arc<tokio::sync::Mutex<()>> {
-        self.sync_locks.lock().unwrap().entry(connection_id).or_default().clone()
+        self.sync_locks
+            .lock()
+            .unwrap()
+            .entry(connection_id)
+            .or_default()
+            .clone()
     }
 
     /// Syncs every connection of a user (or all users), one after another.
@@ -75,21 +85,40 @@ impl App {
 
     /// Syncs one connection. Only one sync of a connection runs at a time; a second caller
     /// waits for the first and then finds little left to do.
-    pub async fn sync_connection(self: &Arc<Self>, connection_id: i64, only: Option<&str>) -> AppResult<SyncReport> {
+    pub async fn sync_connection(
+        self: &Arc<Self>,
+        connection_id: i64,
+        only: Option<&str>,
+    ) -> AppResult<SyncReport> {
         let lock = self.sync_lock(connection_id);
         let _guard = lock.lock().await;
         let conn = self.store.connection(connection_id)?;
         let p = self.provider(&conn.provider)?;
         self.store.set_connection_status(conn.id, "syncing", None)?;
-        let mut report = SyncReport { connection_id, provider: conn.provider.clone(), ..Default::default() };
+        let mut report = SyncReport {
+            connection_id,
+            provider: conn.provider.clone(),
+            ..Default::default()
+        };
         // Windows end tomorrow (UTC) so users east of UTC get their local today too.
         let utc_today = self.clock.now().date_naive();
         let today = utc_today + Days::days(1);
-        let history = self.config.history_days.min(p.spec().max_history_days).max(1) as i64;
+        let history = self
+            .config
+            .history_days
+            .min(p.spec().max_history_days)
+            .max(1) as i64;
         let target = utc_today - Days::days(history - 1);
         let mut failure: Option<AppError> = None;
-        for res in p.sync_resources().iter().filter(|r| only.is_none_or(|o| o == r.name)) {
-            match self.sync_resource(&conn, p.as_ref(), res, today, target, &mut report).await {
+        for res in p
+            .sync_resources()
+            .iter()
+            .filter(|r| only.is_none_or(|o| o == r.name))
+        {
+            match self
+                .sync_resource(&conn, p.as_ref(), res, today, target, &mut report)
+                .await
+            {
                 Ok(()) => {}
                 Err(e) if e.code == "reauth_required" => {
                     failure = Some(e);
@@ -103,16 +132,27 @@ impl App {
         }
         let status = match &failure {
             None => {
-                self.store.set_connection_status(conn.id, "connected", None)?;
+                self.store
+                    .set_connection_status(conn.id, "connected", None)?;
                 "connected".to_string()
             }
             Some(e) if e.code == "reauth_required" => {
-                self.store.set_connection_status(conn.id, "reauth_required", Some((e.code, &e.message)))?;
-                self.store.log_event("provider.connection.error", Some(&conn.user_id), Some(&conn.provider), json!({"error_type": "token_refresh_failed", "message": e.message}))?;
+                self.store.set_connection_status(
+                    conn.id,
+                    "reauth_required",
+                    Some((e.code, &e.message)),
+                )?;
+                self.store.log_event(
+                    "provider.connection.error",
+                    Some(&conn.user_id),
+                    Some(&conn.provider),
+                    json!({"error_type": "token_refresh_failed", "message": e.message}),
+                )?;
                 "reauth_required".to_string()
             }
             Some(e) => {
-                self.store.set_connection_status(conn.id, "error", Some((e.code, &e.message)))?;
+                self.store
+                    .set_connection_status(conn.id, "error", Some((e.code, &e.message)))?;
                 format!("error: {}", e.code)
             }
         };
@@ -123,7 +163,10 @@ impl App {
             json!({"connection_id": conn.id, "pages": report.pages, "summaries": report.written.summaries_written, "samples": report.written.samples_written, "status": status}),
         )?;
         report.status = status.clone();
-        self.emit(AppEvent::SyncFinished { connection_id, status });
+        self.emit(AppEvent::SyncFinished {
+            connection_id,
+            status,
+        });
         Ok(report)
     }
 
@@ -143,25 +186,36 @@ impl App {
         for (i, w) in windows.into_iter().enumerate() {
             let mut page_token = None;
             loop {
-                let page = self.fetch_with_retries(conn, p, res.name, w, page_token.clone()).await?;
+                let page = self
+                    .fetch_with_retries(conn, p, res.name, w, page_token.clone())
+                    .await?;
                 let next = page.next.clone();
                 if next.is_none() {
                     // The window is complete: the cursor moves in the same transaction.
-                    let newest = cursor.newest_day.as_deref().and_then(crate::model::parse_day);
-                    let oldest = cursor.oldest_day.as_deref().and_then(crate::model::parse_day);
+                    let newest = cursor
+                        .newest_day
+                        .as_deref()
+                        .and_then(crate::model::parse_day);
+                    let oldest = cursor
+                        .oldest_day
+                        .as_deref()
+                        .and_then(crate::model::parse_day);
                     cursor.newest_day = Some(newest.map_or(w.end, |n| n.max(w.end)).to_string());
-                    cursor.oldest_day = Some(oldest.map_or(w.start, |o| o.min(w.start)).to_string());
+                    cursor.oldest_day =
+                        Some(oldest.map_or(w.start, |o| o.min(w.start)).to_string());
                 }
-                let written = self.store.write_page_async(Page {
-                    connection_id: conn.id,
-                    user_id: conn.user_id.clone(),
-                    provider: conn.provider.clone(),
-                    raw: page.raw,
-                    summaries: page.summaries,
-                    samples: page.samples,
-                    cursor: next.is_none().then(|| cursor.clone()),
-                })
-                .await?;
+                let written = self
+                    .store
+                    .write_page_async(Page {
+                        connection_id: conn.id,
+                        user_id: conn.user_id.clone(),
+                        provider: conn.provider.clone(),
+                        raw: page.raw,
+                        summaries: page.summaries,
+                        samples: page.samples,
+                        cursor: next.is_none().then(|| cursor.clone()),
+                    })
+                    .await?;
                 report.pages += 1;
                 report.written += written;
                 match next {
@@ -169,7 +223,12 @@ impl App {
                     None => break,
                 }
             }
-            self.emit(AppEvent::SyncProgress { connection_id: conn.id, resource: res.name.into(), done: i + 1, total });
+            self.emit(AppEvent::SyncProgress {
+                connection_id: conn.id,
+                resource: res.name.into(),
+                done: i + 1,
+                total,
+            });
         }
         Ok(())
     }
@@ -201,31 +260,66 @@ impl App {
                     self.fresh_tokens(conn, p, true).await?;
                 }
                 Err(FetchError::Unauthorized) => {
-                    return Err(AppError::new("reauth_required", 401, format!("{} keeps refusing the refreshed access token; reconnect it", conn.provider)))
+                    return Err(AppError::new(
+                        "reauth_required",
+                        401,
+                        format!(
+                            "{} keeps refusing the refreshed access token; reconnect it",
+                            conn.provider
+                        ),
+                    ))
                 }
                 Err(e) if e.is_retryable() && attempt < MAX_ATTEMPTS => {
                     let wait = match &e {
-                        FetchError::RateLimited { retry_after: Some(d) } => *d,
+                        FetchError::RateLimited {
+                            retry_after: Some(d),
+                        } => *d,
                         _ => backoff(attempt),
                     };
                     tracing::warn!(provider = %conn.provider, resource, attempt, "{}; retrying in {:?}", e.message(), wait);
                     tokio::time::sleep(wait).await;
                 }
-                Err(e) => return Err(AppError::new(e.code(), 502, format!("{} {resource} {}..{}: {}", conn.provider, w.start, w.end, e.message()))),
+                Err(e) => {
+                    return Err(AppError::new(
+                        e.code(),
+                        502,
+                        format!(
+                            "{} {resource} {}..{}: {}",
+                            conn.provider,
+                            w.start,
+                            w.end,
+                            e.message()
+                        ),
+                    ))
+                }
             }
         }
     }
 
     /// The connection's tokens, refreshed first when they expire soon (or when `force`).
     /// A rotated refresh token is committed before the new access token is used.
-    pub async fn fresh_tokens(&self, conn: &ConnectionRow, p: &dyn Provider, force: bool) -> AppResult<TokenSet> {
+    pub async fn fresh_tokens(
+        &self,
+        conn: &ConnectionRow,
+        p: &dyn Provider,
+        force: bool,
+    ) -> AppResult<TokenSet> {
         let tokens = self.store.tokens(&self.vault, conn.id)?;
-        let expiring = tokens.expires_at.is_some_and(|e| e - now_ms() < REFRESH_MARGIN_MS);
+        let expiring = tokens
+            .expires_at
+            .is_some_and(|e| e - now_ms() < REFRESH_MARGIN_MS);
         if !force && !expiring {
             return Ok(tokens);
         }
         let Some(refresh) = tokens.refresh_token.clone() else {
-            return Err(AppError::new("reauth_required", 401, format!("the {} access token expired and there is no refresh token; reconnect", conn.provider)));
+            return Err(AppError::new(
+                "reauth_required",
+                401,
+                format!(
+                    "the {} access token expired and there is no refresh token; reconnect",
+                    conn.provider
+                ),
+            ));
         };
         let cfg = self.client_config(p)?;
         match crate::oauth::client::refresh(&self.http, &cfg, &refresh).await {
@@ -233,14 +327,26 @@ impl App {
                 if new.scope.is_none() {
                     new.scope = tokens.scope.clone();
                 }
-                self.store.save_tokens(self.vault.clone(), conn.id, new.clone())?;
-                self.store.log_event("token.refreshed", Some(&conn.user_id), Some(&conn.provider), json!({"connection_id": conn.id}))?;
-                Ok(TokenSet { refresh_token: new.refresh_token.or(Some(refresh)), ..new })
+                self.store
+                    .save_tokens(self.vault.clone(), conn.id, new.clone())?;
+                self.store.log_event(
+                    "token.refreshed",
+                    Some(&conn.user_id),
+                    Some(&conn.provider),
+                    json!({"connection_id": conn.id}),
+                )?;
+                Ok(TokenSet {
+                    refresh_token: new.refresh_token.or(Some(refresh)),
+                    ..new
+                })
             }
             Err(e) if e.code == "invalid_grant" => Err(AppError::new(
                 "reauth_required",
                 401,
-                format!("{} no longer accepts this connection's refresh token ({}); reconnect it", conn.provider, e.message),
+                format!(
+                    "{} no longer accepts this connection's refresh token ({}); reconnect it",
+                    conn.provider, e.message
+                ),
             )),
             Err(e) => Err(e),
         }
@@ -269,13 +375,24 @@ mod tests {
     }
 
     fn cursor(newest: Option<&str>, oldest: Option<&str>) -> Cursor {
-        Cursor { resource: "sleep".into(), newest_day: newest.map(Into::into), oldest_day: oldest.map(Into::into), backfill_target: None }
+        Cursor {
+            resource: "sleep".into(),
+            newest_day: newest.map(Into::into),
+            oldest_day: oldest.map(Into::into),
+            backfill_target: None,
+        }
     }
 
     #[test]
     fn first_sync_walks_back_from_today_in_windows() {
         let w = plan_windows(&cursor(None, None), d("2026-03-30"), d("2026-03-01"), 7);
-        assert_eq!(w[0], Window { start: d("2026-03-24"), end: d("2026-03-30") });
+        assert_eq!(
+            w[0],
+            Window {
+                start: d("2026-03-24"),
+                end: d("2026-03-30")
+            }
+        );
         assert_eq!(w.last().unwrap().start, d("2026-03-01"));
         let days: i64 = w.iter().map(|x| (x.end - x.start).num_days() + 1).sum();
         assert_eq!(days, 30);
@@ -283,10 +400,38 @@ mod tests {
 
     #[test]
     fn later_syncs_fetch_only_recent_days_then_resume_backfill() {
-        let w = plan_windows(&cursor(Some("2026-03-28"), Some("2026-03-20")), d("2026-03-30"), d("2026-03-01"), 30);
-        assert_eq!(w[0], Window { start: d("2026-03-28"), end: d("2026-03-30") });
-        assert_eq!(w[1], Window { start: d("2026-03-01"), end: d("2026-03-19") });
-        let done = plan_windows(&cursor(Some("2026-03-30"), Some("2026-03-01")), d("2026-03-30"), d("2026-03-01"), 30);
-        assert_eq!(done, vec![Window { start: d("2026-03-30"), end: d("2026-03-30") }]);
+        let w = plan_windows(
+            &cursor(Some("2026-03-28"), Some("2026-03-20")),
+            d("2026-03-30"),
+            d("2026-03-01"),
+            30,
+        );
+        assert_eq!(
+            w[0],
+            Window {
+                start: d("2026-03-28"),
+                end: d("2026-03-30")
+            }
+        );
+        assert_eq!(
+            w[1],
+            Window {
+                start: d("2026-03-01"),
+                end: d("2026-03-19")
+            }
+        );
+        let done = plan_windows(
+            &cursor(Some("2026-03-30"), Some("2026-03-01")),
+            d("2026-03-30"),
+            d("2026-03-01"),
+            30,
+        );
+        assert_eq!(
+            done,
+            vec![Window {
+                start: d("2026-03-30"),
+                end: d("2026-03-30")
+            }]
+        );
     }
 }

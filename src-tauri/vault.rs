@@ -34,7 +34,9 @@ pub struct Vault {
 
 impl fmt::Debug for Vault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Vault").field("source", &self.source).finish()
+        f.debug_struct("Vault")
+            .field("source", &self.source)
+            .finish()
     }
 }
 

@@ -18,7 +18,12 @@ async fn connect_backfills_exactly_what_the_provider_served_and_resync_adds_noth
     h.app.wait_background().await;
 
     let user = h.app.store.user_by_client_id("participant-001").unwrap();
-    let conn = h.app.store.connection_for(&user.user_id, "oura").unwrap().unwrap();
+    let conn = h
+        .app
+        .store
+        .connection_for(&user.user_id, "oura")
+        .unwrap()
+        .unwrap();
     assert_eq!(conn.status, "connected", "{:?}", conn.error_message);
     assert!(conn.external_user_id.is_some());
 
@@ -30,7 +35,11 @@ async fn connect_backfills_exactly_what_the_provider_served_and_resync_adds_noth
     assert_eq!(got.workouts as usize, want.workouts);
     assert_eq!(got.heartrate as usize, want.heartrate);
     assert_eq!(got.hrv as usize, want.hrv);
-    assert!(want.sleep_docs >= 30 && want.heartrate > 25 * 270, "a month of data: {}", want.heartrate);
+    assert!(
+        want.sleep_docs >= 30 && want.heartrate > 25 * 270,
+        "a month of data: {}",
+        want.heartrate
+    );
 
     // A second sync finds nothing new and changes nothing.
     let report = h.app.sync_connection(conn.id, None).await.unwrap();
@@ -39,29 +48,63 @@ async fn connect_backfills_exactly_what_the_provider_served_and_resync_adds_noth
     assert_eq!(h.app.store.counts(&user.user_id).unwrap(), got);
 
     // The data reads back in Vital's shape.
-    let range = vital_link::shapes::parse_range(&first.to_string(), None, now().date_naive()).unwrap();
+    let range =
+        vital_link::shapes::parse_range(&first.to_string(), None, now().date_naive()).unwrap();
     let sleep = vital_link::shapes::summaries(&h.app, &user.user_id, "sleep", range, None).unwrap();
     let nights = sleep["sleep"].as_array().unwrap();
     assert_eq!(nights.len(), want.sleep_docs);
     let n = &nights[0];
-    for f in ["id", "user_id", "date", "calendar_date", "bedtime_start", "bedtime_stop", "type", "duration", "total", "awake", "light", "rem", "deep", "source", "created_at", "updated_at"] {
+    for f in [
+        "id",
+        "user_id",
+        "date",
+        "calendar_date",
+        "bedtime_start",
+        "bedtime_stop",
+        "type",
+        "duration",
+        "total",
+        "awake",
+        "light",
+        "rem",
+        "deep",
+        "source",
+        "created_at",
+        "updated_at",
+    ] {
         assert!(!n[f].is_null(), "sleep is missing {f}: {n}");
     }
-    assert_eq!(n["total"].as_i64().unwrap(), n["light"].as_i64().unwrap() + n["rem"].as_i64().unwrap() + n["deep"].as_i64().unwrap());
+    assert_eq!(
+        n["total"].as_i64().unwrap(),
+        n["light"].as_i64().unwrap() + n["rem"].as_i64().unwrap() + n["deep"].as_i64().unwrap()
+    );
 }
 
 #[tokio::test]
 async fn denied_consent_ends_as_an_exit_and_connects_nothing() {
     let h = start(30).await;
     let (token, url) = begin_link(&h.app, "denier").await;
-    let title = complete(&url, &Choice { deny: true, untick: vec![] }).await.unwrap();
+    let title = complete(
+        &url,
+        &Choice {
+            deny: true,
+            untick: vec![],
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(title, "Connection not completed");
     let s = settle(&h.app, &token).await;
     assert_eq!(s.state, "exited");
     assert_eq!(s.error_type.as_deref(), Some("user_cancelled"));
     assert!(s.error.unwrap().contains("declined"));
     let user = h.app.store.user_by_client_id("denier").unwrap();
-    assert!(h.app.store.connection_for(&user.user_id, "oura").unwrap().is_none());
+    assert!(h
+        .app
+        .store
+        .connection_for(&user.user_id, "oura")
+        .unwrap()
+        .is_none());
 }
 
 #[tokio::test]
@@ -69,14 +112,22 @@ async fn forged_state_is_refused_and_the_real_callback_still_completes() {
     let h = start(2).await;
     let (token, url) = begin_link(&h.app, "forged").await;
     let redirect = redirect_uri_of(&url);
-    let forged = reqwest::get(format!("{redirect}?code=stolen&state=not-the-state")).await.unwrap();
+    let forged = reqwest::get(format!("{redirect}?code=stolen&state=not-the-state"))
+        .await
+        .unwrap();
     assert_eq!(forged.status(), 400);
-    assert!(forged.text().await.unwrap().contains("state does not match"));
+    assert!(forged
+        .text()
+        .await
+        .unwrap()
+        .contains("state does not match"));
     assert_eq!(h.app.link_state(&token).unwrap().state, "pending");
     complete(&url, &Choice::default()).await.unwrap();
     assert_eq!(settle(&h.app, &token).await.state, "success");
     // The listener is closed after the flow: nothing answers any more.
-    assert!(reqwest::get(format!("{redirect}?code=again&state=x")).await.is_err());
+    assert!(reqwest::get(format!("{redirect}?code=again&state=x"))
+        .await
+        .is_err());
     h.app.wait_background().await;
 }
 
@@ -84,7 +135,15 @@ async fn forged_state_is_refused_and_the_real_callback_still_completes() {
 async fn unticking_a_required_scope_is_reported_as_such() {
     let h = start(2).await;
     let (token, url) = begin_link(&h.app, "stingy").await;
-    complete(&url, &Choice { deny: false, untick: vec!["daily".into()] }).await.unwrap();
+    complete(
+        &url,
+        &Choice {
+            deny: false,
+            untick: vec!["daily".into()],
+        },
+    )
+    .await
+    .unwrap();
     let s = settle(&h.app, &token).await;
     assert_eq!(s.state, "error");
     assert_eq!(s.error_type.as_deref(), Some("required_scopes_not_granted"));
@@ -92,18 +151,27 @@ async fn unticking_a_required_scope_is_reported_as_such() {
 
 #[tokio::test]
 async fn authorize_timeout_closes_the_listener_with_a_clear_error() {
-    let h = start_with(2, |c| c.oauth_timeout = std::time::Duration::from_millis(600)).await;
+    let h = start_with(2, |c| {
+        c.oauth_timeout = std::time::Duration::from_millis(600)
+    })
+    .await;
     let (token, url) = begin_link(&h.app, "slowpoke").await;
     let s = settle(&h.app, &token).await;
     assert_eq!(s.state, "error");
     assert_eq!(s.error_type.as_deref(), Some("authorization_timeout"));
-    assert!(reqwest::get(redirect_uri_of(&url)).await.is_err(), "listener must be closed");
+    assert!(
+        reqwest::get(redirect_uri_of(&url)).await.is_err(),
+        "listener must be closed"
+    );
 }
 
 #[tokio::test]
 async fn invalid_grant_at_the_token_endpoint_fails_the_link_and_stores_nothing() {
     let h = start(2).await;
-    h.app.sandbox.fakes["oura"].faults.set(Faults { invalid_grant: true, ..Default::default() });
+    h.app.sandbox.fakes["oura"].faults.set(Faults {
+        invalid_grant: true,
+        ..Default::default()
+    });
     let (token, url) = begin_link(&h.app, "grantless").await;
     complete(&url, &Choice::default()).await.unwrap();
     let s = settle(&h.app, &token).await;
@@ -111,23 +179,43 @@ async fn invalid_grant_at_the_token_endpoint_fails_the_link_and_stores_nothing()
     assert_eq!(s.error_type.as_deref(), Some("invalid_grant"));
     assert!(s.error.unwrap().contains("connect the provider again"));
     let user = h.app.store.user_by_client_id("grantless").unwrap();
-    assert!(h.app.store.connection_for(&user.user_id, "oura").unwrap().is_none());
+    assert!(h
+        .app
+        .store
+        .connection_for(&user.user_id, "oura")
+        .unwrap()
+        .is_none());
 }
 
 #[tokio::test]
 async fn malformed_page_mid_backfill_keeps_earlier_pages_and_marks_the_connection() {
     let h = start(30).await;
     // Two data responses succeed (personal_info and the first daily_sleep), then garbage.
-    h.app.sandbox.fakes["oura"].faults.set(Faults { malformed_json: true, after_pages: Some(3), ..Default::default() });
+    h.app.sandbox.fakes["oura"].faults.set(Faults {
+        malformed_json: true,
+        after_pages: Some(3),
+        ..Default::default()
+    });
     let (token, url) = begin_link(&h.app, "broken").await;
     complete(&url, &Choice::default()).await.unwrap();
     assert_eq!(settle(&h.app, &token).await.state, "success");
     h.app.wait_background().await;
     let user = h.app.store.user_by_client_id("broken").unwrap();
-    let conn = h.app.store.connection_for(&user.user_id, "oura").unwrap().unwrap();
+    let conn = h
+        .app
+        .store
+        .connection_for(&user.user_id, "oura")
+        .unwrap()
+        .unwrap();
     assert_eq!(conn.status, "error");
-    assert_eq!(conn.error_type.as_deref(), Some("provider_malformed_response"));
-    assert!(conn.error_message.unwrap().contains("pages before it were kept"));
+    assert_eq!(
+        conn.error_type.as_deref(),
+        Some("provider_malformed_response")
+    );
+    assert!(conn
+        .error_message
+        .unwrap()
+        .contains("pages before it were kept"));
     let partial = h.app.store.counts(&user.user_id).unwrap();
     assert!(partial.sleep > 0, "the page before the bad one was kept");
     // Once the provider recovers, the next sync completes without duplicating anything.
@@ -146,7 +234,10 @@ async fn data_dir_that_cannot_be_created_is_reported_before_anything_starts() {
     let file = dir.path().join("not-a-dir");
     std::fs::write(&file, b"x").unwrap();
     let config = vital_link::config::Config::new(file.join("data"));
-    let err = vital_link::App::start(config, vital_link::clock::Clock::system()).await.err().unwrap();
+    let err = vital_link::App::start(config, vital_link::clock::Clock::system())
+        .await
+        .err()
+        .unwrap();
     assert_eq!(err.code, "data_dir_not_writable");
     assert!(err.message.contains("--data-dir"));
 }

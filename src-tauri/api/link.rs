@@ -27,10 +27,20 @@ struct StartBody {
 fn token(headers: &HeaderMap, body: Option<&str>) -> AppResult<String> {
     link_token_from(headers)
         .or_else(|| body.map(str::to_string))
-        .ok_or_else(|| AppError::new("missing_link_token", 400, "send the link token in the x-vital-link-token header"))
+        .ok_or_else(|| {
+            AppError::new(
+                "missing_link_token",
+                400,
+                "send the link token in the x-vital-link-token header",
+            )
+        })
 }
 
-fn source_link(app: &crate::app::App, p: &dyn crate::providers::Provider, oauth_url: Option<String>) -> Value {
+fn source_link(
+    app: &crate::app::App,
+    p: &dyn crate::providers::Provider,
+    oauth_url: Option<String>,
+) -> Value {
     let s = p.spec();
     json!({
         "id": s.slug.len() as i64 * 1000 + s.slug.bytes().map(i64::from).sum::<i64>(),
@@ -51,7 +61,11 @@ fn source_link(app: &crate::app::App, p: &dyn crate::providers::Provider, oauth_
 async fn providers(State(app): State<AppState>, headers: HeaderMap) -> AppResult<Json<Value>> {
     let t = token(&headers, None)?;
     let list = app.link_providers(&t)?;
-    Ok(Json(Value::Array(list.iter().map(|p| source_link(&app, p.as_ref(), None)).collect())))
+    Ok(Json(Value::Array(
+        list.iter()
+            .map(|p| source_link(&app, p.as_ref(), None))
+            .collect(),
+    )))
 }
 
 async fn state(State(app): State<AppState>, headers: HeaderMap) -> AppResult<Json<Value>> {
@@ -60,7 +74,11 @@ async fn state(State(app): State<AppState>, headers: HeaderMap) -> AppResult<Jso
 }
 
 /// Starts the OAuth flow; the core opens the system browser (RFC 8252).
-async fn start(State(app): State<AppState>, headers: HeaderMap, Json(body): Json<StartBody>) -> AppResult<Json<Value>> {
+async fn start(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Json(body): Json<StartBody>,
+) -> AppResult<Json<Value>> {
     let t = token(&headers, body.link_token.as_deref())?;
     let started = app.link_start(&t, &body.provider, true).await?;
     Ok(Json(serde_json::to_value(started)?))
@@ -87,7 +105,9 @@ async fn oauth_link(
     Query(q): Query<OAuthQuery>,
 ) -> AppResult<Json<Value>> {
     let t = token(&headers, None)?;
-    let started = app.link_start(&t, &provider, q.open_browser.unwrap_or(false)).await?;
+    let started = app
+        .link_start(&t, &provider, q.open_browser.unwrap_or(false))
+        .await?;
     let p = app.provider(&provider)?;
     Ok(Json(source_link(&app, p.as_ref(), Some(started.oauth_url))))
 }

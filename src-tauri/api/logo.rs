@@ -14,7 +14,11 @@ pub fn routes() -> Router<AppState> {
 }
 
 pub fn tile_svg(name: &str, colour: &str) -> String {
-    let initial: String = name.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    let initial: String = name
+        .chars()
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"64\" height=\"64\" viewBox=\"0 0 64 64\" role=\"img\" aria-label=\"{name}\">\
 <rect width=\"64\" height=\"64\" rx=\"16\" fill=\"{colour}\"/>\
@@ -25,7 +29,10 @@ pub fn tile_svg(name: &str, colour: &str) -> String {
 async fn logo(State(app): State<AppState>, Path(slug): Path<String>) -> impl IntoResponse {
     match app.providers.get(&slug) {
         Some(p) => (
-            [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")],
+            [
+                (header::CONTENT_TYPE, "image/svg+xml"),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
             tile_svg(p.spec().name, p.spec().colour),
         )
             .into_response(),

@@ -21,7 +21,11 @@ pub type AppState = Arc<App>;
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(json!({"detail": {"error_type": self.code, "error_message": self.message}}))).into_response()
+        (
+            status,
+            Json(json!({"detail": {"error_type": self.code, "error_message": self.message}})),
+        )
+            .into_response()
     }
 }
 
@@ -29,7 +33,10 @@ pub fn router(app: AppState) -> Router {
     Router::new()
         .merge(link::routes())
         .merge(logo::routes())
-        .route("/health", axum::routing::get(|| async { Json(json!({"status": "ok"})) }))
+        .route(
+            "/health",
+            axum::routing::get(|| async { Json(json!({"status": "ok"})) }),
+        )
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .layer(cors())
         .layer(middleware::from_fn(loopback_host_only))
@@ -44,11 +51,22 @@ async fn loopback_host_only(req: Request, next: Next) -> Response {
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("");
-    let name = host.rsplit_once(':').map_or(host, |(h, port)| if port.chars().all(|c| c.is_ascii_digit()) { h } else { host });
+    let name = host.rsplit_once(':').map_or(host, |(h, port)| {
+        if port.chars().all(|c| c.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    });
     if matches!(name, "127.0.0.1" | "localhost" | "[::1]") {
         next.run(req).await
     } else {
-        AppError::new("forbidden_host", 403, format!("requests must be addressed to 127.0.0.1, not {host:?}")).into_response()
+        AppError::new(
+            "forbidden_host",
+            403,
+            format!("requests must be addressed to 127.0.0.1, not {host:?}"),
+        )
+        .into_response()
     }
 }
 
@@ -59,7 +77,8 @@ fn cors() -> CorsLayer {
             let o = origin.to_str().unwrap_or("");
             o == "tauri://localhost"
                 || o == "http://tauri.localhost"
-                || o.strip_prefix("http://127.0.0.1:").is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+                || o.strip_prefix("http://127.0.0.1:")
+                    .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
         }))
         .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
         .allow_headers([
@@ -78,7 +97,6 @@ pub(crate) fn link_token_from(headers: &HeaderMap) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-
 /// Starts the API on `127.0.0.1:port` (0 = any free port) and returns the bound address.
 pub async fn serve(app: Arc<App>, port: u16) -> AppResult<SocketAddr> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| {
@@ -88,7 +106,9 @@ pub async fn serve(app: Arc<App>, port: u16) -> AppResult<SocketAddr> {
             format!("cannot listen on 127.0.0.1:{port} ({e}); pass another --port, or 0 for any free port"),
         )
     })?;
-    let addr = listener.local_addr().map_err(|e| AppError::internal(e.to_string()))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| AppError::internal(e.to_string()))?;
     app.set_api_addr(addr);
     let r = router(app.clone());
     tokio::spawn(async move {

@@ -29,10 +29,24 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    pub async fn start(clock: Clock) -> AppResult<Sandbox> {
+    /// Starts the fakes. With a `state_dir` they remember issued tokens across restarts, as a
+    /// real provider does; without one they forget everything when the process ends.
+    pub async fn start(clock: Clock, state_dir: Option<&std::path::Path>) -> AppResult<Sandbox> {
         let mut fakes = HashMap::new();
         let faults = Arc::new(FaultState::default());
-        let fake = oura::new_fake(clock, faults.clone());
+        if let Some(d) = state_dir {
+            std::fs::create_dir_all(d).map_err(|e| {
+                AppError::internal(format!(
+                    "cannot create the sandbox directory {}: {e}",
+                    d.display()
+                ))
+            })?;
+        }
+        let fake = oura::new_fake(
+            clock,
+            faults.clone(),
+            state_dir.map(|d| d.join("oura-tokens.json")),
+        );
         let addr = serve(oura::router(fake.clone())).await?;
         fakes.insert(
             "oura",
@@ -54,7 +68,9 @@ impl Sandbox {
 pub async fn serve(router: axum::Router) -> AppResult<SocketAddr> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
-        .map_err(|e| AppError::internal(format!("cannot bind a loopback port for the sandbox: {e}")))?;
+        .map_err(|e| {
+            AppError::internal(format!("cannot bind a loopback port for the sandbox: {e}"))
+        })?;
     let addr = listener
         .local_addr()
         .map_err(|e| AppError::internal(e.to_string()))?;
@@ -81,10 +97,21 @@ label{display:block;padding:6px 0}.actions{display:flex;gap:12px;margin-top:24px
 #allow{background:#1d2433;color:#fff}#deny{background:#e8eaef;color:#1d2433}";
 
 /// The consent page of a sandbox provider: the scopes asked for, Allow and Deny.
-pub fn consent_page(provider: &str, colour: &str, request_id: &str, scopes: &[String], login: &str) -> String {
+pub fn consent_page(
+    provider: &str,
+    colour: &str,
+    request_id: &str,
+    scopes: &[String],
+    login: &str,
+) -> String {
     let boxes: String = scopes
         .iter()
-        .map(|s| format!("<label><input type=\"checkbox\" name=\"scope\" value=\"{0}\" checked> {0}</label>", esc(s)))
+        .map(|s| {
+            format!(
+                "<label><input type=\"checkbox\" name=\"scope\" value=\"{0}\" checked> {0}</label>",
+                esc(s)
+            )
+        })
         .collect();
     format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>{p} (sandbox): authorize Vital Link</title>

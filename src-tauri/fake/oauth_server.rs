@@ -3,6 +3,7 @@
 //! provider refuses: unknown clients, wrong secrets, unregistered redirect URIs, reused or
 //! expired codes, PKCE mismatches, reused rotating refresh tokens, expired access tokens.
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine;
@@ -53,7 +54,7 @@ struct CodeGrant {
     used: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Grant {
     pub client_id: String,
     pub account: Account,
@@ -98,6 +99,15 @@ pub struct AuthServer {
     codes: Mutex<HashMap<String, CodeGrant>>,
     access: Mutex<HashMap<String, Grant>>,
     refresh: Mutex<HashMap<String, (Grant, bool)>>,
+    /// Where issued tokens are kept, so the sandbox remembers them across restarts as a real
+    /// provider does (None: memory only).
+    state_file: Option<PathBuf>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+struct Persisted {
+    access: HashMap<String, Grant>,
+    refresh: HashMap<String, (Grant, bool)>,
 }
 
 pub fn random_token(len: usize) -> String {
@@ -133,15 +143,44 @@ fn redirect_matches(registered: &str, given: &str) -> bool {
 }
 
 impl AuthServer {
-    pub fn new(clients: Vec<ClientReg>, rules: Rules, faults: Arc<FaultState>) -> AuthServer {
+    pub fn new(
+        clients: Vec<ClientReg>,
+        rules: Rules,
+        faults: Arc<FaultState>,
+        state_file: Option<PathBuf>,
+    ) -> AuthServer {
+        let saved: Persisted = state_file
+            .as_ref()
+            .and_then(|p| std::fs::read(p).ok())
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
         AuthServer {
             clients,
             rules,
             faults,
             pending: Mutex::default(),
             codes: Mutex::default(),
-            access: Mutex::default(),
-            refresh: Mutex::default(),
+            access: Mutex::new(saved.access),
+            refresh: Mutex::new(saved.refresh),
+            state_file,
+        }
+    }
+
+    fn persist(&self) {
+        let Some(path) = &self.state_file else { return };
+        let now = now();
+        let mut access = self.access.lock().unwrap();
+        access.retain(|_, g| g.expires_at > now);
+        let snapshot = Persisted {
+            access: access.clone(),
+            refresh: self.refresh.lock().unwrap().clone(),
+        };
+        drop(access);
+        let tmp = path.with_extension("tmp");
+        if let Ok(bytes) = serde_json::to_vec(&snapshot) {
+            if std::fs::write(&tmp, bytes).is_ok() {
+                let _ = std::fs::rename(&tmp, path);
+            }
         }
     }
 
@@ -164,7 +203,14 @@ impl AuthServer {
         };
         let redirect_uri = q.get("redirect_uri").cloned();
         let target = match &redirect_uri {
-            Some(r) if client.redirect_uris.iter().any(|reg| redirect_matches(reg, r)) => r.clone(),
+            Some(r)
+                if client
+                    .redirect_uris
+                    .iter()
+                    .any(|reg| redirect_matches(reg, r)) =>
+            {
+                r.clone()
+            }
             Some(r) => {
                 return Err(Err(AuthorizePageError(format!(
                     "The redirect_uri {r:?} is not registered for this application."
@@ -192,7 +238,8 @@ impl AuthServer {
             return redirect_err("unsupported_response_type", "response_type must be code");
         }
         let challenge = q.get("code_challenge").cloned();
-        if challenge.is_some() && q.get("code_challenge_method").map(String::as_str) != Some("S256") {
+        if challenge.is_some() && q.get("code_challenge_method").map(String::as_str) != Some("S256")
+        {
             return redirect_err("invalid_request", "code_challenge_method must be S256");
         }
         let scopes: Vec<String> = match q.get("scope") {
@@ -201,9 +248,17 @@ impl AuthServer {
                 .filter(|x| !x.is_empty())
                 .map(str::to_string)
                 .collect(),
-            _ => self.rules.all_scopes.iter().map(|s| s.to_string()).collect(),
+            _ => self
+                .rules
+                .all_scopes
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         };
-        if let Some(bad) = scopes.iter().find(|s| !self.rules.all_scopes.contains(&s.as_str())) {
+        if let Some(bad) = scopes
+            .iter()
+            .find(|s| !self.rules.all_scopes.contains(&s.as_str()))
+        {
             return redirect_err("invalid_scope", &format!("unknown scope {bad}"));
         }
         let req = AuthRequest {
@@ -234,7 +289,11 @@ impl AuthServer {
             .lock()
             .unwrap()
             .remove(request_id)
-            .ok_or_else(|| AuthorizePageError("This consent request is unknown or was already answered.".into()))?;
+            .ok_or_else(|| {
+                AuthorizePageError(
+                    "This consent request is unknown or was already answered.".into(),
+                )
+            })?;
         let client = self.client(&req.client_id).expect("validated in begin");
         let target = req
             .redirect_uri
@@ -251,7 +310,11 @@ impl AuthServer {
                 .filter(|s| req.scopes.contains(s))
                 .collect();
             let code = random_token(32);
-            let ttl = if faults.expire_code { -1 } else { self.rules.code_ttl_secs };
+            let ttl = if faults.expire_code {
+                -1
+            } else {
+                self.rules.code_ttl_secs
+            };
             u.query_pairs_mut()
                 .append_pair("code", &code)
                 .append_pair("scope", &granted.join(&self.rules.scope_sep.to_string()));
@@ -288,8 +351,19 @@ impl AuthServer {
             .client(&id)
             .ok_or_else(|| oauth_err(401, "invalid_client", "unknown client"))?;
         match secret {
-            Some(s) if bool::from(subtle::ConstantTimeEq::ct_eq(s.as_bytes(), client.client_secret.as_bytes())) => Ok(client),
-            _ => Err(oauth_err(401, "invalid_client", "client authentication failed")),
+            Some(s)
+                if bool::from(subtle::ConstantTimeEq::ct_eq(
+                    s.as_bytes(),
+                    client.client_secret.as_bytes(),
+                )) =>
+            {
+                Ok(client)
+            }
+            _ => Err(oauth_err(
+                401,
+                "invalid_client",
+                "client authentication failed",
+            )),
         }
     }
 
@@ -299,7 +373,11 @@ impl AuthServer {
         form: &HashMap<String, String>,
     ) -> Result<IssuedTokens, OAuthError> {
         if self.faults.get().invalid_grant {
-            return Err(oauth_err(400, "invalid_grant", "the authorization grant is invalid (sandbox fault)"));
+            return Err(oauth_err(
+                400,
+                "invalid_grant",
+                "the authorization grant is invalid (sandbox fault)",
+            ));
         }
         let code = form.get("code").cloned().unwrap_or_default();
         let mut codes = self.codes.lock().unwrap();
@@ -307,15 +385,27 @@ impl AuthServer {
             .get_mut(&code)
             .ok_or_else(|| oauth_err(400, "invalid_grant", "authorization code is invalid"))?;
         if grant.used {
-            return Err(oauth_err(400, "invalid_grant", "authorization code was already used"));
+            return Err(oauth_err(
+                400,
+                "invalid_grant",
+                "authorization code was already used",
+            ));
         }
         // A code is spent by any attempt, as with real servers: a failed exchange cannot be retried.
         grant.used = true;
         if grant.expires_at < now() {
-            return Err(oauth_err(400, "invalid_grant", "authorization code has expired"));
+            return Err(oauth_err(
+                400,
+                "invalid_grant",
+                "authorization code has expired",
+            ));
         }
         if grant.req.client_id != client.client_id {
-            return Err(oauth_err(400, "invalid_grant", "code was issued to another client"));
+            return Err(oauth_err(
+                400,
+                "invalid_grant",
+                "code was issued to another client",
+            ));
         }
         if form.get("redirect_uri") != grant.req.redirect_uri.as_ref() {
             return Err(oauth_err(
@@ -328,7 +418,11 @@ impl AuthServer {
             match form.get("code_verifier") {
                 None => return Err(oauth_err(400, "invalid_grant", "code_verifier is required")),
                 Some(v) if &pkce_s256(v) != challenge => {
-                    return Err(oauth_err(400, "invalid_grant", "code_verifier does not match the code_challenge"))
+                    return Err(oauth_err(
+                        400,
+                        "invalid_grant",
+                        "code_verifier does not match the code_challenge",
+                    ))
                 }
                 _ => {}
             }
@@ -345,7 +439,11 @@ impl AuthServer {
         form: &HashMap<String, String>,
     ) -> Result<IssuedTokens, OAuthError> {
         if self.faults.get().invalid_grant {
-            return Err(oauth_err(400, "invalid_grant", "the refresh token is invalid (sandbox fault)"));
+            return Err(oauth_err(
+                400,
+                "invalid_grant",
+                "the refresh token is invalid (sandbox fault)",
+            ));
         }
         let token = form.get("refresh_token").cloned().unwrap_or_default();
         let mut refresh = self.refresh.lock().unwrap();
@@ -353,17 +451,26 @@ impl AuthServer {
             .get_mut(&token)
             .ok_or_else(|| oauth_err(400, "invalid_grant", "refresh token is invalid"))?;
         if *used {
-            return Err(oauth_err(400, "invalid_grant", "refresh token was already used"));
+            return Err(oauth_err(
+                400,
+                "invalid_grant",
+                "refresh token was already used",
+            ));
         }
         if grant.client_id != client.client_id {
-            return Err(oauth_err(400, "invalid_grant", "refresh token belongs to another client"));
+            return Err(oauth_err(
+                400,
+                "invalid_grant",
+                "refresh token belongs to another client",
+            ));
         }
         if self.rules.rotate_refresh {
             *used = true;
         }
         let g = grant.clone();
         drop(refresh);
-        Ok(self.issue(&client.client_id, g.account, g.scopes))
+        let issued = self.issue(&client.client_id, g.account, g.scopes);
+        Ok(issued)
     }
 
     fn issue(&self, client_id: &str, account: Account, scopes: Vec<String>) -> IssuedTokens {
@@ -380,8 +487,15 @@ impl AuthServer {
         };
         let access = random_token(32);
         let refresh = random_token(32);
-        self.access.lock().unwrap().insert(access.clone(), grant.clone());
-        self.refresh.lock().unwrap().insert(refresh.clone(), (grant, false));
+        self.access
+            .lock()
+            .unwrap()
+            .insert(access.clone(), grant.clone());
+        self.refresh
+            .lock()
+            .unwrap()
+            .insert(refresh.clone(), (grant, false));
+        self.persist();
         IssuedTokens {
             access_token: access,
             refresh_token: refresh,
@@ -394,7 +508,10 @@ impl AuthServer {
     /// The grant behind a bearer token, or why there is none.
     pub fn check_bearer(&self, header: Option<&str>) -> Result<Grant, &'static str> {
         let token = header
-            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
             .ok_or("missing bearer token")?;
         let grant = self
             .access
@@ -413,6 +530,7 @@ impl AuthServer {
     pub fn revoke(&self, token: &str) -> bool {
         let a = self.access.lock().unwrap().remove(token).is_some();
         let r = self.refresh.lock().unwrap().remove(token).is_some();
+        self.persist();
         a || r
     }
 }
@@ -428,8 +546,14 @@ mod tests {
         assert!(!redirect_matches(reg, "http://127.0.0.1:51234/other"));
         assert!(!redirect_matches(reg, "http://localhost:51234/callback"));
         assert!(!redirect_matches(reg, "https://evil.example/callback"));
-        assert!(redirect_matches("https://app.example/cb", "https://app.example/cb"));
-        assert!(!redirect_matches("https://app.example/cb", "https://app.example:444/cb"));
+        assert!(redirect_matches(
+            "https://app.example/cb",
+            "https://app.example/cb"
+        ));
+        assert!(!redirect_matches(
+            "https://app.example/cb",
+            "https://app.example:444/cb"
+        ));
     }
 
     #[test]

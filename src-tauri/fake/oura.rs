@@ -6,6 +6,9 @@
 //! a start after the end, lower-case `token_type: "bearer"`, single-use rotating refresh tokens,
 //! 10-minute authorization codes, scopes per route (403 without), 401 for expired tokens.
 //! Decisions where Oura publishes nothing are listed in `docs/providers/oura.md`.
+// Handlers return a ready `Response` as their error: that is axum's idiom, size is irrelevant here.
+#![allow(clippy::result_large_err)]
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -27,7 +30,14 @@ use crate::clock::Clock;
 pub const CLIENT_ID: &str = "sandbox-oura-client";
 pub const CLIENT_SECRET: &str = "sandbox-oura-secret";
 pub const SCOPES: [&str; 8] = [
-    "email", "personal", "daily", "heartrate", "workout", "tag", "session", "spo2Daily",
+    "email",
+    "personal",
+    "daily",
+    "heartrate",
+    "workout",
+    "tag",
+    "session",
+    "spo2Daily",
 ];
 /// Observed: 2,141 daily documents came back in one page, 1,101 heart-rate rows too.
 pub const DOCUMENT_PAGE: usize = 2500;
@@ -40,7 +50,11 @@ pub struct OuraFake {
     pub clock: Clock,
 }
 
-pub fn new_fake(clock: Clock, faults: Arc<FaultState>) -> Arc<OuraFake> {
+pub fn new_fake(
+    clock: Clock,
+    faults: Arc<FaultState>,
+    state_file: Option<std::path::PathBuf>,
+) -> Arc<OuraFake> {
     Arc::new(OuraFake {
         auth: AuthServer::new(
             vec![ClientReg {
@@ -57,6 +71,7 @@ pub fn new_fake(clock: Clock, faults: Arc<FaultState>) -> Arc<OuraFake> {
                 rotate_refresh: true,
             },
             faults,
+            state_file,
         ),
         clock,
     })
@@ -86,9 +101,18 @@ async fn authorize(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     match f.auth.begin(&q) {
-        Ok((id, req)) => Html(consent_page("Oura", "#1f2a44", &id, &req.scopes, &req.login)).into_response(),
+        Ok((id, req)) => Html(consent_page(
+            "Oura",
+            "#1f2a44",
+            &id,
+            &req.scopes,
+            &req.login,
+        ))
+        .into_response(),
         Err(Ok(redirect)) => Redirect::to(&redirect).into_response(),
-        Err(Err(page)) => (StatusCode::BAD_REQUEST, Html(error_page("Oura", &page.0))).into_response(),
+        Err(Err(page)) => {
+            (StatusCode::BAD_REQUEST, Html(error_page("Oura", &page.0))).into_response()
+        }
     }
 }
 
@@ -103,7 +127,10 @@ async fn decision(State(f): State<Arc<OuraFake>>, RawQuery(_): RawQuery, body: S
         .map(|(_, v)| v.clone())
         .collect();
     let allow = get("action").as_deref() == Some("allow");
-    match f.auth.decide(&get("request_id").unwrap_or_default(), allow, Some(granted)) {
+    match f
+        .auth
+        .decide(&get("request_id").unwrap_or_default(), allow, Some(granted))
+    {
         Ok(to) => Redirect::to(&to).into_response(),
         Err(e) => (StatusCode::BAD_REQUEST, Html(error_page("Oura", &e.0))).into_response(),
     }
@@ -112,7 +139,9 @@ async fn decision(State(f): State<Arc<OuraFake>>, RawQuery(_): RawQuery, body: S
 fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
     let v = headers.get("authorization")?.to_str().ok()?;
     let b64 = v.strip_prefix("Basic ")?;
-    let raw = base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok()?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()?;
     let s = String::from_utf8(raw).ok()?;
     let (id, secret) = s.split_once(':')?;
     let dec = |x: &str| {
@@ -165,7 +194,10 @@ async fn token(
     }
 }
 
-async fn revoke(State(f): State<Arc<OuraFake>>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn revoke(
+    State(f): State<Arc<OuraFake>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     match q.get("access_token") {
         Some(t) if f.auth.revoke(t) => StatusCode::OK.into_response(),
         _ => detail(StatusCode::UNAUTHORIZED, "Unauthorized"),
@@ -212,11 +244,16 @@ async fn guard(f: &OuraFake, headers: &HeaderMap, scope: &str) -> Result<Grant, 
         DataFault::None => Ok(grant),
         DataFault::RateLimited(secs) => {
             let mut r = detail(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
-            r.headers_mut()
-                .insert("retry-after", HeaderValue::from_str(&secs.to_string()).unwrap());
+            r.headers_mut().insert(
+                "retry-after",
+                HeaderValue::from_str(&secs.to_string()).unwrap(),
+            );
             Err(r)
         }
-        DataFault::ServerError => Err(detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")),
+        DataFault::ServerError => Err(detail(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal Server Error",
+        )),
         DataFault::Malformed => Err((
             StatusCode::OK,
             [("content-type", "application/json")],
@@ -261,7 +298,9 @@ fn encode_token(offset: usize, query_key: &str) -> String {
 }
 
 fn decode_token(tok: &str, query_key: &str) -> Option<usize> {
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(tok).ok()?;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(tok)
+        .ok()?;
     let v: Value = serde_json::from_slice(&raw).ok()?;
     (v["q"].as_str()? == query_key).then(|| v["o"].as_u64().map(|o| o as usize))?
 }
@@ -308,9 +347,27 @@ fn select_fields(docs: Vec<Value>, fields: &str, always: &[&str]) -> Vec<Value> 
 fn required_fields(collection: &str) -> &'static [&'static str] {
     match collection {
         "daily_sleep" => &["id", "meta", "contributors", "day", "timestamp"],
-        "sleep" => &["id", "meta", "bedtime_end", "bedtime_start", "day", "low_battery_alert", "period", "time_in_bed"],
+        "sleep" => &[
+            "id",
+            "meta",
+            "bedtime_end",
+            "bedtime_start",
+            "day",
+            "low_battery_alert",
+            "period",
+            "time_in_bed",
+        ],
         "daily_activity" => &["id", "meta", "contributors", "day", "met", "timestamp"],
-        "workout" => &["id", "meta", "activity", "day", "end_datetime", "intensity", "source", "start_datetime"],
+        "workout" => &[
+            "id",
+            "meta",
+            "activity",
+            "day",
+            "end_datetime",
+            "intensity",
+            "source",
+            "start_datetime",
+        ],
         _ => &["id"],
     }
 }
@@ -425,7 +482,10 @@ async fn heartrate(
             None => Ok(None),
             Some(s) => match parse_bound(s) {
                 Some(Bound::Time(t)) => Ok(Some(t)),
-                Some(Bound::Day(d)) => Ok(Some(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).unwrap()).fixed_offset())),
+                Some(Bound::Day(d)) => Ok(Some(
+                    Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).unwrap())
+                        .fixed_offset(),
+                )),
                 None => Err(validation_error(k, "Input should be a valid datetime", s)),
             },
         }
@@ -469,7 +529,13 @@ async fn heartrate(
         day += Duration::days(1);
     }
     let key = format!("heartrate|{from}|{to}");
-    paginate(rows, &q, &key, HEARTRATE_PAGE, &["timestamp", "timestamp_unix", "bpm", "source"])
+    paginate(
+        rows,
+        &q,
+        &key,
+        HEARTRATE_PAGE,
+        &["timestamp", "timestamp_unix", "bpm", "source"],
+    )
 }
 
 // ---------------------------------------------------------------- documents
@@ -491,7 +557,10 @@ fn local_ms(acct: &Account, t: i64) -> String {
 }
 
 fn utc(t: i64) -> String {
-    Utc.timestamp_opt(t, 0).unwrap().format("%Y-%m-%dT%H:%M:%S+00:00").to_string()
+    Utc.timestamp_opt(t, 0)
+        .unwrap()
+        .format("%Y-%m-%dT%H:%M:%S+00:00")
+        .to_string()
 }
 
 fn meta(updated: i64) -> Value {
@@ -546,7 +615,9 @@ pub fn documents_for_day(acct: &Account, collection: &str, day: NaiveDate, now: 
 
 fn sleep_score(n: &Night) -> i64 {
     let hours = n.total_sleep() as f64 / 3600.0;
-    (45.0 + hours * 5.0 + (n.efficiency() as f64 - 80.0) * 0.5).round().clamp(1.0, 100.0) as i64
+    (45.0 + hours * 5.0 + (n.efficiency() as f64 - 80.0) * 0.5)
+        .round()
+        .clamp(1.0, 100.0) as i64
 }
 
 fn daily_sleep_doc(acct: &Account, day: NaiveDate, n: &Night) -> Value {

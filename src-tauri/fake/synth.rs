@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};
 
 /// A sandbox account: a stable id and a home time zone, both derived from the login name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Account {
     pub login: String,
     pub id: String,
@@ -156,9 +156,22 @@ pub fn night(acct: &Account, day: NaiveDate) -> Night {
     blocks.extend(std::iter::repeat_n(4u8, latency));
     let mut cycle = 0;
     while blocks.len() < len - 2 {
-        let deep = if cycle < 2 { rng.gen_range(3..=7) } else { rng.gen_range(0..=2) };
-        let rem = if cycle < 2 { rng.gen_range(1..=3) } else { rng.gen_range(3..=7) };
-        for (stage, n) in [(2u8, rng.gen_range(3..=6)), (1, deep), (2, rng.gen_range(2..=4)), (3, rem)] {
+        let deep = if cycle < 2 {
+            rng.gen_range(3..=7)
+        } else {
+            rng.gen_range(0..=2)
+        };
+        let rem = if cycle < 2 {
+            rng.gen_range(1..=3)
+        } else {
+            rng.gen_range(3..=7)
+        };
+        for (stage, n) in [
+            (2u8, rng.gen_range(3..=6)),
+            (1, deep),
+            (2, rng.gen_range(2..=4)),
+            (3, rem),
+        ] {
             blocks.extend(std::iter::repeat_n(stage, n));
         }
         if rng.gen_bool(0.4) {
@@ -192,7 +205,11 @@ pub fn night(acct: &Account, day: NaiveDate) -> Night {
                 return None;
             }
             let adj = if *s == 1 { 12.0 } else { 0.0 };
-            Some((hrv_base + adj + rng.gen_range(-10.0f64..10.0)).round().max(5.0))
+            Some(
+                (hrv_base + adj + rng.gen_range(-10.0f64..10.0))
+                    .round()
+                    .max(5.0),
+            )
         })
         .collect();
     Night {
@@ -217,8 +234,14 @@ pub fn nap(acct: &Account, day: NaiveDate) -> Option<Night> {
     let len = rng.gen_range(4..=12usize);
     let mut blocks = vec![4u8];
     blocks.extend((1..len).map(|_| if rng.gen_bool(0.8) { 2u8 } else { 1 }));
-    let hr = blocks.iter().map(|_| Some(rng.gen_range(55.0f64..66.0).round())).collect();
-    let hrv = blocks.iter().map(|_| Some(rng.gen_range(30.0f64..60.0).round())).collect();
+    let hr = blocks
+        .iter()
+        .map(|_| Some(rng.gen_range(55.0f64..66.0).round()))
+        .collect();
+    let hrv = blocks
+        .iter()
+        .map(|_| Some(rng.gen_range(30.0f64..60.0).round()))
+        .collect();
     Some(Night {
         start,
         blocks,
@@ -260,8 +283,10 @@ pub fn workouts(acct: &Account, day: NaiveDate) -> Vec<Workout> {
         activity,
         start,
         end: start + minutes * 60,
-        calories: (kcal_per_min * minutes as f64 * rng.gen_range(0.85..1.15) * 1000.0).round() / 1000.0,
-        distance: speed.map(|s| (s * minutes as f64 * 60.0 * rng.gen_range(0.9..1.1) * 100.0).round() / 100.0),
+        calories: (kcal_per_min * minutes as f64 * rng.gen_range(0.85..1.15) * 1000.0).round()
+            / 1000.0,
+        distance: speed
+            .map(|s| (s * minutes as f64 * 60.0 * rng.gen_range(0.9..1.1) * 100.0).round() / 100.0),
         intensity,
         source: ["autodetected", "confirmed", "manual"][rng.gen_range(0..3)],
         avg_hr: rng.gen_range(105.0f64..155.0).round(),
@@ -285,7 +310,11 @@ pub fn activity(acct: &Account, day: NaiveDate) -> Activity {
         .collect();
     let class_5_min = (0..288)
         .map(|i| {
-            let c = if (60..96).contains(&i) || i > 260 { 1 } else { rng.gen_range(2..=5) };
+            let c = if (60..96).contains(&i) || i > 260 {
+                1
+            } else {
+                rng.gen_range(2..=5)
+            };
             char::from(b'0' + c)
         })
         .collect();
@@ -338,7 +367,10 @@ pub fn heart_rate(acct: &Account, day: NaiveDate) -> Vec<(i64, i64, HrSource)> {
                 (HrSource::Workout, w.avg_hr + rng.gen_range(-12.0..12.0))
             } else if let Some(s) = nights.iter().find_map(|n| n.stage_at(t)) {
                 let adj = [0.0, -3.0, 0.0, 4.0, 9.0][s as usize];
-                (HrSource::Sleep, resting - 4.0 + adj + rng.gen_range(-2.0..2.0))
+                (
+                    HrSource::Sleep,
+                    resting - 4.0 + adj + rng.gen_range(-2.0..2.0),
+                )
             } else {
                 let hour = (t - start) / 3600;
                 if (6..23).contains(&hour) {
@@ -367,8 +399,14 @@ mod tests {
         let n2 = night(&Account::new("alice"), d("2026-03-01"));
         assert_eq!(n1.blocks, n2.blocks);
         assert_eq!(n1.hr, n2.hr);
-        assert_eq!(heart_rate(&a, d("2026-03-01")), heart_rate(&a, d("2026-03-01")));
-        assert_ne!(night(&Account::new("bob"), d("2026-03-01")).blocks, n1.blocks);
+        assert_eq!(
+            heart_rate(&a, d("2026-03-01")),
+            heart_rate(&a, d("2026-03-01"))
+        );
+        assert_ne!(
+            night(&Account::new("bob"), d("2026-03-01")).blocks,
+            n1.blocks
+        );
     }
 
     #[test]
@@ -393,7 +431,9 @@ mod tests {
         let mut total = 0;
         for i in 0..30 {
             let hr = heart_rate(&a, d("2026-02-01") + Duration::days(i));
-            assert!(hr.windows(2).all(|w| (w[1].0 - w[0].0) % 300 == 0 && w[1].0 > w[0].0));
+            assert!(hr
+                .windows(2)
+                .all(|w| (w[1].0 - w[0].0) % 300 == 0 && w[1].0 > w[0].0));
             assert!(hr.iter().all(|(_, bpm, _)| (30..=210).contains(bpm)));
             total += hr.len();
         }

@@ -34,7 +34,10 @@ impl std::fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientConfig")
             .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret.as_ref().map(|_| "[redacted]"))
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
             .field("endpoints", &self.endpoints)
             .finish()
     }
@@ -59,7 +62,10 @@ impl std::error::Error for AdapterError {}
 
 type Fut = Pin<Box<dyn Future<Output = Result<oauth2::HttpResponse, AdapterError>> + Send>>;
 
-fn http_client(http: reqwest::Client, adapter: TokenAdapter) -> impl Fn(oauth2::HttpRequest) -> Fut {
+fn http_client(
+    http: reqwest::Client,
+    adapter: TokenAdapter,
+) -> impl Fn(oauth2::HttpRequest) -> Fut {
     move |req: oauth2::HttpRequest| {
         let http = http.clone();
         Box::pin(async move {
@@ -69,15 +75,26 @@ fn http_client(http: reqwest::Client, adapter: TokenAdapter) -> impl Fn(oauth2::
                 rb = rb.header(k, v);
             }
             let resp = rb.send().await.map_err(|e| {
-                AdapterError(if e.is_timeout() { "the token endpoint timed out".into() } else { "the token endpoint could not be reached".into() })
+                AdapterError(if e.is_timeout() {
+                    "the token endpoint timed out".into()
+                } else {
+                    "the token endpoint could not be reached".into()
+                })
             })?;
             let status = resp.status().as_u16();
-            let bytes = resp.bytes().await.map_err(|_| AdapterError("the token response was cut off".into()))?;
+            let bytes = resp
+                .bytes()
+                .await
+                .map_err(|_| AdapterError("the token response was cut off".into()))?;
             let body = match serde_json::from_slice::<Value>(&bytes) {
                 Ok(v) => serde_json::to_vec(&adapter(status, v)).unwrap_or_default(),
                 Err(_) => bytes.to_vec(),
             };
-            let adapted_status = if body.windows(8).any(|w| w == b"\"error\":") && status < 400 { 400 } else { status };
+            let adapted_status = if body.windows(8).any(|w| w == b"\"error\":") && status < 400 {
+                400
+            } else {
+                status
+            };
             http::Response::builder()
                 .status(adapted_status)
                 .header("content-type", "application/json")
@@ -92,10 +109,20 @@ fn url_err(what: &str, e: impl std::fmt::Display) -> AppError {
 }
 
 /// The authorization URL with PKCE S256 and a fresh `state`.
-pub fn authorize(cfg: &ClientConfig, redirect_uri: &str, scopes: &[&str], extra: &[(&str, &str)]) -> AppResult<PendingAuth> {
+pub fn authorize(
+    cfg: &ClientConfig,
+    redirect_uri: &str,
+    scopes: &[&str],
+    extra: &[(&str, &str)],
+) -> AppResult<PendingAuth> {
     let client = BasicClient::new(ClientId::new(cfg.client_id.clone()))
-        .set_auth_uri(AuthUrl::new(cfg.endpoints.authorize_url.clone()).map_err(|e| url_err("authorize URL", e))?)
-        .set_redirect_uri(RedirectUrl::new(redirect_uri.to_string()).map_err(|e| url_err("redirect URI", e))?);
+        .set_auth_uri(
+            AuthUrl::new(cfg.endpoints.authorize_url.clone())
+                .map_err(|e| url_err("authorize URL", e))?,
+        )
+        .set_redirect_uri(
+            RedirectUrl::new(redirect_uri.to_string()).map_err(|e| url_err("redirect URI", e))?,
+        );
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut req = client
         .authorize_url(CsrfToken::new_random)
@@ -121,13 +148,18 @@ fn token_set(t: &oauth2::basic::BasicTokenResponse) -> TokenSet {
         expires_at: t
             .expires_in()
             .map(|d| chrono::Utc::now().timestamp_millis() + d.as_millis() as i64),
-        scope: t
-            .scopes()
-            .map(|s| s.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(" ")),
+        scope: t.scopes().map(|s| {
+            s.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        }),
     }
 }
 
-fn token_error<E: std::error::Error>(e: RequestTokenError<E, oauth2::basic::BasicErrorResponse>) -> AppError {
+fn token_error<E: std::error::Error>(
+    e: RequestTokenError<E, oauth2::basic::BasicErrorResponse>,
+) -> AppError {
     match e {
         RequestTokenError::ServerResponse(r) => {
             let (code, hint) = match r.error() {
@@ -137,10 +169,19 @@ fn token_error<E: std::error::Error>(e: RequestTokenError<E, oauth2::basic::Basi
                 BasicErrorResponseType::InvalidScope => ("invalid_scope", "the provider refused the requested scopes"),
                 _ => ("provider_api_error", "the provider refused the token request"),
             };
-            let desc = r.error_description().map(|d| format!(": {d}")).unwrap_or_default();
-            AppError::new(code, 400, format!("token endpoint answered {}{desc}; {hint}", r.error()))
+            let desc = r
+                .error_description()
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default();
+            AppError::new(
+                code,
+                400,
+                format!("token endpoint answered {}{desc}; {hint}", r.error()),
+            )
         }
-        RequestTokenError::Request(e) => AppError::provider("network_error", format!("token request failed: {e}")),
+        RequestTokenError::Request(e) => {
+            AppError::provider("network_error", format!("token request failed: {e}"))
+        }
         RequestTokenError::Parse(e, _) => AppError::provider(
             "provider_malformed_response",
             format!("the token endpoint's answer is not a valid token response ({e})"),
@@ -152,7 +193,10 @@ fn token_error<E: std::error::Error>(e: RequestTokenError<E, oauth2::basic::Basi
 macro_rules! token_client {
     ($cfg:expr) => {{
         let mut c = BasicClient::new(ClientId::new($cfg.client_id.clone()))
-            .set_token_uri(TokenUrl::new($cfg.endpoints.token_url.clone()).map_err(|e| url_err("token URL", e))?)
+            .set_token_uri(
+                TokenUrl::new($cfg.endpoints.token_url.clone())
+                    .map_err(|e| url_err("token URL", e))?,
+            )
             .set_auth_type(match $cfg.client_auth {
                 ClientAuth::Basic => AuthType::BasicAuth,
                 ClientAuth::RequestBody => AuthType::RequestBody,
@@ -164,8 +208,16 @@ macro_rules! token_client {
     }};
 }
 
-pub async fn exchange_code(http: &reqwest::Client, cfg: &ClientConfig, code: &str, verifier: PkceCodeVerifier, redirect_uri: &str) -> AppResult<TokenSet> {
-    let client = token_client!(cfg).set_redirect_uri(RedirectUrl::new(redirect_uri.to_string()).map_err(|e| url_err("redirect URI", e))?);
+pub async fn exchange_code(
+    http: &reqwest::Client,
+    cfg: &ClientConfig,
+    code: &str,
+    verifier: PkceCodeVerifier,
+    redirect_uri: &str,
+) -> AppResult<TokenSet> {
+    let client = token_client!(cfg).set_redirect_uri(
+        RedirectUrl::new(redirect_uri.to_string()).map_err(|e| url_err("redirect URI", e))?,
+    );
     let adapted = http_client(http.clone(), cfg.adapter);
     let t = client
         .exchange_code(AuthorizationCode::new(code.to_string()))
@@ -176,7 +228,11 @@ pub async fn exchange_code(http: &reqwest::Client, cfg: &ClientConfig, code: &st
     Ok(token_set(&t))
 }
 
-pub async fn refresh(http: &reqwest::Client, cfg: &ClientConfig, refresh_token: &str) -> AppResult<TokenSet> {
+pub async fn refresh(
+    http: &reqwest::Client,
+    cfg: &ClientConfig,
+    refresh_token: &str,
+) -> AppResult<TokenSet> {
     let client = token_client!(cfg);
     let adapted = http_client(http.clone(), cfg.adapter);
     let t = client

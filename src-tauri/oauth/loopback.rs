@@ -19,9 +19,16 @@ pub const CALLBACK_PATH: &str = "/callback";
 /// What came back from the provider.
 #[derive(Clone, PartialEq)]
 pub enum CallbackOutcome {
-    Code { code: String, scope: Option<String>, extra: HashMap<String, String> },
+    Code {
+        code: String,
+        scope: Option<String>,
+        extra: HashMap<String, String>,
+    },
     /// The provider (or the user) said no: `error=access_denied` and friends.
-    Denied { error: String, description: Option<String> },
+    Denied {
+        error: String,
+        description: Option<String>,
+    },
     TimedOut,
     Cancelled,
 }
@@ -29,8 +36,12 @@ pub enum CallbackOutcome {
 impl std::fmt::Debug for CallbackOutcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CallbackOutcome::Code { scope, .. } => write!(f, "Code {{ code: [redacted], scope: {scope:?} }}"),
-            CallbackOutcome::Denied { error, description } => write!(f, "Denied({error}, {description:?})"),
+            CallbackOutcome::Code { scope, .. } => {
+                write!(f, "Code {{ code: [redacted], scope: {scope:?} }}")
+            }
+            CallbackOutcome::Denied { error, description } => {
+                write!(f, "Denied({error}, {description:?})")
+            }
             CallbackOutcome::TimedOut => f.write_str("TimedOut"),
             CallbackOutcome::Cancelled => f.write_str("Cancelled"),
         }
@@ -96,7 +107,12 @@ impl Listener {
 
     /// Blocks until the callback that matches `state` arrives, the deadline passes or the flow
     /// is cancelled. The listener is closed when this returns, whatever the outcome.
-    pub fn wait(self, state: &str, expected_iss: Option<&str>, timeout: Duration) -> CallbackOutcome {
+    pub fn wait(
+        self,
+        state: &str,
+        expected_iss: Option<&str>,
+        timeout: Duration,
+    ) -> CallbackOutcome {
         let deadline = Instant::now() + timeout;
         let outcome = loop {
             if self.cancelled.load(Ordering::SeqCst) {
@@ -106,7 +122,10 @@ impl Listener {
             if left.is_zero() {
                 break CallbackOutcome::TimedOut;
             }
-            let req = match self.server.recv_timeout(left.min(Duration::from_millis(500))) {
+            let req = match self
+                .server
+                .recv_timeout(left.min(Duration::from_millis(500)))
+            {
                 Ok(Some(r)) => r,
                 Ok(None) => continue,
                 Err(_) => continue,
@@ -133,7 +152,10 @@ fn page(status: u16, title: &str, body: &str) -> tiny_http::Response<std::io::Cu
         ("Cache-Control", "no-store"),
         ("Referrer-Policy", "no-referrer"),
         ("X-Content-Type-Options", "nosniff"),
-        ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"),
+        (
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'",
+        ),
     ] {
         r.add_header(tiny_http::Header::from_bytes(k, v).expect("static header"));
     }
@@ -141,7 +163,11 @@ fn page(status: u16, title: &str, body: &str) -> tiny_http::Response<std::io::Cu
 }
 
 /// Answers one request; `Some` when it ended the flow.
-fn handle(req: tiny_http::Request, state: &str, expected_iss: Option<&str>) -> Option<CallbackOutcome> {
+fn handle(
+    req: tiny_http::Request,
+    state: &str,
+    expected_iss: Option<&str>,
+) -> Option<CallbackOutcome> {
     let url = req.url().to_string();
     let (path, query) = url.split_once('?').unwrap_or((&url, ""));
     if req.method() != &tiny_http::Method::Get || path != CALLBACK_PATH {
@@ -168,7 +194,9 @@ fn handle(req: tiny_http::Request, state: &str, expected_iss: Option<&str>) -> O
             let _ = req.respond(page(400, "Sign-in refused", "The response came from an unexpected issuer, so it was refused. Return to Vital Link."));
             return Some(CallbackOutcome::Denied {
                 error: "invalid_issuer".into(),
-                description: Some(format!("the authorization response came from issuer {iss:?}, expected {expected:?}")),
+                description: Some(format!(
+                    "the authorization response came from issuer {iss:?}, expected {expected:?}"
+                )),
             });
         }
     }
@@ -179,10 +207,17 @@ fn handle(req: tiny_http::Request, state: &str, expected_iss: Option<&str>) -> O
             "Connection not completed",
             "The provider did not grant access. You can close this tab and return to Vital Link.",
         ));
-        return Some(CallbackOutcome::Denied { error: error.clone(), description });
+        return Some(CallbackOutcome::Denied {
+            error: error.clone(),
+            description,
+        });
     }
     let Some(code) = params.get("code").filter(|c| !c.is_empty()).cloned() else {
-        let _ = req.respond(page(400, "Sign-in response incomplete", "The provider sent no authorization code. Return to Vital Link and try again."));
+        let _ = req.respond(page(
+            400,
+            "Sign-in response incomplete",
+            "The provider sent no authorization code. Return to Vital Link and try again.",
+        ));
         return Some(CallbackOutcome::Denied {
             error: "invalid_request".into(),
             description: Some("the redirect carried neither a code nor an error".into()),
@@ -225,19 +260,36 @@ mod tests {
                 Some(q) => format!("{}?{q}", u.path()),
                 None => u.path().to_string(),
             };
-            write!(s, "GET {pq} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").map_err(|e| e.to_string())?;
+            write!(
+                s,
+                "GET {pq} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            )
+            .map_err(|e| e.to_string())?;
             let mut out = String::new();
             s.read_to_string(&mut out).map_err(|e| e.to_string())?;
-            let status = out.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+            let status = out
+                .split_whitespace()
+                .nth(1)
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0);
             Ok((status, out))
         }
     }
 
-    fn run(state: &'static str, requests: Vec<String>) -> (CallbackOutcome, Vec<(u16, String)>, String) {
+    fn run(
+        state: &'static str,
+        requests: Vec<String>,
+    ) -> (CallbackOutcome, Vec<(u16, String)>, String) {
         let l = Listener::bind(0).unwrap();
         let base = format!("http://127.0.0.1:{}", l.port);
         let redirect = l.redirect_uri();
-        let h = std::thread::spawn(move || l.wait(state, Some("https://issuer.example"), Duration::from_secs(5)));
+        let h = std::thread::spawn(move || {
+            l.wait(
+                state,
+                Some("https://issuer.example"),
+                Duration::from_secs(5),
+            )
+        });
         let answers = requests
             .iter()
             .map(|r| get(&format!("{base}{r}")).unwrap())
@@ -254,11 +306,19 @@ mod tests {
 
     #[test]
     fn code_with_matching_state_completes_and_closes() {
-        let (out, answers, redirect) = run("s1", vec!["/callback?code=abc&state=s1&scope=daily%20heartrate".into()]);
-        assert!(matches!(&out, CallbackOutcome::Code { code, scope, .. } if code == "abc" && scope.as_deref() == Some("daily heartrate")));
+        let (out, answers, redirect) = run(
+            "s1",
+            vec!["/callback?code=abc&state=s1&scope=daily%20heartrate".into()],
+        );
+        assert!(
+            matches!(&out, CallbackOutcome::Code { code, scope, .. } if code == "abc" && scope.as_deref() == Some("daily heartrate"))
+        );
         assert_eq!(answers[0].0, 200);
         assert!(answers[0].1.contains("You can return to Vital Link"));
-        assert!(answers[0].1.to_ascii_lowercase().contains("referrer-policy: no-referrer"));
+        assert!(answers[0]
+            .1
+            .to_ascii_lowercase()
+            .contains("referrer-policy: no-referrer"));
         // The listener is closed: a second request cannot even connect.
         assert!(get(&redirect.replace("/callback", "/callback?code=x&state=s1")).is_err());
     }
@@ -283,14 +343,20 @@ mod tests {
     fn denial_and_wrong_issuer_end_the_flow_with_a_reason() {
         let (out, _, _) = run("s", vec!["/callback?error=access_denied&state=s".into()]);
         assert!(matches!(out, CallbackOutcome::Denied { error, .. } if error == "access_denied"));
-        let (out, _, _) = run("s", vec!["/callback?code=c&state=s&iss=https%3A%2F%2Fevil.example".into()]);
+        let (out, _, _) = run(
+            "s",
+            vec!["/callback?code=c&state=s&iss=https%3A%2F%2Fevil.example".into()],
+        );
         assert!(matches!(out, CallbackOutcome::Denied { error, .. } if error == "invalid_issuer"));
     }
 
     #[test]
     fn times_out_and_can_be_cancelled() {
         let l = Listener::bind(0).unwrap();
-        assert_eq!(l.wait("s", None, Duration::from_millis(200)), CallbackOutcome::TimedOut);
+        assert_eq!(
+            l.wait("s", None, Duration::from_millis(200)),
+            CallbackOutcome::TimedOut
+        );
         let l = Listener::bind(0).unwrap();
         let h = l.cancel_handle();
         let t = std::thread::spawn(move || l.wait("s", None, Duration::from_secs(30)));

@@ -107,15 +107,22 @@ pub async fn get_json(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
-    if resp.content_length().is_some_and(|n| n as usize > MAX_BODY_BYTES) {
-        return Err(FetchError::Malformed(format!("response larger than {MAX_BODY_BYTES} bytes")));
+    if resp
+        .content_length()
+        .is_some_and(|n| n as usize > MAX_BODY_BYTES)
+    {
+        return Err(FetchError::Malformed(format!(
+            "response larger than {MAX_BODY_BYTES} bytes"
+        )));
     }
     let bytes = resp
         .bytes()
         .await
         .map_err(|e| FetchError::Network(without_url(&e)))?;
     if bytes.len() > MAX_BODY_BYTES {
-        return Err(FetchError::Malformed(format!("response larger than {MAX_BODY_BYTES} bytes")));
+        return Err(FetchError::Malformed(format!(
+            "response larger than {MAX_BODY_BYTES} bytes"
+        )));
     }
     let text = String::from_utf8_lossy(&bytes).into_owned();
     match status {

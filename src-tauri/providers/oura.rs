@@ -5,7 +5,10 @@ use chrono::Duration;
 use serde_json::{json, Value};
 
 use super::http::get_json;
-use super::{ClientAuth, Endpoints, FetchCtx, FetchError, FetchedPage, Provider, ProviderSpec, SyncResource, Window};
+use super::{
+    ClientAuth, Endpoints, FetchCtx, FetchError, FetchedPage, Provider, ProviderSpec, SyncResource,
+    Window,
+};
 use crate::config::Environment;
 use crate::model::{self, RawRecord, Sample, SummaryDoc};
 
@@ -25,11 +28,23 @@ static SPEC: ProviderSpec = ProviderSpec {
 };
 
 static RESOURCES: [SyncResource; 4] = [
-    SyncResource { name: "sleep", window_days: 30 },
-    SyncResource { name: "activity", window_days: 30 },
-    SyncResource { name: "workouts", window_days: 30 },
+    SyncResource {
+        name: "sleep",
+        window_days: 30,
+    },
+    SyncResource {
+        name: "activity",
+        window_days: 30,
+    },
+    SyncResource {
+        name: "workouts",
+        window_days: 30,
+    },
     // The heart-rate route refuses spans over 30 days; a 29-day window plus its end day is 30.
-    SyncResource { name: "heartrate", window_days: 29 },
+    SyncResource {
+        name: "heartrate",
+        window_days: 29,
+    },
 ];
 
 #[async_trait::async_trait]
@@ -70,11 +85,15 @@ impl Provider for Oura {
             "sleep" => fetch_sleep(ctx, window, page).await,
             "activity" => {
                 let (docs, next) = documents(ctx, "daily_activity", window, page).await?;
-                page_of(ctx, "daily_activity", docs, next, |d| normalize_activity(&ctx.user_id, d).map(|s| (Some(s), vec![])))
+                page_of(ctx, "daily_activity", docs, next, |d| {
+                    normalize_activity(&ctx.user_id, d).map(|s| (Some(s), vec![]))
+                })
             }
             "workouts" => {
                 let (docs, next) = documents(ctx, "workout", window, page).await?;
-                page_of(ctx, "workout", docs, next, |d| normalize_workout(&ctx.user_id, d).map(|s| (Some(s), vec![])))
+                page_of(ctx, "workout", docs, next, |d| {
+                    normalize_workout(&ctx.user_id, d).map(|s| (Some(s), vec![]))
+                })
             }
             "heartrate" => fetch_heartrate(ctx, window, page).await,
             other => Err(FetchError::Rejected {
@@ -106,7 +125,10 @@ fn list_of(v: &Value, what: &str) -> Result<(Vec<Value>, Option<String>), FetchE
         .get("data")
         .and_then(Value::as_array)
         .ok_or_else(|| FetchError::Malformed(format!("{what}: no `data` list")))?;
-    let next = v.get("next_token").and_then(Value::as_str).map(str::to_string);
+    let next = v
+        .get("next_token")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     Ok((data.clone(), next))
 }
 
@@ -116,7 +138,12 @@ async fn documents(
     window: Window,
     page: Option<String>,
 ) -> Result<(Vec<Value>, Option<String>), FetchError> {
-    let (v, _) = get_json(ctx, &format!("/v2/usercollection/{collection}"), &window_query(window, &page)).await?;
+    let (v, _) = get_json(
+        ctx,
+        &format!("/v2/usercollection/{collection}"),
+        &window_query(window, &page),
+    )
+    .await?;
     list_of(&v, collection)
 }
 
@@ -155,7 +182,11 @@ fn page_of(
     Ok(page)
 }
 
-async fn fetch_sleep(ctx: &FetchCtx, window: Window, page: Option<String>) -> Result<FetchedPage, FetchError> {
+async fn fetch_sleep(
+    ctx: &FetchCtx,
+    window: Window,
+    page: Option<String>,
+) -> Result<FetchedPage, FetchError> {
     // Vital's sleep score is Oura's daily_sleep score of the same day: fetch those first.
     let mut scores: HashMap<String, i64> = HashMap::new();
     let mut daily_raw = vec![];
@@ -174,15 +205,24 @@ async fn fetch_sleep(ctx: &FetchCtx, window: Window, page: Option<String>) -> Re
         token = next;
     }
     let (docs, next) = documents(ctx, "sleep", window, page).await?;
-    let mut out = page_of(ctx, "sleep", docs, next, |d| normalize_sleep(&ctx.user_id, d, &scores))?;
+    let mut out = page_of(ctx, "sleep", docs, next, |d| {
+        normalize_sleep(&ctx.user_id, d, &scores)
+    })?;
     out.raw.extend(daily_raw);
     Ok(out)
 }
 
-async fn fetch_heartrate(ctx: &FetchCtx, window: Window, page: Option<String>) -> Result<FetchedPage, FetchError> {
+async fn fetch_heartrate(
+    ctx: &FetchCtx,
+    window: Window,
+    page: Option<String>,
+) -> Result<FetchedPage, FetchError> {
     let start = format!("{}T00:00:00+00:00", window.start);
     let end = format!("{}T00:00:00+00:00", window.end + Duration::days(1));
-    let mut q = vec![("start_datetime", start.clone()), ("end_datetime", end.clone())];
+    let mut q = vec![
+        ("start_datetime", start.clone()),
+        ("end_datetime", end.clone()),
+    ];
     if let Some(t) = &page {
         q.push(("next_token", t.clone()));
     }
@@ -194,7 +234,12 @@ async fn fetch_heartrate(ctx: &FetchCtx, window: Window, page: Option<String>) -
     }
     // Heart-rate rows carry nothing beyond (timestamp, bpm, source), all kept in `samples`, so no
     // raw copy is stored: it would double the size of the largest table for no information.
-    Ok(FetchedPage { raw: vec![], summaries: vec![], samples, next })
+    Ok(FetchedPage {
+        raw: vec![],
+        summaries: vec![],
+        samples,
+        next,
+    })
 }
 
 fn str_field<'a>(d: &'a Value, k: &str) -> Result<&'a str, FetchError> {
@@ -205,7 +250,8 @@ fn str_field<'a>(d: &'a Value, k: &str) -> Result<&'a str, FetchError> {
 
 fn time_field(d: &Value, k: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, FetchError> {
     let s = str_field(d, k)?;
-    model::parse_datetime(s).ok_or_else(|| FetchError::Malformed(format!("`{k}` is not a date-time: {s:?}")))
+    model::parse_datetime(s)
+        .ok_or_else(|| FetchError::Malformed(format!("`{k}` is not a date-time: {s:?}")))
 }
 
 /// Integers within a plausible range; anything else is dropped rather than stored.
@@ -227,18 +273,28 @@ fn source() -> Value {
     json!({"provider": "oura", "type": "ring", "name": "Oura", "slug": "oura", "logo": ""})
 }
 
-pub fn normalize_sleep(user_id: &str, d: &Value, scores: &HashMap<String, i64>) -> Result<Normalized, FetchError> {
-    let oura_type = d.get("type").and_then(Value::as_str).unwrap_or("long_sleep");
+pub fn normalize_sleep(
+    user_id: &str,
+    d: &Value,
+    scores: &HashMap<String, i64>,
+) -> Result<Normalized, FetchError> {
+    let oura_type = d
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("long_sleep");
     if oura_type == "deleted" {
         return Ok((None, vec![]));
     }
     let id = str_field(d, "id")?;
     let day = str_field(d, "day")?;
-    let date = model::parse_day(day).ok_or_else(|| FetchError::Malformed(format!("`day` is not a date: {day:?}")))?;
+    let date = model::parse_day(day)
+        .ok_or_else(|| FetchError::Malformed(format!("`day` is not a date: {day:?}")))?;
     let start = time_field(d, "bedtime_start")?;
     let stop = time_field(d, "bedtime_end")?;
     if stop < start {
-        return Err(FetchError::Malformed("bedtime_end is before bedtime_start".into()));
+        return Err(FetchError::Malformed(
+            "bedtime_end is before bedtime_start".into(),
+        ));
     }
     let vital_type = match oura_type {
         "long_sleep" => "long_sleep",
@@ -250,7 +306,14 @@ pub fn normalize_sleep(user_id: &str, d: &Value, scores: &HashMap<String, i64>) 
     let sid = model::summary_id(user_id, "oura", "sleep", id);
     let mut samples = vec![];
     if let Some(hrv) = d.get("hrv").filter(|v| !v.is_null()) {
-        samples.extend(sample_series(hrv, "hrv", "rmssd", start.offset().local_minus_utc() as i64, 1.0, 300.0)?);
+        samples.extend(sample_series(
+            hrv,
+            "hrv",
+            "rmssd",
+            start.offset().local_minus_utc() as i64,
+            1.0,
+            300.0,
+        )?);
     }
     let doc = json!({
         "id": sid,
@@ -294,10 +357,24 @@ pub fn normalize_sleep(user_id: &str, d: &Value, scores: &HashMap<String, i64>) 
 }
 
 /// Expands an Oura `PublicSample` (`{interval, items, timestamp}`) into Vital samples.
-fn sample_series(s: &Value, metric: &'static str, unit: &'static str, tz: i64, lo: f64, hi: f64) -> Result<Vec<Sample>, FetchError> {
+fn sample_series(
+    s: &Value,
+    metric: &'static str,
+    unit: &'static str,
+    tz: i64,
+    lo: f64,
+    hi: f64,
+) -> Result<Vec<Sample>, FetchError> {
     let start = time_field(s, "timestamp")?;
-    let interval = s.get("interval").and_then(Value::as_f64).filter(|i| *i > 0.0).ok_or_else(|| FetchError::Malformed("sample without a positive interval".into()))?;
-    let items = s.get("items").and_then(Value::as_array).ok_or_else(|| FetchError::Malformed("sample without items".into()))?;
+    let interval = s
+        .get("interval")
+        .and_then(Value::as_f64)
+        .filter(|i| *i > 0.0)
+        .ok_or_else(|| FetchError::Malformed("sample without a positive interval".into()))?;
+    let items = s
+        .get("items")
+        .and_then(Value::as_array)
+        .ok_or_else(|| FetchError::Malformed("sample without items".into()))?;
     Ok(items
         .iter()
         .enumerate()
@@ -319,9 +396,16 @@ fn sample_series(s: &Value, metric: &'static str, unit: &'static str, tz: i64, l
 pub fn normalize_activity(user_id: &str, d: &Value) -> Result<SummaryDoc, FetchError> {
     let id = str_field(d, "id")?;
     let day = str_field(d, "day")?;
-    let date = model::parse_day(day).ok_or_else(|| FetchError::Malformed(format!("`day` is not a date: {day:?}")))?;
+    let date = model::parse_day(day)
+        .ok_or_else(|| FetchError::Malformed(format!("`day` is not a date: {day:?}")))?;
     let ts = time_field(d, "timestamp")?;
-    let minutes = |k: &str| d.get(k).and_then(Value::as_f64).filter(|x| (0.0..=86400.0).contains(x)).map(|x| json!((x / 60.0).round() as i64)).unwrap_or(Value::Null);
+    let minutes = |k: &str| {
+        d.get(k)
+            .and_then(Value::as_f64)
+            .filter(|x| (0.0..=86400.0).contains(x))
+            .map(|x| json!((x / 60.0).round() as i64))
+            .unwrap_or(Value::Null)
+    };
     let sid = model::summary_id(user_id, "oura", "activity", id);
     let distance = num_in(d.get("equivalent_walking_distance"), 0.0, 500_000.0);
     Ok(SummaryDoc {
@@ -461,9 +545,16 @@ mod tests {
     #[test]
     fn deleted_sleep_is_skipped_and_garbage_is_an_error_not_a_panic() {
         let deleted = json!({"id": "x", "type": "deleted"});
-        assert!(normalize_sleep("u", &deleted, &HashMap::new()).unwrap().0.is_none());
-        let bad = json!({"id": "x", "day": "2024-10-10", "bedtime_start": "yesterday", "bedtime_end": 5});
-        assert!(matches!(normalize_sleep("u", &bad, &HashMap::new()), Err(FetchError::Malformed(_))));
+        assert!(normalize_sleep("u", &deleted, &HashMap::new())
+            .unwrap()
+            .0
+            .is_none());
+        let bad =
+            json!({"id": "x", "day": "2024-10-10", "bedtime_start": "yesterday", "bedtime_end": 5});
+        assert!(matches!(
+            normalize_sleep("u", &bad, &HashMap::new()),
+            Err(FetchError::Malformed(_))
+        ));
     }
 
     #[test]
@@ -483,15 +574,24 @@ mod tests {
         let s = normalize_workout("u", &w).unwrap();
         assert_eq!(s.data["sport"]["slug"], "walking");
         assert_eq!(s.data["moving_time"], 2640);
-        assert_eq!(s.data["provider_id"], "6fcc2eed-227f-4702-bad9-54d44c14511e");
+        assert_eq!(
+            s.data["provider_id"],
+            "6fcc2eed-227f-4702-bad9-54d44c14511e"
+        );
     }
 
     #[test]
     fn heart_rate_rows_with_and_without_unix_time() {
-        let a = normalize_hr_row(&json!({"bpm": 91, "source": "awake", "timestamp": "2024-12-13T12:31:21+00:00"})).unwrap();
+        let a = normalize_hr_row(
+            &json!({"bpm": 91, "source": "awake", "timestamp": "2024-12-13T12:31:21+00:00"}),
+        )
+        .unwrap();
         let b = normalize_hr_row(&json!({"bpm": 91, "source": "awake", "timestamp": "2024-12-13T12:31:21+00:00", "timestamp_unix": 1734093081000i64})).unwrap();
         assert_eq!(a, b);
         assert_eq!(a.ts, 1734093081000);
-        assert!(normalize_hr_row(&json!({"bpm": 9000, "timestamp": "2024-12-13T12:31:21+00:00"})).is_err());
+        assert!(
+            normalize_hr_row(&json!({"bpm": 9000, "timestamp": "2024-12-13T12:31:21+00:00"}))
+                .is_err()
+        );
     }
 }

@@ -35,7 +35,10 @@ impl std::fmt::Debug for TokenSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenSet")
             .field("access_token", &"[redacted]")
-            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "[redacted]"))
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "[redacted]"),
+            )
             .field("expires_at", &self.expires_at)
             .field("scope", &self.scope)
             .finish()
@@ -138,7 +141,11 @@ impl Store {
         self.read(move |c| get_connection(c, id))
     }
 
-    pub fn connection_for(&self, user_id: &str, provider: &str) -> AppResult<Option<ConnectionRow>> {
+    pub fn connection_for(
+        &self,
+        user_id: &str,
+        provider: &str,
+    ) -> AppResult<Option<ConnectionRow>> {
         let (u, p) = (user_id.to_string(), provider.to_string());
         self.read(move |c| {
             Ok(c.query_row(
@@ -164,7 +171,13 @@ impl Store {
     }
 
     pub fn tokens(&self, vault: &Vault, connection_id: i64) -> AppResult<TokenSet> {
-        type Sealed = (Vec<u8>, Option<Vec<u8>>, String, Option<i64>, Option<String>);
+        type Sealed = (
+            Vec<u8>,
+            Option<Vec<u8>>,
+            String,
+            Option<i64>,
+            Option<String>,
+        );
         let row: Option<Sealed> = self.read(move |c| {
             Ok(c.query_row(
                 "SELECT access_token, refresh_token, token_type, expires_at, scope FROM connection_tokens WHERE connection_id = ?1",

@@ -138,10 +138,12 @@ impl Store {
         use rusqlite::OptionalExtension;
         let key = key.to_string();
         self.read(|c| {
-            Ok(c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()?)
+            Ok(
+                c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                    r.get(0)
+                })
+                .optional()?,
+            )
         })
     }
 
@@ -170,7 +172,10 @@ fn open_error(path: &Path, raw: &str) -> AppError {
     let lower = raw.to_ascii_lowercase();
     let what = if lower.contains("not a database") || lower.contains("malformed") {
         "is not a readable Vital Link database (it may be corrupt): move it aside to start fresh, or restore a backup"
-    } else if lower.contains("readonly") || lower.contains("unable to open") || lower.contains("permission") {
+    } else if lower.contains("readonly")
+        || lower.contains("unable to open")
+        || lower.contains("permission")
+    {
         "cannot be opened for writing: check its permissions or choose another --data-dir"
     } else {
         "could not be opened"
@@ -225,7 +230,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.sqlite3");
         std::fs::write(&path, vec![0x42u8; 8192]).unwrap();
-        let err = Store::open(&path).err().expect("corrupt file must not open");
+        let err = Store::open(&path)
+            .err()
+            .expect("corrupt file must not open");
         assert_eq!(err.code, "db_open_failed");
         assert!(err.message.contains("corrupt"), "{}", err.message);
         // The bad file is left as it was for the user to inspect.

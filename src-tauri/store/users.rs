@@ -140,7 +140,9 @@ fn unknown_user(key: &str) -> AppError {
     AppError::new(
         "user_not_found",
         404,
-        format!("no user with id or client_user_id {key:?}; list users with `vital-link users list`"),
+        format!(
+            "no user with id or client_user_id {key:?}; list users with `vital-link users list`"
+        ),
     )
 }
 

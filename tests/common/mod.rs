@@ -12,7 +12,9 @@ use vital_link::App;
 pub const NOW: &str = "2026-11-20T15:00:00Z";
 
 pub fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(NOW).unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(NOW)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 pub struct Harness {
@@ -42,9 +44,15 @@ pub async fn begin_link(app: &Arc<App>, client_user_id: &str) -> (String, String
         Err(_) => app.store.create_user(client_user_id).unwrap(),
     };
     let link = app
-        .create_link_token(NewLinkToken { user_id: user.user_id, ..Default::default() })
+        .create_link_token(NewLinkToken {
+            user_id: user.user_id,
+            ..Default::default()
+        })
         .unwrap();
-    let started = app.link_start(&link.link_token, "oura", false).await.unwrap();
+    let started = app
+        .link_start(&link.link_token, "oura", false)
+        .await
+        .unwrap();
     (link.link_token, started.oauth_url)
 }
 
@@ -85,24 +93,44 @@ pub fn expected(login: &str, first: NaiveDate) -> Expected {
     let now_s = now().timestamp();
     let local_today = now().with_timezone(&acct.tz()).date_naive();
     let last = (now().date_naive() + Duration::days(1)).min(local_today);
-    let mut e = Expected { sleep_docs: 0, activity_days: 0, workouts: 0, heartrate: 0, hrv: 0 };
+    let mut e = Expected {
+        sleep_docs: 0,
+        activity_days: 0,
+        workouts: 0,
+        heartrate: 0,
+        hrv: 0,
+    };
     let mut day = first;
     while day <= last {
-        for n in synth::sleeps(&acct, day).iter().filter(|n| n.end() <= now_s) {
+        for n in synth::sleeps(&acct, day)
+            .iter()
+            .filter(|n| n.end() <= now_s)
+        {
             e.sleep_docs += 1;
-            e.hrv += n.hrv.iter().flatten().filter(|v| **v >= 1.0 && **v <= 300.0).count();
+            e.hrv += n
+                .hrv
+                .iter()
+                .flatten()
+                .filter(|v| **v >= 1.0 && **v <= 300.0)
+                .count();
         }
         if acct.day_start(day) + 4 * 3600 <= now_s {
             e.activity_days += 1;
         }
-        e.workouts += synth::workouts(&acct, day).iter().filter(|w| w.end <= now_s).count();
+        e.workouts += synth::workouts(&acct, day)
+            .iter()
+            .filter(|w| w.end <= now_s)
+            .count();
         day += Duration::days(1);
     }
     // Heart rate is requested by UTC instants from `first` 00:00Z up to now.
     let from = first.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp();
     let mut day = first - Duration::days(1);
     while day <= now().date_naive() + Duration::days(1) {
-        e.heartrate += synth::heart_rate(&acct, day).iter().filter(|(t, _, _)| *t >= from && *t <= now_s).count();
+        e.heartrate += synth::heart_rate(&acct, day)
+            .iter()
+            .filter(|(t, _, _)| *t >= from && *t <= now_s)
+            .count();
         day += Duration::days(1);
     }
     e

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Sets up and runs every test: formatting, lints, Rust unit and integration tests, UI tests,
+# the real OS keyring path, and the end-to-end tests of the real window under Xvfb.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+scripts/setup.sh
+scripts/build-ui.sh
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+echo "==> cargo clippy (desktop and headless)"
+cargo clippy --all-targets -- -D warnings
+cargo clippy --all-targets --no-default-features --target-dir target/headless -- -D warnings
+
+echo "==> UI tests"
+npm test --prefix ui --silent
+
+echo "==> Rust unit and integration tests (with the real Secret Service keyring)"
+dbus-run-session -- bash -c '
+  set -euo pipefail
+  printf "ci-keyring" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  VITAL_LINK_TEST_KEYRING=1 cargo test --all-targets
+'
+
+echo "==> end-to-end tests in the real window (Xvfb + tauri-driver)"
+rm -rf artifacts/e2e
+cargo test --test e2e_window -- --ignored --test-threads=1
+echo "screenshots: artifacts/e2e/"
