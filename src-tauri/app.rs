@@ -12,7 +12,6 @@ use crate::config::{prepare_data_dir, Config, Environment};
 use crate::error::{AppError, AppResult};
 use crate::fake::Sandbox;
 use crate::oauth::client::{standard_adapter, ClientConfig};
-use crate::oauth::CancelHandle;
 use crate::providers::{Endpoints, Provider, Registry};
 use crate::store::Store;
 use crate::vault::Vault;
@@ -48,7 +47,9 @@ pub struct App {
     pub clock: Clock,
     pub team_id: String,
     pub events: broadcast::Sender<AppEvent>,
-    pub(crate) link_flows: Mutex<HashMap<String, CancelHandle>>,
+    /// The running OAuth flow of each link token (by token hash): only the newest flow of a
+    /// token may record an outcome.
+    pub(crate) link_flows: Mutex<HashMap<String, crate::link::RunningFlow>>,
     pub(crate) sync_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     pub(crate) background: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     api_addr: OnceLock<SocketAddr>,

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::{json, Value};
-use tauri::{Emitter, Manager, State};
+use tauri::{Emitter, State};
 
 use crate::app::App;
 use crate::cli::Cli;
@@ -32,6 +32,7 @@ async fn app_info(app: Shared<'_>) -> AppResult<Value> {
         "api_base": app.api_base_url(),
         "data_dir": app.config.data_dir,
         "history_days": app.config.history_days,
+        "today": app.clock.now().date_naive().to_string(),
     }))
 }
 
@@ -108,8 +109,43 @@ async fn sync_now(
     app.sync_user(uid.as_deref()).await
 }
 
+/// The window only ever shows the app's own pages; links elsewhere open in the system browser
+/// (RFC 8252: a provider's sign-in page never loads inside the app).
+fn is_app_origin(url: &tauri::Url) -> bool {
+    matches!(url.scheme(), "tauri" | "asset")
+        || (url.scheme() == "http" && url.host_str() == Some("tauri.localhost"))
+        || url.scheme() == "about"
+}
+
+fn open_outside(url: &tauri::Url) {
+    if matches!(url.scheme(), "http" | "https") {
+        if let Err(e) = crate::oauth::open_browser(url.as_str()) {
+            tracing::warn!("could not open a link in the browser: {}", e.message);
+        }
+    }
+}
+
+/// WebKit turns a `C`/`POSIX` locale into `navigator.language = "C"`, which `Intl` rejects
+/// (RangeError), breaking the page. Minimal systems and CI run like that; give the web view a
+/// valid language tag instead. Called before any other thread exists.
+fn ensure_web_locale() {
+    let effective = ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
+    let is_c = effective
+        .as_deref()
+        .is_none_or(|v| v == "C" || v == "POSIX" || v.starts_with("C."));
+    if is_c {
+        std::env::set_var("LANG", "en_US.UTF-8");
+        if std::env::var("LC_ALL").is_ok() {
+            std::env::set_var("LC_ALL", "en_US.UTF-8");
+        }
+    }
+}
+
 /// Builds the core, starts the local API, then runs the window until it is closed.
 pub fn run(cli: Cli, runtime: tokio::runtime::Runtime) -> AppResult<()> {
+    ensure_web_locale();
     tauri::async_runtime::set(runtime.handle().clone());
     let config = cli.config()?;
     let port = config.api_port;
@@ -132,9 +168,27 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Runtime) -> AppResult<()> {
                     let _ = handle.emit("app://event", ev);
                 }
             });
-            if let Some(w) = tauri_app.get_webview_window("main") {
-                let _ = w.set_title("Vital Link");
-            }
+            let config = tauri_app
+                .config()
+                .app
+                .windows
+                .iter()
+                .find(|w| w.label == "main")
+                .cloned()
+                .ok_or("tauri.conf.json has no main window")?;
+            tauri::WebviewWindowBuilder::from_config(tauri_app.handle(), &config)?
+                .on_navigation(|url| {
+                    if is_app_origin(url) {
+                        return true;
+                    }
+                    open_outside(url);
+                    false
+                })
+                .on_new_window(|url, _| {
+                    open_outside(&url);
+                    tauri::webview::NewWindowResponse::Deny
+                })
+                .build()?;
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -31,6 +31,8 @@ pub struct LinkTokenResponse {
 #[derive(Debug, Clone, Serialize)]
 pub struct LinkState {
     pub state: String,
+    /// While pending: the authorization URL, for a "browser didn't open?" link.
+    pub oauth_url: Option<String>,
     pub user_id: String,
     pub provider: Option<String>,
     pub error_type: Option<String>,
@@ -45,6 +47,15 @@ pub struct LinkStart {
     pub oauth_url: String,
     pub state: String,
 }
+
+/// A link flow waiting on its loopback listener.
+pub struct RunningFlow {
+    pub id: u64,
+    pub cancel: crate::oauth::CancelHandle,
+    pub oauth_url: String,
+}
+
+static FLOW_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -123,7 +134,17 @@ impl App {
             .link_token(&hash_token(token))?
             .ok_or_else(|| AppError::new("invalid_token", 401, "this link token is not valid"))?;
         let expired = row.state != "success" && row.expires_at <= now_ms();
+        let oauth_url = match row.state.as_str() {
+            "pending" => self
+                .link_flows
+                .lock()
+                .unwrap()
+                .get(&row.token_hash)
+                .map(|f| f.oauth_url.clone()),
+            _ => None,
+        };
         Ok(LinkState {
+            oauth_url,
             state: if expired {
                 "error".into()
             } else {
@@ -196,13 +217,15 @@ impl App {
         }
         let pending = oauth::client::authorize(&cfg, &redirect_uri, p.spec().scopes, &extra)?;
         let hash = hash_token(token);
-        if let Some(old) = self
-            .link_flows
-            .lock()
-            .unwrap()
-            .insert(hash.clone(), listener.cancel_handle())
-        {
-            old.cancel();
+        let flow_id = FLOW_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let flow = RunningFlow {
+            id: flow_id,
+            cancel: listener.cancel_handle(),
+            oauth_url: pending.authorize_url.clone(),
+        };
+        // Starting again supersedes the previous attempt of this token, which then records nothing.
+        if let Some(old) = self.link_flows.lock().unwrap().insert(hash.clone(), flow) {
+            old.cancel.cancel();
         }
         self.store
             .set_link_state(&hash, "pending", Some(provider), None)?;
@@ -214,7 +237,7 @@ impl App {
         tracing::info!(provider, user = %user.user_id, "link: waiting for the browser on {}", redirect_uri);
         if open_browser {
             if let Err(e) = oauth::open_browser(&pending.authorize_url) {
-                self.link_flows.lock().unwrap().remove(&hash);
+                self.take_flow(&hash, flow_id);
                 self.store.set_link_state(
                     &hash,
                     "error",
@@ -237,7 +260,9 @@ impl App {
             let outcome = tokio::task::spawn_blocking(move || listener.wait(&state, None, timeout))
                 .await
                 .unwrap_or(CallbackOutcome::Cancelled);
-            app.link_flows.lock().unwrap().remove(&hash);
+            if !app.take_flow(&hash, flow_id) {
+                return;
+            }
             app.finish_link(
                 &hash,
                 &user.user_id,
@@ -253,6 +278,18 @@ impl App {
         Ok(out)
     }
 
+    /// Removes the flow if it is still the token's current one; false when it was superseded.
+    fn take_flow(&self, hash: &str, id: u64) -> bool {
+        let mut flows = self.link_flows.lock().unwrap();
+        match flows.get(hash) {
+            Some(f) if f.id == id => {
+                flows.remove(hash);
+                true
+            }
+            _ => false,
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     async fn finish_link(
         self: &Arc<Self>,
@@ -264,6 +301,10 @@ impl App {
         cfg: oauth::ClientConfig,
         timeout: Duration,
     ) {
+        let name = self
+            .providers
+            .get(provider)
+            .map_or(provider.to_string(), |p| p.spec().name.to_string());
         let result = match outcome {
             CallbackOutcome::Code { code, scope, .. } => {
                 self.complete_connection(user_id, provider, &code, scope, pending, &cfg)
@@ -274,7 +315,7 @@ impl App {
                     "user_cancelled",
                     400,
                     format!(
-                        "access was declined at {provider}{}; nothing was connected",
+                        "access was declined at {name}{}; nothing was connected",
                         description.map(|d| format!(" ({d})")).unwrap_or_default()
                     ),
                 ))
@@ -283,7 +324,7 @@ impl App {
                 "provider_api_error",
                 400,
                 format!(
-                    "{provider} returned an error ({error}{}); nothing was connected",
+                    "{name} returned an error ({error}{}); nothing was connected",
                     description.map(|d| format!(": {d}")).unwrap_or_default()
                 ),
             )),
@@ -395,7 +436,13 @@ impl App {
             .store
             .link_token(&hash)?
             .ok_or_else(|| AppError::new("invalid_token", 401, "this link token is not valid"))?;
-        match self.link_flows.lock().unwrap().remove(&hash) {
+        let running = self
+            .link_flows
+            .lock()
+            .unwrap()
+            .get(&hash)
+            .map(|f| f.cancel.clone());
+        match running {
             // The background task records the outcome once the listener has closed.
             Some(h) => h.cancel(),
             None if row.state != "success" => self.store.set_link_state(

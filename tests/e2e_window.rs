@@ -151,6 +151,19 @@ async fn text(c: &Client, css: &str) -> String {
         .unwrap()
 }
 
+/// Waits until `css` is on screen, not merely in the DOM.
+async fn visible(c: &Client, css: &str) {
+    for _ in 0..100 {
+        if let Ok(e) = c.find(Locator::Css(css)).await {
+            if e.is_displayed().await.unwrap_or(false) {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("{css} never became visible");
+}
+
 async fn add_participant_and_open_link(c: &Client, id: &str) {
     let input = c
         .wait()

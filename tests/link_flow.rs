@@ -241,3 +241,26 @@ async fn data_dir_that_cannot_be_created_is_reported_before_anything_starts() {
     assert_eq!(err.code, "data_dir_not_writable");
     assert!(err.message.contains("--data-dir"));
 }
+
+#[tokio::test]
+async fn starting_again_supersedes_the_earlier_attempt() {
+    let h = start(2).await;
+    let (token, first_url) = begin_link(&h.app, "twice").await;
+    let second = h.app.link_start(&token, "oura", false).await.unwrap();
+    // The first attempt's listener is closed and records nothing; the second completes.
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert!(reqwest::get(redirect_uri_of(&first_url)).await.is_err());
+    assert_eq!(h.app.link_state(&token).unwrap().state, "pending");
+    assert_eq!(
+        h.app.link_state(&token).unwrap().oauth_url.as_deref(),
+        Some(second.oauth_url.as_str())
+    );
+    complete(&second.oauth_url, &Choice::default())
+        .await
+        .unwrap();
+    assert_eq!(settle(&h.app, &token).await.state, "success");
+    // A used token cannot start another connection.
+    let err = h.app.link_start(&token, "oura", false).await.err().unwrap();
+    assert_eq!(err.code, "token_consumed");
+    h.app.wait_background().await;
+}

@@ -42,9 +42,13 @@ fn source_link(
     oauth_url: Option<String>,
 ) -> Value {
     let s = p.spec();
+    let name = match app.config.environment {
+        crate::config::Environment::Sandbox => format!("{} (sandbox)", s.name),
+        crate::config::Environment::Production => s.name.to_string(),
+    };
     json!({
         "id": s.slug.len() as i64 * 1000 + s.slug.bytes().map(i64::from).sum::<i64>(),
-        "name": s.name,
+        "name": name,
         "slug": s.slug,
         "description": s.description,
         "logo": s.reference(&app.api_base_url()).logo,

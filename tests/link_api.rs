@@ -1,0 +1,141 @@
+//! The link widget's HTTP routes on the local API, as the window and a browser call them.
+mod common;
+
+use common::*;
+use serde_json::Value;
+use vital_link::store::links::NewLinkToken;
+
+async fn token_for(h: &Harness, who: &str) -> String {
+    let u = h.app.store.create_user(who).unwrap();
+    h.app
+        .create_link_token(NewLinkToken {
+            user_id: u.user_id,
+            ..Default::default()
+        })
+        .unwrap()
+        .link_token
+}
+
+#[tokio::test]
+async fn the_widget_routes_walk_a_link_session() {
+    let h = start(2).await;
+    let base = h.app.api_base_url();
+    let token = token_for(&h, "api-user").await;
+    let http = reqwest::Client::new();
+    let providers: Value = http
+        .get(format!("{base}/v2/link/providers"))
+        .header("x-vital-link-token", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let oura = &providers[0];
+    assert_eq!(oura["slug"], "oura");
+    assert_eq!(oura["name"], "Oura (sandbox)");
+    let logo = http
+        .get(oura["logo"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logo.headers()["content-type"], "image/svg+xml");
+    // The legacy `LinkToken` header works too.
+    let s: Value = http
+        .get(format!("{base}/v2/link/state"))
+        .header("LinkToken", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["state"], "created");
+    // Vital's OAuth route hands back the authorize URL for the caller to open.
+    let src: Value = http
+        .get(format!("{base}/v2/link/provider/oauth/oura"))
+        .header("x-vital-link-token", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = src["oauth_url"].as_str().unwrap().to_string();
+    assert!(url.contains("code_challenge_method=S256") && url.contains("state="));
+    let s: Value = http
+        .get(format!("{base}/v2/link/state"))
+        .header("x-vital-link-token", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (s["state"].as_str(), s["oauth_url"].as_str()),
+        (Some("pending"), Some(url.as_str()))
+    );
+    // Closing the widget cancels the flow.
+    http.post(format!("{base}/v2/link/exit"))
+        .header("x-vital-link-token", &token)
+        .send()
+        .await
+        .unwrap();
+    let s = settle(&h.app, &token).await;
+    assert_eq!(
+        (s.state.as_str(), s.error_type.as_deref()),
+        ("exited", Some("user_cancelled"))
+    );
+    assert!(
+        reqwest::get(redirect_uri_of(&url)).await.is_err(),
+        "the listener closed"
+    );
+}
+
+#[tokio::test]
+async fn bad_tokens_foreign_hosts_and_foreign_origins_are_refused() {
+    let h = start(2).await;
+    let base = h.app.api_base_url();
+    let http = reqwest::Client::new();
+    let r = http
+        .get(format!("{base}/v2/link/providers"))
+        .header("x-vital-link-token", "vlt_forged")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["detail"]["error_type"], "invalid_token");
+    let r = http
+        .get(format!("{base}/v2/link/providers"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    // DNS rebinding: a page on another name that resolves to 127.0.0.1.
+    let token = token_for(&h, "host-check").await;
+    let r = http
+        .get(format!("{base}/v2/link/state"))
+        .header("host", "evil.example")
+        .header("x-vital-link-token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // CORS: the window's origin may call; another site's may not.
+    let pre = |origin: &'static str| {
+        http.request(reqwest::Method::OPTIONS, format!("{base}/v2/link/state"))
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .header("access-control-request-headers", "x-vital-link-token")
+            .send()
+    };
+    let ok = pre("tauri://localhost").await.unwrap();
+    assert_eq!(
+        ok.headers()["access-control-allow-origin"],
+        "tauri://localhost"
+    );
+    let no = pre("https://evil.example").await.unwrap();
+    assert!(no.headers().get("access-control-allow-origin").is_none());
+}

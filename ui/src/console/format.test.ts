@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { addDays, daysBetween, formatCounts, hoursMinutes, lastDays, lastSync, relativeTime, ymd } from './format';
+
+describe('console formatting', () => {
+  it('summarises stored data per participant', () => {
+    expect(formatCounts({ sleep: 31, activity: 30, workouts: 8, heartrate: 8275, hrv: 1, raw: 90 })).toBe('31 nights · 30 days · 8,275 HR samples');
+    expect(formatCounts({ sleep: 1, activity: 1, workouts: 0, heartrate: 1, hrv: 0, raw: 0 })).toBe('1 night · 1 day · 1 HR sample');
+    expect(formatCounts({ sleep: 0, activity: 0, workouts: 0, heartrate: 0, hrv: 0, raw: 0 })).toBe('No data yet');
+    expect(formatCounts({ sleep: 0, activity: 0, workouts: 2, heartrate: 0, hrv: 0, raw: 2 })).toBe('2 workouts');
+  });
+
+  it('says when the last sync was', () => {
+    const now = Date.UTC(2026, 10, 25, 12, 0, 0);
+    expect(relativeTime(null, now)).toBe('Never');
+    expect(relativeTime(now - 10_000, now)).toBe('just now');
+    expect(relativeTime(now - 5 * 60_000, now)).toBe('5 min ago');
+    expect(relativeTime(now - 3 * 3_600_000, now)).toBe('3 h ago');
+    expect(relativeTime(now - 26 * 3_600_000, now)).toBe('yesterday');
+    expect(relativeTime(now - 4 * 86_400_000, now)).toBe('4 days ago');
+    expect(lastSync([
+      { id: 1, provider: 'oura', status: 'connected', last_sync_at: 5, error_type: null, error_message: null, external_user_id: null },
+      { id: 2, provider: 'withings', status: 'connected', last_sync_at: 9, error_type: null, error_message: null, external_user_id: null },
+      { id: 3, provider: 'fitbit', status: 'error', last_sync_at: null, error_type: null, error_message: null, external_user_id: null },
+    ])).toBe(9);
+  });
+
+  it('computes date ranges as local calendar days', () => {
+    expect(lastDays(30, new Date(2026, 10, 25))).toEqual({ from: '2026-10-27', to: '2026-11-25' });
+    expect(lastDays(7, new Date(2026, 0, 3))).toEqual({ from: '2025-12-28', to: '2026-01-03' });
+    expect(addDays('2024-02-28', 1)).toBe('2024-02-29');
+    expect(daysBetween('2026-10-27', '2026-11-25')).toBe(30);
+    expect(ymd(new Date(2026, 0, 5))).toBe('2026-01-05');
+    expect(hoursMinutes(27_000)).toBe('7 h 30 min');
+    expect(hoursMinutes(1_500)).toBe('25 min');
+  });
+});

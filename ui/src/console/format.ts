@@ -1,0 +1,109 @@
+/** Formatting helpers for the console (dates are local calendar days). */
+import type { Connection, Counts } from './types';
+
+const nf = new Intl.NumberFormat('en-US');
+
+export function num(n: number): string {
+  return nf.format(Math.round(n));
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${num(n)} ${n === 1 ? one : many}`;
+}
+
+/** "31 nights · 30 days · 8,275 HR samples", or "No data yet". */
+export function formatCounts(c: Counts | null | undefined): string {
+  if (!c) return 'No data yet';
+  const parts: string[] = [];
+  if (c.sleep) parts.push(plural(c.sleep, 'night'));
+  if (c.activity) parts.push(plural(c.activity, 'day'));
+  if (c.heartrate) parts.push(plural(c.heartrate, 'HR sample'));
+  if (!parts.length && c.workouts) parts.push(plural(c.workouts, 'workout'));
+  return parts.length ? parts.join(' · ') : 'No data yet';
+}
+
+/** "just now", "5 min ago", "3 h ago", "yesterday", "4 days ago", then a date. */
+export function relativeTime(ms: number | null | undefined, now = Date.now()): string {
+  if (ms === null || ms === undefined) return 'Never';
+  const s = Math.round((now - ms) / 1000);
+  if (s < 45) return 'just now';
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const hr = Math.round(m / 60);
+  if (hr < 24) return `${hr} h ago`;
+  const d = Math.round(hr / 24);
+  if (d === 1) return 'yesterday';
+  if (d < 14) return `${d} days ago`;
+  return new Date(ms).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
+}
+
+export function absoluteTime(ms: number): string {
+  return new Date(ms).toLocaleString('en-GB', {
+    day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit',
+  });
+}
+
+/** The most recent sync over a participant's connections. */
+export function lastSync(conns: Connection[]): number | null {
+  let best: number | null = null;
+  for (const c of conns) if (c.last_sync_at !== null && c.last_sync_at !== undefined && (best === null || c.last_sync_at > best)) best = c.last_sync_at;
+  return best;
+}
+
+/** YYYY-MM-DD of a local date. */
+export function ymd(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+/** Local midnight of a YYYY-MM-DD. */
+export function parseYmd(s: string): Date {
+  const [y, m, d] = s.split('-').map(Number);
+  return new Date(y, (m ?? 1) - 1, d ?? 1);
+}
+
+export function addDays(s: string, days: number): string {
+  const d = parseYmd(s);
+  d.setDate(d.getDate() + days);
+  return ymd(d);
+}
+
+/** The last `days` days ending today: from = today − (days − 1). */
+export function lastDays(days: number, today = new Date()): { from: string; to: string } {
+  const to = ymd(today);
+  return { from: addDays(to, -(days - 1)), to };
+}
+
+export function daysBetween(from: string, to: string): number {
+  return Math.round((parseYmd(to).getTime() - parseYmd(from).getTime()) / 86_400_000) + 1;
+}
+
+export function formatRange(from: string, to: string): string {
+  const a = parseYmd(from);
+  const b = parseYmd(to);
+  const sameYear = a.getFullYear() === b.getFullYear();
+  const fa = a.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: sameYear ? undefined : 'numeric' });
+  const fb = b.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
+  return `${fa} – ${fb}`;
+}
+
+export function formatDay(s: string): string {
+  return parseYmd(s).toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short' });
+}
+
+/** 27000 s → "7 h 30 min" */
+export function hoursMinutes(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '–';
+  const m = Math.round(seconds / 60);
+  const h = Math.floor(m / 60);
+  return h ? `${h} h ${String(m % 60).padStart(2, '0')} min` : `${m} min`;
+}
+
+export function providerName(slug: string): string {
+  const known: Record<string, string> = { oura: 'Oura', withings: 'Withings', fitbit: 'Fitbit', garmin: 'Garmin', polar: 'Polar', whoop: 'WHOOP', strava: 'Strava', dexcom: 'Dexcom', google_fit: 'Google Fit', wahoo: 'Wahoo' };
+  return known[slug] ?? slug.split(/[_-]/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
+}
+
+export function providerLogo(apiBase: string, slug: string): string {
+  return `${apiBase.replace(/\/+$/, '')}/v2/providers/${encodeURIComponent(slug)}/logo.svg`;
+}

@@ -1,0 +1,299 @@
+/** One participant's data over a date range: counts, charts and workouts. */
+import { h, svg } from '../shared/dom';
+import { icons } from '../shared/icons';
+import * as api from './api';
+import { countSamples, fullTimeRange, renderActivityChart, renderEmpty, renderHeartRateChart, renderSleepChart, STAGE_COLOURS } from './charts';
+import { daysBetween, formatDay, formatRange, hoursMinutes, lastDays, num, providerName } from './format';
+import { providerPill } from './participants';
+import type { ActivitySummary, Participant, SleepSummary, TimeseriesGrouped, WorkoutSummary } from './types';
+
+export const PRESETS = [7, 30, 90] as const;
+export const DEFAULT_DAYS = 30;
+
+export interface ViewDeps {
+  apiBase: () => string;
+  connect(p: Participant): void;
+  sync(p: Participant): void;
+  isSyncing(p: Participant): boolean;
+  /** Today as the core sees it (YYYY-MM-DD); defaults to the browser's today. */
+  today?: () => string | undefined;
+}
+
+export interface LoadedData {
+  sleep: SleepSummary[];
+  activity: ActivitySummary[];
+  workouts: WorkoutSummary[];
+  heartrate: TimeseriesGrouped | null;
+}
+
+export class ParticipantView {
+  readonly el: HTMLElement;
+  private participant: Participant | null = null;
+  private range: { from: string; to: string };
+  private preset: number | null = DEFAULT_DAYS;
+  private seq = 0;
+  private readonly head = h('div', { class: 'pv-head' });
+  private readonly notices = h('div', { class: 'pv-notices' });
+  private readonly rangeLabel = h('span', { class: 'range-label', id: 'range-label' });
+  private readonly fromInput = h('input', { class: 'vl-input date', type: 'date', id: 'range-from', 'aria-label': 'From' });
+  private readonly toInput = h('input', { class: 'vl-input date', type: 'date', id: 'range-to', 'aria-label': 'To' });
+  private readonly presetButtons: HTMLButtonElement[];
+  private readonly stats = {
+    nights: h('span', { class: 'stat-value', id: 'nights-count' }, '–'),
+    days: h('span', { class: 'stat-value', id: 'days-count' }, '–'),
+    hr: h('span', { class: 'stat-value', id: 'hr-count' }, '–'),
+    sleepAvg: h('span', { class: 'stat-value', id: 'sleep-avg' }, '–'),
+    stepsAvg: h('span', { class: 'stat-value', id: 'steps-avg' }, '–'),
+    restingHr: h('span', { class: 'stat-value', id: 'resting-hr' }, '–'),
+  };
+  private readonly charts = {
+    sleep: h('div', { class: 'chart', id: 'chart-sleep', 'data-points': '0' }),
+    activity: h('div', { class: 'chart', id: 'chart-activity', 'data-points': '0' }),
+    heartrate: h('div', { class: 'chart', id: 'chart-heartrate', 'data-points': '0' }),
+  };
+  private readonly workouts = h('div', { class: 'workouts', id: 'workouts', 'data-count': '0' });
+  private readonly resetZoom = h('button', { class: 'vl-btn small ghost', type: 'button', id: 'hr-reset-zoom', hidden: true }, 'Reset zoom');
+  private hrPlot: ReturnType<typeof renderHeartRateChart> = null;
+  private readonly body: HTMLElement;
+
+  constructor(private readonly deps: ViewDeps) {
+    this.range = lastDays(DEFAULT_DAYS, this.today());
+    this.presetButtons = PRESETS.map((d) =>
+      h('button', { class: 'seg', type: 'button', id: `range-${d}`, 'data-days': String(d), onclick: () => this.setPreset(d) }, `${d} days`),
+    );
+    this.resetZoom.addEventListener('click', () => {
+      const x = this.hrPlot?.data[0] as number[] | undefined;
+      if (!this.hrPlot || !x?.length) return;
+      const [min, max] = fullTimeRange(x, this.range);
+      this.hrPlot.setScale('x', { min, max });
+    });
+    this.fromInput.addEventListener('change', () => this.setCustom(this.fromInput.value, this.toInput.value));
+    this.toInput.addEventListener('change', () => this.setCustom(this.fromInput.value, this.toInput.value));
+
+    const stat = (label: string, value: HTMLElement, hint: string, icon: string) =>
+      h('div', { class: 'stat' },
+        h('span', { class: 'stat-label' }, svg(icon), label), value, h('span', { class: 'stat-hint' }, hint));
+    const legend = h('span', { class: 'chart-key' },
+      (['deep', 'light', 'rem', 'awake'] as const).map((k) => {
+        const swatch = h('i', {});
+        swatch.style.background = STAGE_COLOURS[k];
+        return h('span', {}, swatch, k === 'rem' ? 'REM' : k.charAt(0).toUpperCase() + k.slice(1));
+      }));
+
+    this.body = h('div', { class: 'pv-body' },
+      h('div', { class: 'pv-toolbar' },
+        h('div', { class: 'segmented', role: 'group', 'aria-label': 'Date range' }, this.presetButtons),
+        h('div', { class: 'range-inputs' }, this.fromInput, h('span', { class: 'muted' }, '–'), this.toInput),
+        this.rangeLabel),
+      h('div', { class: 'stats' },
+        stat('Nights', this.stats.nights, 'sleep records', icons.moon),
+        stat('Days', this.stats.days, 'activity records', icons.steps),
+        stat('HR samples', this.stats.hr, 'heart-rate readings', icons.heart),
+        stat('Avg sleep', this.stats.sleepAvg, 'per night', icons.moon),
+        stat('Avg steps', this.stats.stepsAvg, 'per day', icons.steps),
+        stat('Resting HR', this.stats.restingHr, 'lowest in sleep, avg', icons.heart)),
+      h('div', { class: 'charts' },
+        h('section', { class: 'chart-card' },
+          h('header', {}, h('h3', {}, 'Sleep stages'), legend),
+          this.charts.sleep),
+        h('section', { class: 'chart-card' },
+          h('header', {}, h('h3', {}, 'Steps per day')),
+          this.charts.activity),
+        h('section', { class: 'chart-card wide' },
+          h('header', {}, h('h3', {}, 'Heart rate'), h('span', { class: 'chart-hint' }, 'Drag to zoom · double-click to reset'), this.resetZoom),
+          this.charts.heartrate),
+        h('section', { class: 'chart-card wide' },
+          h('header', {}, h('h3', {}, 'Workouts')),
+          this.workouts)));
+
+    this.el = h('section', { class: 'card participant-view', id: 'participant-view', hidden: true, 'aria-live': 'polite' },
+      this.head, this.notices, this.body);
+    this.syncRangeControls();
+  }
+
+  get current(): Participant | null {
+    return this.participant;
+  }
+
+  get currentRange(): { from: string; to: string } {
+    return { ...this.range };
+  }
+
+  /** Shows `p`; loads data when the participant changes (or `reload`). */
+  show(p: Participant, opts: { reload?: boolean } = {}) {
+    const changed = this.participant?.user_id !== p.user_id;
+    this.participant = p;
+    this.el.hidden = false;
+    this.el.dataset.user = p.client_user_id;
+    this.renderHead();
+    if (changed || opts.reload) void this.load();
+  }
+
+  private today(): Date {
+    const t = this.deps.today?.();
+    return t ? new Date(`${t}T12:00:00`) : new Date();
+  }
+
+  hide() {
+    this.participant = null;
+    this.el.hidden = true;
+    this.seq++;
+  }
+
+  setPreset(days: number) {
+    this.preset = days;
+    this.range = lastDays(days, this.today());
+    this.syncRangeControls();
+    void this.load();
+  }
+
+  setCustom(from: string, to: string) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(from) || !/^\d{4}-\d{2}-\d{2}$/.test(to)) return;
+    if (from > to) [from, to] = [to, from];
+    this.preset = null;
+    this.range = { from, to };
+    this.syncRangeControls();
+    void this.load();
+  }
+
+  private syncRangeControls() {
+    for (const b of this.presetButtons) {
+      const on = Number(b.dataset.days) === this.preset;
+      b.classList.toggle('active', on);
+      b.setAttribute('aria-pressed', on ? 'true' : 'false');
+    }
+    this.fromInput.value = this.range.from;
+    this.toInput.value = this.range.to;
+    this.fromInput.max = this.range.to;
+    this.toInput.min = this.range.from;
+    this.rangeLabel.textContent = `${formatRange(this.range.from, this.range.to)} · ${daysBetween(this.range.from, this.range.to)} days`;
+  }
+
+  renderHead() {
+    const p = this.participant;
+    if (!p) return;
+    const apiBase = this.deps.apiBase();
+    const syncing = this.deps.isSyncing(p);
+    this.head.replaceChildren(
+      h('div', { class: 'pv-title' },
+        h('span', { class: 'pv-avatar' }, svg(icons.user)),
+        h('div', {},
+          h('h2', { id: 'participant-title' }, p.client_user_id),
+          h('span', { class: 'mono muted small', title: 'Vital user_id' }, p.user_id))),
+      h('div', { class: 'pv-conns' },
+        p.connections.length ? p.connections.map((c) => providerPill(c, apiBase)) : h('span', { class: 'muted' }, 'No device connected')),
+      h('div', { class: 'pv-actions' },
+        h('button', { class: 'vl-btn', type: 'button', id: 'pv-sync', disabled: !p.connections.length || syncing, onclick: () => this.deps.sync(p) },
+          syncing ? h('span', { class: 'vl-spinner' }) : svg(icons.sync), syncing ? 'Syncing…' : 'Sync now'),
+        h('button', { class: 'vl-btn primary', type: 'button', id: 'pv-connect', onclick: () => this.deps.connect(p) },
+          svg(icons.plus), 'Connect a device')));
+
+    const notes: HTMLElement[] = [];
+    if (!p.connections.length) {
+      notes.push(h('div', { class: 'notice info' }, svg(icons.watch),
+        h('div', {}, h('strong', {}, 'No device connected yet. '),
+          'Use “Connect a device” to link this participant’s wearable; their history is copied here as soon as they approve.')));
+    }
+    for (const c of p.connections) {
+      if (c.status === 'reauth_required') {
+        notes.push(h('div', { class: 'notice warn' }, svg(icons.alert),
+          h('div', {}, h('strong', {}, `${providerName(c.provider)} needs to be reconnected. `),
+            c.error_message ?? 'The provider no longer accepts the saved sign-in.',
+            ' ', h('button', { class: 'link-btn', type: 'button', onclick: () => this.deps.connect(p) }, 'Reconnect'))));
+      } else if (c.status === 'error') {
+        notes.push(h('div', { class: 'notice error' }, svg(icons.alert),
+          h('div', {}, h('strong', {}, `The last ${providerName(c.provider)} sync failed. `),
+            c.error_message ?? 'Try syncing again.',
+            c.error_type ? h('code', { class: 'code' }, c.error_type) : null)));
+      }
+    }
+    this.notices.replaceChildren(...notes);
+  }
+
+  /** Fetches the range for the current participant and redraws; stale answers are dropped. */
+  async load(): Promise<void> {
+    const p = this.participant;
+    if (!p) return;
+    const my = ++this.seq;
+    const { from, to } = this.range;
+    this.body.classList.add('loading');
+    this.body.setAttribute('aria-busy', 'true');
+    const [sleep, activity, workouts, heartrate] = await Promise.allSettled([
+      api.userData(p.user_id, 'sleep', from, to),
+      api.userData(p.user_id, 'activity', from, to),
+      api.userData(p.user_id, 'workouts', from, to),
+      api.userData(p.user_id, 'heartrate', from, to),
+    ]);
+    if (my !== this.seq) return;
+    this.body.classList.remove('loading');
+    this.body.removeAttribute('aria-busy');
+    const data: LoadedData = {
+      sleep: sleep.status === 'fulfilled' ? (sleep.value?.sleep ?? []) : [],
+      activity: activity.status === 'fulfilled' ? (activity.value?.activity ?? []) : [],
+      workouts: workouts.status === 'fulfilled' ? (workouts.value?.workouts ?? []) : [],
+      heartrate: heartrate.status === 'fulfilled' ? heartrate.value : null,
+    };
+    this.renderData(data);
+    const failed = (r: PromiseSettledResult<unknown>) => (r.status === 'rejected' ? api.toCommandError(r.reason).message : null);
+    const errs: [HTMLElement, string | null][] = [
+      [this.charts.sleep, failed(sleep)],
+      [this.charts.activity, failed(activity)],
+      [this.charts.heartrate, failed(heartrate)],
+    ];
+    for (const [el, msg] of errs) if (msg) renderEmpty(el, `Could not load: ${msg}`);
+    const wErr = failed(workouts);
+    if (wErr) this.workouts.replaceChildren(h('p', { class: 'chart-empty' }, `Could not load: ${wErr}`));
+  }
+
+  renderData(d: LoadedData) {
+    const hrCount = countSamples(d.heartrate);
+    setStat(this.stats.nights, d.sleep.length);
+    setStat(this.stats.days, d.activity.length);
+    setStat(this.stats.hr, hrCount);
+
+    // Naps would pull the average down: a night is the main sleep.
+    const nights = d.sleep.filter((s) => (s.total ?? 0) > 0 && s.type !== 'acknowledged_nap');
+    this.stats.sleepAvg.textContent = nights.length ? hoursMinutes(avg(nights.map((s) => s.total))) : '–';
+    const steps = d.activity.map((a) => a.steps).filter((v): v is number => typeof v === 'number');
+    this.stats.stepsAvg.textContent = steps.length ? num(avg(steps)) : '–';
+    const lows = d.sleep.map((s) => s.hr_lowest).filter((v): v is number => typeof v === 'number');
+    this.stats.restingHr.textContent = lows.length ? `${Math.round(avg(lows))} bpm` : '–';
+
+    renderSleepChart(this.charts.sleep, d.sleep, this.range);
+    renderActivityChart(this.charts.activity, d.activity, this.range);
+    this.resetZoom.hidden = true;
+    this.hrPlot = renderHeartRateChart(this.charts.heartrate, d.heartrate, this.range, (zoomed) => (this.resetZoom.hidden = !zoomed));
+    this.renderWorkouts(d.workouts);
+  }
+
+  private renderWorkouts(list: WorkoutSummary[]) {
+    this.workouts.dataset.count = String(list.length);
+    if (!list.length) {
+      this.workouts.replaceChildren(h('p', { class: 'chart-empty' }, 'No workouts recorded in this range.'));
+      return;
+    }
+    const sorted = [...list].sort((a, b) => (b.time_start ?? '').localeCompare(a.time_start ?? ''));
+    this.workouts.replaceChildren(
+      h('table', { class: 'workouts-table' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'Date'), h('th', {}, 'Workout'), h('th', { class: 'num' }, 'Duration'), h('th', { class: 'num' }, 'Calories'), h('th', { class: 'num' }, 'Distance'))),
+        h('tbody', {}, sorted.map((w) => {
+          const secs = (Date.parse(w.time_end) - Date.parse(w.time_start)) / 1000;
+          return h('tr', { class: 'workout' },
+            h('td', {}, formatDay(w.calendar_date)),
+            h('td', {}, w.sport?.name ?? 'Workout', w.title ? h('span', { class: 'muted' }, ` · ${w.title}`) : null),
+            h('td', { class: 'num' }, Number.isFinite(secs) && secs > 0 ? hoursMinutes(secs) : '–'),
+            h('td', { class: 'num' }, typeof w.calories === 'number' ? `${num(w.calories)} kcal` : '–'),
+            h('td', { class: 'num' }, typeof w.distance === 'number' && w.distance > 0 ? `${(w.distance / 1000).toFixed(1)} km` : '–'));
+        }))),
+    );
+  }
+}
+
+function setStat(el: HTMLElement, n: number) {
+  el.textContent = num(n);
+  el.dataset.value = String(n);
+}
+
+function avg(a: number[]): number {
+  return a.reduce((s, v) => s + v, 0) / a.length;
+}

@@ -1,0 +1,391 @@
+/**
+ * Dev-only stand-in for the Rust core, so `npx vite` + `/?mock` (console) and
+ * `/link/?mock&token=demo` (standalone widget) can be looked at without the app.
+ *
+ * It fakes the Tauri commands under api.ts (through @tauri-apps/api's mockIPC) and the local
+ * API's link routes (by wrapping window.fetch). Loaded only when import.meta.env.DEV, so it is
+ * never part of a build.
+ *
+ * URL switches: `scenario=success|error|denied|stay|expired|slow` (how a link attempt ends),
+ * `empty` (no participants), `select=P-001` (console: open that participant).
+ */
+import { mockIPC } from '@tauri-apps/api/mocks';
+import { emit } from '@tauri-apps/api/event';
+import type { Connection, Participant } from '../console/types';
+
+const q = new URLSearchParams(window.location.search);
+const scenario = q.get('scenario') ?? 'success';
+const origin = window.location.origin;
+const DAY = 86_400_000;
+
+// ── Deterministic pseudo-random numbers ─────────────────────────────────────────────────
+function seeded(key: string): () => number {
+  let h = 2166136261;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
+  let a = h >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const between = (r: () => number, lo: number, hi: number) => lo + (hi - lo) * r();
+
+const pad = (n: number) => String(n).padStart(2, '0');
+const ymd = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+const localMidnight = (s: string) => {
+  const [y, m, d] = s.split('-').map(Number);
+  return new Date(y, m - 1, d).getTime();
+};
+function* days(from: string, to: string) {
+  const today = ymd(new Date());
+  const last = to < today ? to : today;
+  for (let t = localMidnight(from); ymd(new Date(t)) <= last; t += DAY) yield ymd(new Date(t));
+}
+
+// ── Participants ────────────────────────────────────────────────────────────────────────
+const now = Date.now();
+let nextConn = 10;
+const uuid = (n: number) => `7c0e${pad(n)}a4-3b1f-4d6a-9a51-${String(0xe2c8f + n * 7919).padStart(12, '0')}`;
+const conn = (provider: string, status: string, lastSyncAgoMin: number | null, extra: Partial<Connection> = {}): Connection => ({
+  id: nextConn++, provider, status, last_sync_at: lastSyncAgoMin === null ? null : now - lastSyncAgoMin * 60_000,
+  error_type: null, error_message: null, external_user_id: `ext-${nextConn}`, ...extra,
+});
+
+const people: Participant[] = q.has('empty')
+  ? []
+  : [
+      { user_id: uuid(1), client_user_id: 'P-001', created_at: now - 40 * DAY, connections: [conn('oura', 'connected', 12)], counts: zero() },
+      { user_id: uuid(2), client_user_id: 'P-002', created_at: now - 35 * DAY, connections: [conn('oura', 'syncing', 3 * 60)], counts: zero() },
+      { user_id: uuid(3), client_user_id: 'P-003', created_at: now - 2 * DAY, connections: [], counts: zero() },
+      {
+        user_id: uuid(4), client_user_id: 'P-004', created_at: now - 60 * DAY,
+        connections: [conn('oura', 'reauth_required', 3 * 24 * 60, { error_type: 'reauth_required', error_message: 'oura keeps refusing the refreshed access token; reconnect it' })],
+        counts: zero(),
+      },
+      {
+        user_id: uuid(5), client_user_id: 'P-010', created_at: now - 20 * DAY,
+        connections: [conn('oura', 'error', 26 * 60, { error_type: 'provider_api_error', error_message: 'oura answered 503 Service Unavailable four times; the next sync will try again' })],
+        counts: zero(),
+      },
+    ];
+
+function zero() {
+  return { sleep: 0, activity: 0, workouts: 0, heartrate: 0, hrv: 0, raw: 0 };
+}
+
+function recount(p: Participant) {
+  if (!p.connections.length) {
+    p.counts = zero();
+    return;
+  }
+  const to = ymd(new Date());
+  const from = ymd(new Date(Date.now() - 89 * DAY));
+  const sleep = synthSleep(p.user_id, from, to).length;
+  const activity = synthActivity(p.user_id, from, to).length;
+  const workouts = synthWorkouts(p.user_id, from, to).length;
+  const heartrate = synthHr(p.user_id, from, to).length;
+  p.counts = { sleep, activity, workouts, heartrate, hrv: sleep * 60, raw: sleep + activity + workouts + 90 };
+}
+
+// ── Synthetic data in Vital's shapes ───────────────────────────────────────────────────
+function synthSleep(userId: string, from: string, to: string) {
+  const out = [];
+  for (const day of days(from, to)) {
+    const r = seeded(`${userId}/sleep/${day}`);
+    if (r() < 0.05) continue;
+    const start = localMidnight(day) - between(r, 0.4, 1.8) * 3_600_000;
+    const total = Math.round(between(r, 5.6, 8.4) * 3600);
+    const deep = Math.round(total * between(r, 0.13, 0.22));
+    const rem = Math.round(total * between(r, 0.18, 0.26));
+    const light = total - deep - rem;
+    const awake = Math.round(between(r, 12, 55) * 60);
+    const stop = start + (total + awake) * 1000;
+    out.push({
+      id: `sleep-${userId.slice(0, 4)}-${day}`, calendar_date: day, type: 'long_sleep',
+      bedtime_start: new Date(start).toISOString(), bedtime_stop: new Date(stop).toISOString(),
+      duration: total + awake, total, awake, light, rem, deep,
+      score: Math.round(between(r, 62, 92)), hr_lowest: Math.round(between(r, 46, 58)), hr_average: Math.round(between(r, 54, 64)),
+      efficiency: Math.round((total / (total + awake)) * 100), average_hrv: Math.round(between(r, 28, 70)),
+      source: { provider: 'oura', type: 'ring', name: 'Oura', slug: 'oura' },
+    });
+  }
+  return out;
+}
+
+function synthActivity(userId: string, from: string, to: string) {
+  const out = [];
+  for (const day of days(from, to)) {
+    const r = seeded(`${userId}/activity/${day}`);
+    const weekend = [0, 6].includes(new Date(localMidnight(day)).getDay());
+    const steps = Math.round(between(r, weekend ? 2500 : 5200, weekend ? 15500 : 12500));
+    out.push({
+      calendar_date: day, steps, calories_total: Math.round(1900 + steps * 0.045), calories_active: Math.round(steps * 0.045),
+      distance: Math.round(steps * 0.74), low: Math.round(between(r, 120, 260)), medium: Math.round(between(r, 10, 70)), high: Math.round(between(r, 0, 30)),
+      source: { provider: 'oura', type: 'ring', name: 'Oura', slug: 'oura' },
+    });
+  }
+  return out;
+}
+
+const SPORTS = [
+  { name: 'Running', slug: 'running', dist: 6500 },
+  { name: 'Cycling', slug: 'cycling', dist: 21000 },
+  { name: 'Walking', slug: 'walking', dist: 4200 },
+  { name: 'Strength Training', slug: 'strength_training', dist: 0 },
+  { name: 'Yoga', slug: 'yoga', dist: 0 },
+];
+
+function synthWorkouts(userId: string, from: string, to: string) {
+  const out = [];
+  for (const day of days(from, to)) {
+    const r = seeded(`${userId}/workout/${day}`);
+    if (r() > 0.32) continue;
+    const s = SPORTS[Math.floor(r() * SPORTS.length)];
+    const start = localMidnight(day) + between(r, 7, 19) * 3_600_000;
+    const mins = between(r, 25, 80);
+    out.push({
+      id: `w-${day}`, calendar_date: day, time_start: new Date(start).toISOString(), time_end: new Date(start + mins * 60_000).toISOString(),
+      sport: { id: 1, name: s.name, slug: s.slug }, calories: Math.round(mins * between(r, 6, 11)),
+      distance: s.dist ? Math.round(s.dist * between(r, 0.7, 1.3)) : null, title: null,
+    });
+  }
+  return out;
+}
+
+function synthHr(userId: string, from: string, to: string) {
+  const out: { timestamp: string; value: number; unit: string; type: string }[] = [];
+  const end = Date.now();
+  for (const day of days(from, to)) {
+    const r = seeded(`${userId}/hr/${day}`);
+    const base = localMidnight(day);
+    const gapStart = base + between(r, 9, 18) * 3_600_000;
+    const gapEnd = gapStart + between(r, 0.7, 1.6) * 3_600_000;
+    const workoutAt = r() < 0.35 ? base + between(r, 7, 19) * 3_600_000 : -1;
+    let v = 55;
+    for (let t = base; t < base + DAY && t <= end; t += 5 * 60_000) {
+      if (t >= gapStart && t < gapEnd) continue;
+      const hour = (t - base) / 3_600_000;
+      const asleep = hour < 6.5 || hour > 23.2;
+      const target = asleep ? 52 + 4 * Math.sin(hour) : 72 + 8 * Math.sin(hour / 2);
+      v += (target - v) * 0.35 + between(r, -4, 4);
+      let value = v;
+      if (workoutAt > 0 && t >= workoutAt && t < workoutAt + 50 * 60_000) value = 128 + between(r, -12, 22);
+      out.push({ timestamp: new Date(t).toISOString(), value: Math.round(value), unit: 'bpm', type: asleep ? 'sleep' : workoutAt > 0 && t >= workoutAt && t < workoutAt + 50 * 60_000 ? 'workout' : 'awake' });
+    }
+  }
+  return out;
+}
+
+function userData(userId: string, kind: string, from: string, to: string) {
+  const p = people.find((x) => x.user_id === userId);
+  const has = !!p?.connections.length;
+  switch (kind) {
+    case 'sleep':
+      return { sleep: has ? synthSleep(userId, from, to) : [] };
+    case 'activity':
+      return { activity: has ? synthActivity(userId, from, to) : [] };
+    case 'workouts':
+      return { workouts: has ? synthWorkouts(userId, from, to) : [] };
+    case 'heartrate':
+    case 'hrv': {
+      const data = has && kind === 'heartrate' ? synthHr(userId, from, to) : [];
+      return { groups: data.length ? { oura: [{ source: { provider: 'oura', type: 'ring' }, data }] } : {}, next: null, next_cursor: null };
+    }
+    default:
+      throw { code: 'invalid_resource', message: `unknown resource ${kind}` };
+  }
+}
+
+// ── Events and sync ────────────────────────────────────────────────────────────────────
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function runSync(p: Participant) {
+  const reports = [];
+  for (const c of p.connections) {
+    if (c.status === 'reauth_required') {
+      reports.push({ connection_id: c.id, provider: c.provider, pages: 0, written: { summaries_written: 0, samples_written: 0 }, status: 'reauth_required', errors: [c.error_message ?? 'reconnect'] });
+      continue;
+    }
+    c.status = 'syncing';
+    const resources = ['sleep', 'activity', 'workouts', 'heartrate'];
+    for (let i = 0; i < resources.length; i++) {
+      await emit('app://event', { type: 'sync_progress', connection_id: c.id, resource: resources[i], done: i + 1, total: resources.length });
+      await sleep(450);
+    }
+    c.status = 'connected';
+    c.error_type = null;
+    c.error_message = null;
+    c.last_sync_at = Date.now();
+    recount(p);
+    await emit('app://event', { type: 'sync_finished', connection_id: c.id, status: 'connected' });
+    reports.push({ connection_id: c.id, provider: c.provider, pages: 4, written: { summaries_written: 3, samples_written: 288 }, status: 'connected', errors: [] });
+  }
+  return reports;
+}
+
+// ── Link sessions and the HTTP link routes ─────────────────────────────────────────────
+interface Session {
+  userId: string;
+  state: string;
+  provider: string | null;
+  error_type: string | null;
+  error: string | null;
+  pollsLeft: number;
+  redirect_url: string | null;
+}
+const sessions = new Map<string, Session>();
+
+const PROVIDERS = [
+  ['oura', 'Oura', 'Smart ring: sleep, readiness, activity and heart rate'],
+  ['withings', 'Withings', 'Scales, blood pressure monitors and sleep analysers'],
+  ['fitbit', 'Fitbit', 'Activity trackers and smartwatches'],
+  ['garmin', 'Garmin', 'Sports watches and cycling computers'],
+  ['polar', 'Polar', 'Heart-rate monitors and training watches'],
+  ['whoop', 'WHOOP', 'Strain, recovery and sleep band'],
+  ['strava', 'Strava', 'Runs, rides and other workouts'],
+  ['dexcom', 'Dexcom', 'Continuous glucose monitoring'],
+].map(([slug, name, description], i) => ({
+  id: 1000 + i, slug, name, description, logo: `${origin}/v2/providers/${slug}/logo.svg`,
+  group: null, oauth_url: null, auth_type: 'oauth', source_type: 'provider', is_active: true, backfill_num_days: 90, form_components: null,
+}));
+
+function session(token: string): Session | null {
+  if (!token || token.startsWith('expired')) return null;
+  let s = sessions.get(token);
+  if (!s) {
+    // Tokens typed into the URL by hand (`/link/?mock&token=demo`) act for P-001.
+    s = { userId: people[0]?.user_id ?? uuid(1), state: 'created', provider: null, error_type: null, error: null, pollsLeft: 0, redirect_url: q.get('redirect_url') };
+    sessions.set(token, s);
+  }
+  return s;
+}
+
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const fail = (status: number, error_type: string, error_message: string) => json(status, { detail: { error_type, error_message } });
+
+async function settle(s: Session) {
+  const p = people.find((x) => x.user_id === s.userId);
+  if (scenario === 'error') {
+    s.state = 'error';
+    s.error_type = 'required_scopes_not_granted';
+    s.error = 'oura did not grant the `daily` permission, which Vital Link needs; connect again and leave it ticked';
+  } else if (scenario === 'denied') {
+    s.state = 'exited';
+    s.error_type = 'user_cancelled';
+    s.error = 'access was declined at oura; nothing was connected';
+  } else {
+    s.state = 'success';
+    if (p && !p.connections.some((c) => c.provider === s.provider)) p.connections.push(conn(s.provider ?? 'oura', 'connected', null));
+    void emit('app://event', { type: 'link_state', user_id: s.userId, provider: s.provider, state: 'success' });
+    if (p) setTimeout(() => void runSync(p), 300);
+  }
+}
+
+async function linkRoute(url: URL, init: RequestInit | undefined): Promise<Response> {
+  await sleep(120);
+  const headers = new Headers(init?.headers);
+  const token = headers.get('x-vital-link-token') ?? '';
+  const s = session(token);
+  const method = (init?.method ?? 'GET').toUpperCase();
+  if (!token) return fail(400, 'missing_link_token', 'send the link token in the x-vital-link-token header');
+  if (!s || (scenario === 'expired' && url.pathname !== '/v2/link/state')) {
+    return fail(401, 'token_expired', 'this link token has expired (tokens last 60 minutes); create a new one');
+  }
+  const stateBody = () => ({
+    state: scenario === 'expired' ? 'error' : s.state, user_id: s.userId, provider: s.provider,
+    error_type: scenario === 'expired' ? 'token_expired' : s.error_type,
+    error: scenario === 'expired' ? 'this link token has expired; create a new one' : s.error,
+    redirect_url: s.redirect_url, expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+  });
+  switch (`${method} ${url.pathname}`) {
+    case 'GET /v2/link/providers':
+      return json(200, PROVIDERS);
+    case 'POST /v2/link/start': {
+      const body = JSON.parse(String(init?.body ?? '{}')) as { provider?: string };
+      if (body.provider !== 'oura') return fail(400, 'provider_unavailable', `${body.provider} has no sandbox yet`);
+      s.state = 'pending';
+      s.provider = body.provider;
+      s.error = s.error_type = null;
+      s.pollsLeft = scenario === 'slow' ? 14 : 4;
+      void emit('app://event', { type: 'link_state', user_id: s.userId, provider: s.provider, state: 'pending' }).catch(() => undefined);
+      return json(200, { provider: body.provider, oauth_url: `${origin}/mock-oauth/authorize?client_id=vital-link-sandbox&state=xyz`, state: 'pending' });
+    }
+    case 'GET /v2/link/state':
+      if (s.state === 'pending' && scenario !== 'stay' && --s.pollsLeft <= 0) await settle(s);
+      return json(200, stateBody());
+    case 'POST /v2/link/exit':
+      if (s.state !== 'success') {
+        s.state = 'exited';
+        s.error_type = 'user_cancelled';
+        s.error = s.provider ? 'the connection was cancelled' : 'the user closed the link widget';
+      }
+      return json(200, { success: true });
+    default:
+      return fail(404, 'not_found', `no route ${method} ${url.pathname}`);
+  }
+}
+
+// ── Install ────────────────────────────────────────────────────────────────────────────
+export function installMock() {
+  for (const p of people) recount(p);
+  const realFetch = window.fetch.bind(window);
+  window.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, origin);
+    if (url.origin === origin && url.pathname.startsWith('/v2/link/')) return linkRoute(url, init);
+    return realFetch(input, init);
+  };
+
+  mockIPC(
+    async (cmd, args) => {
+      const a = (args ?? {}) as Record<string, string>;
+      await sleep(cmd === 'user_data' ? 180 : 60);
+      switch (cmd) {
+        case 'app_info':
+          return { version: '0.1.0', environment: q.get('env') ?? 'sandbox', api_base: origin, data_dir: '/home/lab/.local/share/vital-link', history_days: 90 };
+        case 'list_participants':
+          return structuredClone(people);
+        case 'add_user': {
+          const id = String(a.clientUserId ?? '').trim();
+          const dup = people.find((p) => p.client_user_id === id);
+          if (dup) throw { code: 'duplicate_user', message: `a user with client_user_id ${JSON.stringify(id)} already exists (user_id ${dup.user_id})` };
+          const p: Participant = { user_id: uuid(people.length + 20), client_user_id: id, created_at: Date.now(), connections: [], counts: zero() };
+          people.push(p);
+          return { user_id: p.user_id, client_user_id: p.client_user_id, created_at: p.created_at };
+        }
+        case 'create_link_token': {
+          const token = `vlt_mock_${Math.random().toString(36).slice(2)}`;
+          sessions.set(token, { userId: a.userId, state: 'created', provider: null, error_type: null, error: null, pollsLeft: 0, redirect_url: null });
+          return { link_token: token, link_web_url: `${origin}/link/?token=${token}&env=sandbox&mock` };
+        }
+        case 'user_data':
+          return userData(a.userId, a.kind, a.from, a.to);
+        case 'sync_now': {
+          const targets = a.userId ? people.filter((p) => p.user_id === a.userId) : people.filter((p) => p.connections.length);
+          const reports = [];
+          for (const p of targets) reports.push(...(await runSync(p)));
+          return reports;
+        }
+        default:
+          throw `mock: unknown command ${cmd}`;
+      }
+    },
+    { shouldMockEvents: true },
+  );
+
+  // `select=P-001`: open that participant once the console has rendered.
+  const select = q.get('select');
+  if (select) {
+    const t = setInterval(() => {
+      const row = document.querySelector<HTMLElement>(`tr[data-user="${CSS.escape(select)}"]`);
+      if (row) {
+        clearInterval(t);
+        row.click();
+      }
+    }, 50);
+  }
+  console.info('[vital-link] dev mock installed (scenario: %s)', scenario);
+}

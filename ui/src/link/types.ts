@@ -1,0 +1,82 @@
+/** The link widget's view of the local API (link-token-scoped routes). */
+
+/** One item of `GET /v2/link/providers` (Vital's `SourceLink`). */
+export interface LinkProvider {
+  id: number;
+  name: string;
+  slug: string;
+  description: string;
+  /** Absolute URL of an SVG tile. */
+  logo: string;
+  auth_type?: string | null;
+  oauth_url?: string | null;
+  backfill_num_days?: number | null;
+  [key: string]: unknown;
+}
+
+/** `POST /v2/link/start` */
+export interface LinkStartResponse {
+  provider: string;
+  oauth_url: string;
+  state: string;
+}
+
+export type LinkSessionState = 'created' | 'pending' | 'success' | 'error' | 'exited';
+
+/** `GET /v2/link/state` (the heartbeat). */
+export interface LinkStateResponse {
+  state: LinkSessionState | string;
+  user_id?: string;
+  provider: string | null;
+  error_type: string | null;
+  error: string | null;
+  redirect_url: string | null;
+  expires_at?: string;
+}
+
+export interface LinkSuccessPayload {
+  state: 'success';
+  provider: string;
+  link_token: string;
+}
+
+export interface LinkExitPayload {
+  state: 'exit';
+  error_type: 'user_cancelled';
+  provider: string | null;
+}
+
+export interface LinkErrorPayload {
+  state: 'error';
+  error_type: string;
+  error: string;
+  provider: string | null;
+}
+
+export interface LinkWidgetOptions {
+  token: string;
+  /** Origin of the local API, e.g. `http://127.0.0.1:8484` (no trailing slash needed). */
+  apiBase: string;
+  /** `sandbox` shows a badge and a note that a test sign-in page opens. */
+  env?: string | null;
+  onSuccess?: (p: LinkSuccessPayload) => void;
+  onExit?: (p: LinkExitPayload) => void;
+  onError?: (p: LinkErrorPayload) => void;
+  /** The widget was dismissed (Done, Close, ×, Escape); fires after any onExit. */
+  onClose?: () => void;
+  /**
+   * `overlay` (default): a modal over the host page, mounted on `open()`.
+   * `page`: fills `container` (the standalone link page).
+   */
+  mode?: 'overlay' | 'page';
+  container?: HTMLElement;
+  /** Standalone page: navigate to the token's `redirect_url` once the flow settles. */
+  followRedirect?: boolean;
+  /** Heartbeat interval while waiting for the browser, ms (default 700). */
+  pollIntervalMs?: number;
+  /** Show this error instead of starting (e.g. the standalone page was opened without a token). */
+  initialError?: { errorType: string; message: string; retryable: boolean };
+  /** Injection points for tests. */
+  fetch?: typeof fetch;
+  navigate?: (url: string) => void;
+}
