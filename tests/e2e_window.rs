@@ -180,16 +180,10 @@ async fn add_participant_and_open_link(c: &Client, id: &str) {
         .unwrap();
     shot(c, &format!("{id}-01-console")).await;
     click(c, "#connect-device").await;
-    c.wait()
-        .for_element(Locator::Css("#agreement"))
-        .await
-        .unwrap();
+    visible(c, "#agree-continue").await;
     shot(c, &format!("{id}-02-agreement")).await;
     click(c, "#agree-continue").await;
-    c.wait()
-        .for_element(Locator::Css(".provider[data-slug=\"oura\"] img"))
-        .await
-        .unwrap();
+    visible(c, ".provider[data-slug=\"oura\"] img").await;
     shot(c, &format!("{id}-03-providers")).await;
     click(c, ".provider[data-slug=\"oura\"]").await;
 }
