@@ -11,7 +11,7 @@ use crate::clock::Clock;
 use crate::config::{prepare_data_dir, Config, Environment};
 use crate::error::{AppError, AppResult};
 use crate::fake::Sandbox;
-use crate::oauth::client::{standard_adapter, ClientConfig};
+use crate::oauth::client::ClientConfig;
 use crate::providers::{Endpoints, Provider, Registry};
 use crate::store::Store;
 use crate::vault::Vault;
@@ -118,12 +118,9 @@ impl App {
     pub fn client_config(&self, p: &dyn Provider) -> AppResult<ClientConfig> {
         let slug = p.spec().slug;
         let (client_id, client_secret) = match self.config.environment {
-            Environment::Sandbox => match slug {
-                "oura" => (
-                    crate::fake::oura::CLIENT_ID.to_string(),
-                    Some(crate::fake::oura::CLIENT_SECRET.to_string()),
-                ),
-                _ => {
+            Environment::Sandbox => match Sandbox::client(slug) {
+                Some((id, secret)) => (id.to_string(), Some(secret.to_string())),
+                None => {
                     return Err(AppError::bad_request(
                         "provider_unavailable",
                         format!("{slug} has no sandbox yet"),
@@ -137,7 +134,8 @@ impl App {
             client_secret,
             endpoints: self.endpoints(p),
             client_auth: p.spec().client_auth,
-            adapter: standard_adapter,
+            adapter: p.token_adapter(),
+            token_params: p.token_params(),
         })
     }
 

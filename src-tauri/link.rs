@@ -205,12 +205,25 @@ impl App {
                 format!("this link token does not allow {provider}"),
             ));
         }
+        if let crate::providers::Availability::NotAvailable(why) = p.spec().availability {
+            return Err(AppError::bad_request(
+                "provider_unavailable",
+                format!(
+                    "{} cannot be connected from a desktop app: {why}",
+                    p.spec().name
+                ),
+            ));
+        }
         let user = self.store.user(&row.user_id)?;
         let cfg = self.client_config(p.as_ref())?;
-        let listener = Listener::bind(0)?;
+        let port = match p.spec().redirect {
+            crate::providers::RedirectKind::LoopbackFixedPort(port) => port,
+            _ => 0,
+        };
+        let listener = Listener::bind(port)?;
         let redirect_uri = listener.redirect_uri();
         let login_hint;
-        let mut extra: Vec<(&str, &str)> = vec![];
+        let mut extra: Vec<(&str, &str)> = p.authorize_params();
         if self.config.environment == crate::config::Environment::Sandbox {
             login_hint = user.client_user_id.clone();
             extra.push(("login_hint", &login_hint));

@@ -59,6 +59,14 @@ impl Sandbox {
         Ok(Sandbox { fakes })
     }
 
+    /// The client credentials registered with a sandbox provider (they are public: sandbox only).
+    pub fn client(provider: &str) -> Option<(&'static str, &'static str)> {
+        match provider {
+            "oura" => Some((oura::CLIENT_ID, oura::CLIENT_SECRET)),
+            _ => None,
+        }
+    }
+
     pub fn base_url(&self, provider: &str) -> Option<&str> {
         self.fakes.get(provider).map(|f| f.base_url.as_str())
     }

@@ -28,6 +28,8 @@ pub struct ClientConfig {
     pub endpoints: Endpoints,
     pub client_auth: ClientAuth,
     pub adapter: TokenAdapter,
+    /// Extra form fields on every token request (e.g. Withings' `action=requesttoken`).
+    pub token_params: Vec<(&'static str, &'static str)>,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -219,12 +221,13 @@ pub async fn exchange_code(
         RedirectUrl::new(redirect_uri.to_string()).map_err(|e| url_err("redirect URI", e))?,
     );
     let adapted = http_client(http.clone(), cfg.adapter);
-    let t = client
+    let mut req = client
         .exchange_code(AuthorizationCode::new(code.to_string()))
-        .set_pkce_verifier(verifier)
-        .request_async(&adapted)
-        .await
-        .map_err(token_error)?;
+        .set_pkce_verifier(verifier);
+    for (k, v) in &cfg.token_params {
+        req = req.add_extra_param(*k, *v);
+    }
+    let t = req.request_async(&adapted).await.map_err(token_error)?;
     Ok(token_set(&t))
 }
 
@@ -235,10 +238,11 @@ pub async fn refresh(
 ) -> AppResult<TokenSet> {
     let client = token_client!(cfg);
     let adapted = http_client(http.clone(), cfg.adapter);
-    let t = client
-        .exchange_refresh_token(&RefreshToken::new(refresh_token.to_string()))
-        .request_async(&adapted)
-        .await
-        .map_err(token_error)?;
+    let refresh = RefreshToken::new(refresh_token.to_string());
+    let mut req = client.exchange_refresh_token(&refresh);
+    for (k, v) in &cfg.token_params {
+        req = req.add_extra_param(*k, *v);
+    }
+    let t = req.request_async(&adapted).await.map_err(token_error)?;
     Ok(token_set(&t))
 }

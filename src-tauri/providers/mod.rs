@@ -24,6 +24,27 @@ pub enum ClientAuth {
     Basic,
 }
 
+/// Where the provider may send the browser back to (see `docs/providers/<slug>.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "port")]
+pub enum RedirectKind {
+    /// `http://127.0.0.1:<any port>/callback` (RFC 8252 §7.3).
+    LoopbackAnyPort,
+    /// Only the registered port is accepted: `http://127.0.0.1:<port>/callback`.
+    LoopbackFixedPort(u16),
+    /// Only `https` redirects: a forwarding page the user hosts hands the code to the loopback.
+    HttpsForward,
+}
+
+/// Whether a desktop app can connect this provider at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state", content = "reason")]
+pub enum Availability {
+    Available,
+    /// The provider's terms or access programme block a desktop app; the reason says why.
+    NotAvailable(&'static str),
+}
+
 /// The endpoints of one provider in one environment.
 #[derive(Debug, Clone, Serialize)]
 pub struct Endpoints {
@@ -46,6 +67,8 @@ pub struct ProviderSpec {
     pub client_auth: ClientAuth,
     /// The provider's own limit on how far back data can be requested, in days.
     pub max_history_days: u32,
+    pub redirect: RedirectKind,
+    pub availability: Availability,
     /// Vital's source type of the provider's devices (`ring`, `watch`, `scale`, ...).
     pub source_type: &'static str,
     /// The brand colour of the neutral tile drawn for the provider (see ui/src/shared/marks.ts).
@@ -105,9 +128,37 @@ pub trait Provider: Send + Sync {
         page: Option<String>,
     ) -> Result<FetchedPage, FetchError>;
 
-    /// The provider's user id, fetched once after connecting (for `external_user_id`).
+    /// The provider's user id, fetched once after connecting (for `external_user_id`). Also
+    /// the place for what a provider requires after the token (Polar's user registration).
     async fn external_user_id(&self, _ctx: &FetchCtx) -> Result<Option<String>, FetchError> {
         Ok(None)
+    }
+
+    /// Rewrites the provider's token-endpoint answers into RFC 6749 shape before `oauth2`
+    /// parses them (wrapped bodies, missing `token_type`, numbers as strings...).
+    fn token_adapter(&self) -> crate::oauth::client::TokenAdapter {
+        crate::oauth::client::standard_adapter
+    }
+
+    /// Extra form fields on every token request.
+    fn token_params(&self) -> Vec<(&'static str, &'static str)> {
+        vec![]
+    }
+
+    /// Extra query parameters of the authorize URL (e.g. `access_type=offline`).
+    fn authorize_params(&self) -> Vec<(&'static str, &'static str)> {
+        vec![]
+    }
+
+    /// Revokes the connection's tokens at the provider where it has a way to (RFC 7009 or its
+    /// own). The default does nothing.
+    async fn revoke(
+        &self,
+        _ctx: &FetchCtx,
+        _endpoints: &Endpoints,
+        _refresh_token: Option<&str>,
+    ) -> Result<(), FetchError> {
+        Ok(())
     }
 }
 

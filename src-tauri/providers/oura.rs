@@ -23,6 +23,8 @@ static SPEC: ProviderSpec = ProviderSpec {
     required_scopes: &["daily"],
     client_auth: ClientAuth::RequestBody,
     max_history_days: 3650,
+    redirect: super::RedirectKind::LoopbackAnyPort,
+    availability: super::Availability::Available,
     source_type: "ring",
     colour: "#1f2a44",
 };
@@ -106,6 +108,32 @@ impl Provider for Oura {
     async fn external_user_id(&self, ctx: &FetchCtx) -> Result<Option<String>, FetchError> {
         let (v, _) = get_json(ctx, "/v2/usercollection/personal_info", &[]).await?;
         Ok(v.get("id").and_then(Value::as_str).map(str::to_string))
+    }
+
+    /// Oura takes the access token in the query string of its revoke URL.
+    async fn revoke(
+        &self,
+        ctx: &FetchCtx,
+        endpoints: &Endpoints,
+        _refresh: Option<&str>,
+    ) -> Result<(), FetchError> {
+        let Some(url) = &endpoints.revoke_url else {
+            return Ok(());
+        };
+        let r = ctx
+            .http
+            .get(url)
+            .query(&[("access_token", ctx.access_token.as_str())])
+            .send()
+            .await
+            .map_err(|_| FetchError::Network("revoke request failed".into()))?;
+        match r.status().as_u16() {
+            200..=299 | 401 => Ok(()),
+            s => Err(FetchError::Rejected {
+                status: s,
+                message: "revoke refused".into(),
+            }),
+        }
     }
 }
 
