@@ -52,6 +52,7 @@ pub struct App {
     pub(crate) link_flows: Mutex<HashMap<String, crate::link::RunningFlow>>,
     pub(crate) sync_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     pub(crate) background: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    pub(crate) api_key_cache: Mutex<Option<String>>,
     api_addr: OnceLock<SocketAddr>,
 }
 
@@ -90,6 +91,7 @@ impl App {
             link_flows: Mutex::default(),
             sync_locks: Mutex::default(),
             background: Mutex::default(),
+            api_key_cache: Mutex::default(),
             api_addr: OnceLock::new(),
         }))
     }

@@ -73,8 +73,23 @@ pub enum Command {
     },
     /// Connections and their sync state.
     Status { user: Option<String> },
-    /// Run the local Vital-compatible API (and the sandbox providers) until interrupted.
-    Serve,
+    /// Run the local Vital-compatible API, the sync scheduler (and the sandbox) until interrupted.
+    Serve {
+        /// Address to listen on. Anything but loopback also needs --allow-remote.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Allow a non-loopback --bind: every device on the network can then reach the API.
+        #[arg(long)]
+        allow_remote: bool,
+        /// Minutes between scheduled syncs of every connection.
+        #[arg(long, env = "VITAL_LINK_SYNC_INTERVAL_MINUTES", default_value_t = 60)]
+        sync_interval_minutes: u64,
+    },
+    /// Print the local API key (x-vital-api-key), or replace it.
+    ApiKey {
+        #[arg(long)]
+        rotate: bool,
+    },
     /// Check paths, keyring, database and versions.
     Doctor,
     /// Sandbox only: complete a sandbox provider's consent page as a person would.
@@ -261,15 +276,41 @@ pub async fn run(cli: Cli, command: Command) -> AppResult<()> {
                 );
             }
         }
-        Command::Serve => {
-            let addr = crate::api::serve(app.clone(), app.config.api_port).await?;
+        Command::Serve {
+            bind,
+            allow_remote,
+            sync_interval_minutes,
+        } => {
+            if !bind.is_loopback() && !allow_remote {
+                return Err(AppError::bad_request(
+                    "remote_bind_refused",
+                    format!("refusing to listen on {bind}: the API would be reachable from the network; add --allow-remote if that is what you want"),
+                ));
+            }
+            if !bind.is_loopback() {
+                eprintln!("WARNING: listening on {bind}: any device that can reach this address can call the API with the key.");
+            }
+            let addr = crate::api::serve_on(app.clone(), bind, app.config.api_port).await?;
+            let _ = app.api_key()?;
+            crate::scheduler::start(
+                app.clone(),
+                Duration::from_secs(sync_interval_minutes.max(1) * 60),
+            );
             eprintln!(
-                "Vital Link API on http://{addr} ({} environment). Ctrl-C to stop.",
+                "Vital Link API on http://{addr} ({} environment). API key: `vital-link api-key`. Ctrl-C to stop.",
                 app.config.environment.as_str()
             );
             tokio::signal::ctrl_c()
                 .await
                 .map_err(|e| AppError::internal(e.to_string()))?;
+        }
+        Command::ApiKey { rotate } => {
+            let key = if rotate {
+                app.rotate_api_key()?
+            } else {
+                app.api_key()?
+            };
+            println!("{key}");
         }
         Command::Doctor => print_json(&doctor(&app)),
         Command::SandboxBrowser { .. } => unreachable!("handled above"),

@@ -155,6 +155,7 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Runtime) -> AppResult<()> {
         if crate::api::serve(app.clone(), port).await.is_err() {
             crate::api::serve(app.clone(), 0).await?;
         }
+        crate::scheduler::start(app.clone(), std::time::Duration::from_secs(60 * 60));
         Ok::<_, AppError>(app)
     })?;
     let events = app.events.clone();

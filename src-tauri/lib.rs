@@ -4,6 +4,7 @@
 //! engine; the desktop shell ([`desktop`]), the CLI ([`cli`]) and the local HTTP API ([`api`])
 //! call into it and hold no logic of their own.
 pub mod api;
+pub mod api_key;
 pub mod app;
 pub mod cli;
 pub mod clock;
@@ -12,12 +13,14 @@ pub mod config;
 pub mod desktop;
 pub mod error;
 pub mod fake;
+pub mod lifecycle;
 pub mod link;
 pub mod logging;
 pub mod model;
 pub mod oauth;
 pub mod providers;
 pub mod sandbox_browser;
+pub mod scheduler;
 pub mod shapes;
 pub mod store;
 pub mod sync;

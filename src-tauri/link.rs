@@ -482,3 +482,45 @@ fn missing_required_scope(p: &dyn Provider, granted: Option<&str>) -> Option<&'s
         .copied()
         .find(|s| !granted.contains(s))
 }
+
+impl App {
+    /// Sandbox only: runs the whole OAuth flow against the provider's fake, pressing Allow as the
+    /// sandbox browser does (Vital's "demo connection").
+    pub async fn connect_demo(self: &Arc<Self>, user_key: &str, provider: &str) -> AppResult<()> {
+        if self.config.environment != crate::config::Environment::Sandbox {
+            return Err(AppError::bad_request(
+                "demo_unavailable",
+                "demo connections exist only in the sandbox environment",
+            ));
+        }
+        self.provider(provider)?;
+        let u = self.store.user(user_key)?;
+        let link = self.create_link_token(NewLinkToken {
+            user_id: u.user_id.clone(),
+            provider: Some(provider.to_string()),
+            ..Default::default()
+        })?;
+        let started = self.link_start(&link.link_token, provider, false).await?;
+        crate::sandbox_browser::complete(
+            &started.oauth_url,
+            &crate::sandbox_browser::Choice::default(),
+        )
+        .await?;
+        for _ in 0..600 {
+            let s = self.link_state(&link.link_token)?;
+            match s.state.as_str() {
+                "success" => return Ok(()),
+                "error" | "exited" => {
+                    return Err(AppError::new(
+                        "provider_api_error",
+                        502,
+                        s.error
+                            .unwrap_or_else(|| "the demo connection failed".into()),
+                    ))
+                }
+                _ => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+        Err(AppError::internal("the demo connection did not finish"))
+    }
+}

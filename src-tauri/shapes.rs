@@ -6,9 +6,9 @@ use serde_json::{json, Map, Value};
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 use crate::model::{iso_utc_ms, parse_datetime, parse_day};
+use crate::store::readings::StoredSample;
 
-pub const SUMMARY_RESOURCES: [&str; 3] = ["sleep", "activity", "workouts"];
-pub const TIMESERIES_RESOURCES: [&str; 2] = ["heartrate", "hrv"];
+pub const SUMMARY_RESOURCES: [&str; 5] = ["sleep", "activity", "workouts", "body", "profile"];
 
 /// A date range as Vital reads it: `start_date` required, `end_date` optional; a bare start date
 /// means 00:00:00, a bare end date 23:59:59 (UTC).
@@ -73,6 +73,48 @@ fn source(app: &App, provider: &str, source_type: Option<&str>) -> Value {
     json!({"provider": provider, "type": source_type.unwrap_or("unknown"), "name": name, "slug": provider, "logo": logo})
 }
 
+/// The summaries of `resource` as Vital documents (with `source`, `created_at`, `updated_at`).
+pub fn summaries_any(
+    app: &App,
+    user_id: &str,
+    resource: &str,
+    r: Range,
+    provider: Option<&str>,
+) -> AppResult<Vec<Value>> {
+    let rows = app.store.summaries(
+        user_id,
+        resource,
+        &r.from_day.to_string(),
+        &r.to_day.to_string(),
+        provider,
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|s| {
+            let mut d = s.data;
+            if let Some(m) = d.as_object_mut() {
+                let src_type = m
+                    .get("source")
+                    .and_then(|x| x.get("type"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                m.insert(
+                    "source".into(),
+                    source(app, &s.provider, src_type.as_deref()),
+                );
+                m.insert("created_at".into(), json!(iso_utc_ms(s.created_at)));
+                m.insert("updated_at".into(), json!(iso_utc_ms(s.updated_at)));
+                // Streams are served by their own route; summaries stay light.
+                if m.contains_key("sleep_stream") {
+                    m.insert("sleep_stream".into(), Value::Null);
+                }
+                m.remove("workout_stream");
+            }
+            d
+        })
+        .collect())
+}
+
 /// `{"<resource>": [ClientFacing...]}` for a summary resource.
 pub fn summaries(
     app: &App,
@@ -90,36 +132,66 @@ pub fn summaries(
             ),
         ));
     }
-    let rows = app.store.summaries(
-        user_id,
-        resource,
-        &r.from_day.to_string(),
-        &r.to_day.to_string(),
-        provider,
-    )?;
-    let items: Vec<Value> = rows
-        .into_iter()
-        .map(|s| {
-            let mut d = s.data;
-            if let Some(m) = d.as_object_mut() {
-                let src_type = m
-                    .get("source")
-                    .and_then(|x| x.get("type"))
-                    .and_then(Value::as_str)
-                    .map(str::to_string);
-                m.insert(
-                    "source".into(),
-                    source(app, &s.provider, src_type.as_deref()),
-                );
-                m.insert("created_at".into(), json!(iso_utc_ms(s.created_at)));
-                m.insert("updated_at".into(), json!(iso_utc_ms(s.updated_at)));
-            }
-            d
-        })
-        .collect();
     let mut out = Map::new();
-    out.insert(resource.to_string(), Value::Array(items));
+    out.insert(
+        resource.to_string(),
+        Value::Array(summaries_any(app, user_id, resource, r, provider)?),
+    );
     Ok(Value::Object(out))
+}
+
+/// Vital's timeseries resources (read names) and their units.
+pub fn timeseries_unit(resource: &str) -> Option<&'static str> {
+    Some(match resource {
+        "heartrate" => "bpm",
+        "hrv" => "rmssd",
+        "glucose" => "mmol/L",
+        "blood_oxygen" => "%",
+        "respiratory_rate" => "bpm",
+        "body_weight" => "kg",
+        "body_fat" => "%",
+        "steps" => "count",
+        "distance" => "m",
+        "calories_active" | "calories_basal" => "kcal",
+        "floors_climbed" => "count",
+        "vo2_max" => "mL/kg/min",
+        "stress_level" => "%",
+        "body_temperature" | "body_temperature_delta" | "basal_body_temperature" => "°C",
+        "blood_pressure" => "mmHg",
+        "water" => "mL",
+        _ => return None,
+    })
+}
+
+pub fn sample_json(s: &StoredSample) -> Value {
+    let mut v = json!({
+        "timestamp": iso_utc_ms(s.ts),
+        "timezone_offset": s.tz_offset,
+        "type": s.source_type,
+        "unit": s.unit,
+        "value": s.value,
+    });
+    if let Some(end) = s.end_ts {
+        v["start"] = json!(iso_utc_ms(s.ts));
+        v["end"] = json!(iso_utc_ms(end));
+    }
+    v
+}
+
+/// Groups samples (ordered by provider, then time) into Vital's grouped shape.
+pub fn group_samples(app: &App, rows: Vec<StoredSample>) -> Value {
+    let mut groups: Map<String, Value> = Map::new();
+    for s in rows {
+        let entry = groups.entry(s.provider.clone()).or_insert_with(|| {
+            let st = app.providers.get(&s.provider).map(|p| p.spec().source_type);
+            json!([{"source": source(app, &s.provider, st), "data": []}])
+        });
+        entry[0]["data"]
+            .as_array_mut()
+            .expect("built above")
+            .push(sample_json(&s));
+    }
+    json!({"groups": groups, "next": Value::Null, "next_cursor": Value::Null})
 }
 
 /// Vital's grouped timeseries: `{"groups": {"<provider>": [{"source", "data"}]}, "next", "next_cursor"}`.
@@ -130,51 +202,14 @@ pub fn timeseries_grouped(
     r: Range,
     provider: Option<&str>,
 ) -> AppResult<Value> {
-    if !TIMESERIES_RESOURCES.contains(&metric) {
+    if timeseries_unit(metric).is_none() {
         return Err(AppError::bad_request(
             "invalid_resource",
-            format!(
-                "unknown timeseries resource {metric:?}; use one of {}",
-                TIMESERIES_RESOURCES.join(", ")
-            ),
+            format!("unknown timeseries resource {metric:?}"),
         ));
     }
     let rows = app
         .store
         .samples(user_id, metric, r.from_ms, r.to_ms + 1, provider)?;
-    let mut groups: Map<String, Value> = Map::new();
-    let mut current: Option<(String, Option<String>, Vec<Value>)> = None;
-    let flush = |groups: &mut Map<String, Value>, g: (String, Option<String>, Vec<Value>)| {
-        let entry = groups.entry(g.0.clone()).or_insert_with(|| json!([]));
-        entry
-            .as_array_mut()
-            .unwrap()
-            .push(json!({"source": source(app, &g.0, g.1.as_deref()), "data": g.2}));
-    };
-    for s in rows {
-        let sample = json!({
-            "timestamp": iso_utc_ms(s.ts),
-            "timezone_offset": s.tz_offset,
-            "type": s.source_type,
-            "unit": s.unit,
-            "value": s.value,
-        });
-        match &mut current {
-            Some((p, _, data)) if *p == s.provider => data.push(sample),
-            _ => {
-                if let Some(g) = current.take() {
-                    flush(&mut groups, g);
-                }
-                let st = app
-                    .providers
-                    .get(&s.provider)
-                    .map(|p| p.spec().source_type.to_string());
-                current = Some((s.provider.clone(), st, vec![sample]));
-            }
-        }
-    }
-    if let Some(g) = current.take() {
-        flush(&mut groups, g);
-    }
-    Ok(json!({"groups": groups, "next": Value::Null, "next_cursor": Value::Null}))
+    Ok(group_samples(app, rows))
 }

@@ -62,7 +62,7 @@ pub fn plan_windows(
 }
 
 impl App {
-    fn sync_lock(&self, connection_id: i64) -> Arc<tokio::sync::Mutex<()>> {
+    pub(crate) fn sync_lock_for(&self, connection_id: i64) -> Arc<tokio::sync::Mutex<()>> {
         self.sync_locks
             .lock()
             .unwrap()
@@ -75,7 +75,7 @@ impl App {
     pub async fn sync_user(self: &Arc<Self>, user_id: Option<&str>) -> AppResult<Vec<SyncReport>> {
         let mut reports = vec![];
         for c in self.store.connections(user_id)? {
-            if c.status == "reauth_required" {
+            if c.status == "reauth_required" || c.status == "deregistered" {
                 continue;
             }
             reports.push(self.sync_connection(c.id, None).await?);
@@ -90,7 +90,7 @@ impl App {
         connection_id: i64,
         only: Option<&str>,
     ) -> AppResult<SyncReport> {
-        let lock = self.sync_lock(connection_id);
+        let lock = self.sync_lock_for(connection_id);
         let _guard = lock.lock().await;
         let conn = self.store.connection(connection_id)?;
         let p = self.provider(&conn.provider)?;
@@ -123,6 +123,19 @@ impl App {
                 Err(e) if e.code == "reauth_required" => {
                     failure = Some(e);
                     break;
+                }
+                // A permission the user left unticked only makes that resource unavailable.
+                Err(e)
+                    if e.code == "required_scopes_not_granted"
+                        && !p.spec().required_scopes.is_empty() =>
+                {
+                    report.errors.push(format!("{}: {}", res.name, e.message));
+                    self.store.log_event(
+                        "resource.unavailable",
+                        Some(&conn.user_id),
+                        Some(&conn.provider),
+                        json!({"resource": res.name, "reason": e.message}),
+                    )?;
                 }
                 Err(e) => {
                     report.errors.push(format!("{}: {}", res.name, e.message));
@@ -208,6 +221,7 @@ impl App {
                     .store
                     .write_page_async(Page {
                         connection_id: conn.id,
+                        resource: res.name.to_string(),
                         user_id: conn.user_id.clone(),
                         provider: conn.provider.clone(),
                         raw: page.raw,

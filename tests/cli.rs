@@ -100,7 +100,10 @@ fn add_connect_sync_and_read_data_from_the_command_line() {
 
     let o = vl(d, &["doctor"]);
     let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(doc["database"]["schema_version"], 1);
+    assert_eq!(
+        doc["database"]["schema_version"],
+        vital_link::store::LATEST_SCHEMA
+    );
     assert!(doc["sandbox"]["oura"]
         .as_str()
         .unwrap()

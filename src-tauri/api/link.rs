@@ -6,11 +6,22 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::extract::Body;
 use super::{link_token_from, AppState};
 use crate::error::{AppError, AppResult};
+use crate::store::links::NewLinkToken;
 
+/// Routes that take the team API key.
+pub fn keyed_routes() -> Router<AppState> {
+    Router::new()
+        .route("/v2/link/token", post(create_token))
+        .route("/v2/link/connect/demo", post(demo))
+}
+
+/// Routes that take a link token instead.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/v2/link/token/isValid", post(is_valid))
         .route("/v2/link/providers", get(providers))
         .route("/v2/link/state", get(state))
         .route("/v2/link/start", post(start))
@@ -114,4 +125,78 @@ async fn oauth_link(
         .await?;
     let p = app.provider(&provider)?;
     Ok(Json(source_link(&app, p.as_ref(), Some(started.oauth_url))))
+}
+
+#[derive(Deserialize)]
+struct TokenRequest {
+    user_id: Option<String>,
+    /// What the 1.x SDKs send instead of `user_id`.
+    user_key: Option<String>,
+    provider: Option<String>,
+    redirect_url: Option<String>,
+    filter_on_providers: Option<Vec<String>>,
+    on_error: Option<String>,
+    on_close: Option<String>,
+}
+
+async fn create_token(
+    State(app): State<AppState>,
+    Body(b): Body<TokenRequest>,
+) -> AppResult<Json<Value>> {
+    let user = b
+        .user_id
+        .or(b.user_key)
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| AppError::new("invalid_user_id", 422, "user_id is required"))?;
+    let u = app.store.user(&user)?;
+    let resp = app.create_link_token(NewLinkToken {
+        user_id: u.user_id,
+        provider: b.provider,
+        redirect_url: b.redirect_url,
+        filter_on_providers: b.filter_on_providers,
+        on_error: b.on_error,
+        on_close: b.on_close,
+    })?;
+    Ok(Json(serde_json::to_value(resp)?))
+}
+
+#[derive(Deserialize)]
+struct IsValid {
+    token: Option<String>,
+}
+
+async fn is_valid(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Body(b): Body<IsValid>,
+) -> AppResult<Json<Value>> {
+    let t = token(&headers, b.token.as_deref())?;
+    match app.usable_link_token(&t) {
+        Ok(row) => Ok(Json(
+            json!({"valid": true, "user_id": row.user_id, "expires_at": crate::model::iso_utc_ms(row.expires_at)}),
+        )),
+        Err(e) => Ok(Json(
+            json!({"valid": false, "error_type": e.code, "error": e.message}),
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+struct DemoRequest {
+    user_id: Option<String>,
+    provider: Option<String>,
+}
+
+/// Sandbox only: connects a provider's sandbox account without a browser.
+async fn demo(State(app): State<AppState>, Body(b): Body<DemoRequest>) -> AppResult<Json<Value>> {
+    let user_id = b
+        .user_id
+        .ok_or_else(|| AppError::new("invalid_user_id", 422, "user_id is required"))?;
+    let provider = b
+        .provider
+        .ok_or_else(|| AppError::new("invalid_provider", 422, "provider is required"))?;
+    app.connect_demo(&user_id, &provider).await?;
+    Ok(Json(
+        json!({"success": true, "detail": format!("connected the {provider} sandbox account; its backfill has started")}),
+    ))
 }

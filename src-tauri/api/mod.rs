@@ -1,46 +1,98 @@
-//! The local Vital-compatible HTTP API on loopback, and the routes the link widget uses.
+//! The local Vital-compatible HTTP API on loopback: what the official SDKs, the link widget and
+//! the `@tryvital/vital-link` hook talk to.
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde_json::json;
+use tower::Layer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::decompression::RequestDecompressionLayer;
 
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 
+mod data;
+pub mod extract;
 mod link;
 mod logo;
+mod page;
+mod providers;
+mod users;
 
 pub type AppState = Arc<App>;
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (
-            status,
-            Json(json!({"detail": {"error_type": self.code, "error_message": self.message}})),
-        )
-            .into_response()
+        let body = if status == StatusCode::UNPROCESSABLE_ENTITY {
+            // FastAPI's validation shape, which both SDKs surface as-is.
+            json!({"detail": [{"loc": ["query"], "msg": self.message, "type": self.code}]})
+        } else {
+            json!({"detail": {"error_type": self.code, "error_message": self.message}})
+        };
+        (status, Json(body)).into_response()
     }
 }
 
 pub fn router(app: AppState) -> Router {
+    let keyed = Router::new()
+        .merge(users::routes())
+        .merge(link::keyed_routes())
+        .merge(data::routes())
+        .merge(providers::routes())
+        .layer(middleware::from_fn_with_state(app.clone(), require_api_key));
     Router::new()
+        .merge(keyed)
         .merge(link::routes())
         .merge(logo::routes())
+        .merge(page::routes())
         .route(
             "/health",
             axum::routing::get(|| async { Json(json!({"status": "ok"})) }),
         )
+        .fallback(|| async {
+            AppError::not_found("no such route; see the Vital API reference").into_response()
+        })
         .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(RequestDecompressionLayer::new().gzip(true))
         .layer(cors())
         .layer(middleware::from_fn(loopback_host_only))
         .with_state(app)
+}
+
+/// Every data route needs the team API key: `x-vital-api-key` (the SDKs) or a bearer token.
+async fn require_api_key(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let presented = req
+        .headers()
+        .get("x-vital-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| {
+            req.headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::to_string)
+        });
+    match presented {
+        None => AppError::unauthorized(
+            "missing API key: send it in the x-vital-api-key header (see `vital-link api-key`)",
+        )
+        .into_response(),
+        Some(k) => match app.check_api_key(k.trim()) {
+            Ok(true) => next.run(req).await,
+            Ok(false) => AppError::unauthorized(
+                "invalid API key; `vital-link api-key` prints the current one",
+            )
+            .into_response(),
+            Err(e) => e.into_response(),
+        },
+    }
 }
 
 /// DNS rebinding defence: a page on `evil.example` that resolves to 127.0.0.1 still sends
@@ -58,7 +110,8 @@ async fn loopback_host_only(req: Request, next: Next) -> Response {
             host
         }
     });
-    if matches!(name, "127.0.0.1" | "localhost" | "[::1]") {
+    let bound = req.extensions().get::<BoundIp>().map(|b| b.0.to_string());
+    if matches!(name, "127.0.0.1" | "localhost" | "[::1]") || bound.as_deref() == Some(name) {
         next.run(req).await
     } else {
         AppError::new(
@@ -70,7 +123,7 @@ async fn loopback_host_only(req: Request, next: Next) -> Response {
     }
 }
 
-/// Only the app's own origins: the desktop window and the link page served by this server.
+/// Only the app's own origins: the desktop window and pages served by this server.
 fn cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::predicate(|origin: &HeaderValue, _| {
@@ -97,22 +150,56 @@ pub(crate) fn link_token_from(headers: &HeaderMap) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// The non-loopback address the server was explicitly bound to: its own name is a valid Host.
+#[derive(Clone, Copy)]
+struct BoundIp(std::net::IpAddr);
+
+/// Older SDKs add a trailing slash (`/v2/link/token/`); route them as if they had not. The link
+/// page keeps its slash, which its relative asset URLs need.
+fn trim_trailing_slash<B>(mut req: axum::http::Request<B>) -> axum::http::Request<B> {
+    let path = req.uri().path();
+    if path.len() > 1 && path.ends_with('/') && path.starts_with("/v2/") {
+        let trimmed = path.trim_end_matches('/').to_string();
+        let pq = match req.uri().query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed,
+        };
+        if let Ok(uri) = pq.parse::<Uri>() {
+            *req.uri_mut() = uri;
+        }
+    }
+    req
+}
+
 /// Starts the API on `127.0.0.1:port` (0 = any free port) and returns the bound address.
 pub async fn serve(app: Arc<App>, port: u16) -> AppResult<SocketAddr> {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| {
-        AppError::new(
-            "port_in_use",
-            500,
-            format!("cannot listen on 127.0.0.1:{port} ({e}); pass another --port, or 0 for any free port"),
-        )
+    serve_on(app, std::net::IpAddr::from([127, 0, 0, 1]), port).await
+}
+
+/// Starts the API on `ip:port`. Callers check that a non-loopback `ip` was asked for explicitly.
+pub async fn serve_on(app: Arc<App>, ip: std::net::IpAddr, port: u16) -> AppResult<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind((ip, port)).await.map_err(|e| {
+        AppError::new("port_in_use", 500, format!("cannot listen on {ip}:{port} ({e}); pass another --port, or 0 for any free port"))
     })?;
     let addr = listener
         .local_addr()
         .map_err(|e| AppError::internal(e.to_string()))?;
     app.set_api_addr(addr);
-    let r = router(app.clone());
+    let bound = BoundIp(ip);
+    let svc = tower::util::MapRequestLayer::new(move |mut req: Request| {
+        if !ip.is_loopback() {
+            req.extensions_mut().insert(bound);
+        }
+        trim_trailing_slash(req)
+    })
+    .layer(router(app.clone()));
     tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, r).await {
+        if let Err(e) = axum::serve(
+            listener,
+            axum::ServiceExt::<Request>::into_make_service(svc),
+        )
+        .await
+        {
             tracing::error!("local API stopped: {e}");
         }
     });

@@ -18,7 +18,14 @@ static SPEC: ProviderSpec = ProviderSpec {
     slug: "oura",
     name: "Oura",
     description: "Smart ring: sleep stages, readiness, activity and heart rate",
-    resources: &["sleep", "activity", "workouts", "heartrate", "hrv"],
+    resources: &[
+        "sleep",
+        "activity",
+        "workouts",
+        "heartrate",
+        "hrv",
+        "profile",
+    ],
     scopes: &["personal", "daily", "heartrate", "workout"],
     required_scopes: &["daily"],
     client_auth: ClientAuth::RequestBody,
@@ -29,7 +36,7 @@ static SPEC: ProviderSpec = ProviderSpec {
     colour: "#1f2a44",
 };
 
-static RESOURCES: [SyncResource; 4] = [
+static RESOURCES: [SyncResource; 5] = [
     SyncResource {
         name: "sleep",
         window_days: 30,
@@ -46,6 +53,11 @@ static RESOURCES: [SyncResource; 4] = [
     SyncResource {
         name: "heartrate",
         window_days: 29,
+    },
+    // One document, whatever the window: fetched once per sync.
+    SyncResource {
+        name: "profile",
+        window_days: 100_000,
     },
 ];
 
@@ -98,6 +110,22 @@ impl Provider for Oura {
                 })
             }
             "heartrate" => fetch_heartrate(ctx, window, page).await,
+            "profile" => {
+                let (v, _) = get_json(ctx, "/v2/usercollection/personal_info", &[]).await?;
+                let today = ctx.clock.now().date_naive();
+                let mut page = FetchedPage::default();
+                if let Some(id) = v.get("id").and_then(Value::as_str) {
+                    page.raw.push(RawRecord {
+                        resource: "personal_info".into(),
+                        record_key: id.to_string(),
+                        day: Some(today.to_string()),
+                        payload: v.to_string(),
+                    });
+                    page.summaries
+                        .push(normalize_profile(&ctx.user_id, &v, today)?);
+                }
+                Ok(page)
+            }
             other => Err(FetchError::Rejected {
                 status: 400,
                 message: format!("oura has no resource {other}"),
@@ -367,7 +395,7 @@ pub fn normalize_sleep(
         "average_hrv": num_in(d.get("average_hrv"), 0.0, 500.0),
         "respiratory_rate": num_in(d.get("average_breath"), 0.0, 80.0),
         "source": source(),
-        "sleep_stream": Value::Null,
+        "sleep_stream": sleep_stream(d, start),
         "provider_id": id,
     });
     Ok((
@@ -382,6 +410,36 @@ pub fn normalize_sleep(
         }),
         samples,
     ))
+}
+
+/// Vital's `ClientFacingSleepStream` from the sleep document's own series: the hypnogram from
+/// `sleep_phase_5_min` (Oura and Vital share the encoding: 1 deep, 2 light, 3 REM, 4 awake),
+/// heart rate and HRV from their 5-minute samples.
+fn sleep_stream(d: &Value, start: chrono::DateTime<chrono::FixedOffset>) -> Value {
+    let tz = start.offset().local_minus_utc() as i64;
+    let point = |s: &Sample| json!({"timestamp": model::iso_utc_ms(s.ts), "value": s.value, "unit": s.unit, "timezone_offset": tz, "type": "ring"});
+    let series = |k: &str, metric: &'static str, unit: &'static str| -> Vec<Value> {
+        d.get(k)
+            .filter(|v| !v.is_null())
+            .and_then(|v| sample_series(v, metric, unit, tz, 1.0, 300.0).ok())
+            .map(|v| v.iter().map(point).collect())
+            .unwrap_or_default()
+    };
+    let hypnogram: Vec<Value> = d
+        .get("sleep_phase_5_min")
+        .and_then(Value::as_str)
+        .map(|p| {
+            p.chars()
+                .enumerate()
+                .filter_map(|(i, c)| {
+                    let stage = c.to_digit(10).filter(|x| (1..=4).contains(x))?;
+                    let from = start.timestamp_millis() + i as i64 * 300_000;
+                    Some(json!({"start": model::iso_utc_ms(from), "end": model::iso_utc_ms(from + 300_000), "timestamp": model::iso_utc_ms(from), "value": stage, "unit": "stage", "timezone_offset": tz, "type": "ring"}))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({"hrv": series("hrv", "hrv", "rmssd"), "heartrate": series("heart_rate", "heartrate", "bpm"), "hypnogram": hypnogram, "respiratory_rate": []})
 }
 
 /// Expands an Oura `PublicSample` (`{interval, items, timestamp}`) into Vital samples.
@@ -498,6 +556,44 @@ pub fn normalize_workout(user_id: &str, d: &Value) -> Result<SummaryDoc, FetchEr
             "hr_zones": Value::Null,
             "moving_time": (end - start).num_seconds().max(0),
             "provider_id": id,
+            "source": source(),
+        }),
+    })
+}
+
+pub fn normalize_profile(
+    user_id: &str,
+    v: &Value,
+    today: chrono::NaiveDate,
+) -> Result<SummaryDoc, FetchError> {
+    let id = str_field(v, "id")?;
+    let sid = model::summary_id(user_id, "oura", "profile", id);
+    let sex = match v.get("biological_sex").and_then(Value::as_str) {
+        Some("male") => json!("male"),
+        Some("female") => json!("female"),
+        Some(_) => json!("other"),
+        None => Value::Null,
+    };
+    let birth_year = v
+        .get("age")
+        .and_then(Value::as_i64)
+        .filter(|a| (0..130).contains(a))
+        .map(|a| chrono::Datelike::year(&today) as i64 - a);
+    Ok(SummaryDoc {
+        id: sid.clone(),
+        resource: "profile",
+        provider_record_id: id.to_string(),
+        calendar_date: today.to_string(),
+        start_at: None,
+        end_at: None,
+        data: json!({
+            "id": sid,
+            "user_id": user_id,
+            "height": v.get("height").and_then(Value::as_f64).filter(|h| (0.3..3.0).contains(h)).map(|h| (h * 100.0).round() as i64),
+            "birth_date": birth_year.map(|y| format!("{y}-01-01")),
+            "wheelchair_use": Value::Null,
+            "gender": sex.clone(),
+            "sex": sex,
             "source": source(),
         }),
     })

@@ -230,6 +230,19 @@ impl Store {
         })
     }
 
+    /// Ends a connection but keeps its data: the sealed tokens are deleted and the status
+    /// becomes `deregistered`; connecting again re-activates it.
+    pub fn deregister_connection(&self, id: i64) -> AppResult<()> {
+        self.write(move |tx| {
+            tx.execute("DELETE FROM connection_tokens WHERE connection_id = ?1", [id])?;
+            tx.execute(
+                "UPDATE connections SET status = 'deregistered', error_type = NULL, error_message = NULL, updated_at = ?2 WHERE id = ?1",
+                params![id, now_ms()],
+            )?;
+            Ok(())
+        })
+    }
+
     /// Removes a connection with its tokens, cursors and data (cascade).
     pub fn delete_connection(&self, id: i64) -> AppResult<()> {
         self.write(move |tx| {

@@ -19,7 +19,13 @@ pub mod links;
 pub mod readings;
 pub mod users;
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("migrations/0001_init.sql")),
+    M::up(include_str!("migrations/0002_api.sql")),
+];
+
+/// The schema version this binary writes.
+pub const LATEST_SCHEMA: usize = MIGRATIONS.len();
 
 fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)

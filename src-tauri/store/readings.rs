@@ -12,6 +12,8 @@ use crate::model::{RawRecord, Sample, SummaryDoc};
 #[derive(Debug, Default)]
 pub struct Page {
     pub connection_id: i64,
+    /// The Vital resource this page was fetched for (`sleep`, `activity`, ...).
+    pub resource: String,
     pub user_id: String,
     pub provider: String,
     pub raw: Vec<RawRecord>,
@@ -40,10 +42,10 @@ pub fn write_page(tx: &Transaction, page: &Page) -> AppResult<PageOutcome> {
     let mut out = PageOutcome::default();
     {
         let mut raw = tx.prepare_cached(
-            "INSERT INTO raw_records (connection_id, resource, record_key, day, payload, fetched_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            "INSERT INTO raw_records (connection_id, resource, record_key, day, payload, fetched_at, vital_resource)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT(connection_id, resource, record_key) DO UPDATE SET day = excluded.day,
-                 payload = excluded.payload, fetched_at = excluded.fetched_at
+                 payload = excluded.payload, fetched_at = excluded.fetched_at, vital_resource = excluded.vital_resource
              WHERE raw_records.payload IS NOT excluded.payload",
         )?;
         for r in &page.raw {
@@ -53,7 +55,8 @@ pub fn write_page(tx: &Transaction, page: &Page) -> AppResult<PageOutcome> {
                 r.record_key,
                 r.day,
                 r.payload,
-                now
+                now,
+                page.resource
             ])?;
         }
     }
@@ -136,10 +139,21 @@ pub struct StoredSample {
 #[derive(Debug, Clone, Serialize)]
 pub struct StoredRaw {
     pub provider: String,
+    /// The provider's own collection name (`daily_sleep`, `sleep`, ...).
+    pub collection: String,
     pub record_key: String,
     pub day: Option<String>,
     pub payload: String,
     pub fetched_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResourceStat {
+    pub provider: String,
+    pub resource: String,
+    pub count: i64,
+    pub first: Option<String>,
+    pub last: Option<String>,
 }
 
 /// Counts of what is stored for a user, for status screens and tests.
@@ -213,6 +227,106 @@ impl Store {
         self.read(move |c| query_samples(c, &args.0, &args.1, from_ms, to_ms, args.2.as_deref()))
     }
 
+    /// One page of samples ordered by (provider, ts), strictly after `after` when given.
+    #[allow(clippy::too_many_arguments)]
+    pub fn samples_page(
+        &self,
+        user_id: &str,
+        metric: &str,
+        from_ms: i64,
+        to_ms: i64,
+        provider: Option<&str>,
+        after: Option<(String, i64)>,
+        limit: i64,
+    ) -> AppResult<Vec<StoredSample>> {
+        let args = (
+            user_id.to_string(),
+            metric.to_string(),
+            provider.map(str::to_string),
+        );
+        self.read(move |c| {
+            let (ap, at) = after.unwrap_or((String::new(), i64::MIN));
+            let mut st = c.prepare_cached(
+                "SELECT provider, ts, end_ts, value, unit, tz_offset, source_type FROM samples
+                 WHERE user_id = ?1 AND metric = ?2 AND (?5 IS NULL OR provider = ?5) AND ts >= ?3 AND ts < ?4
+                   AND (provider > ?6 OR (provider = ?6 AND ts > ?7))
+                 ORDER BY provider, ts LIMIT ?8",
+            )?;
+            let rows = st
+                .query_map(params![args.0, args.1, from_ms, to_ms, args.2, ap, at, limit], |r| {
+                    Ok(StoredSample {
+                        provider: r.get(0)?,
+                        ts: r.get(1)?,
+                        end_ts: r.get(2)?,
+                        value: r.get(3)?,
+                        unit: r.get(4)?,
+                        tz_offset: r.get(5)?,
+                        source_type: r.get(6)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// A summary by its Vital id.
+    pub fn summary_by_id(&self, id: &str) -> AppResult<Option<(String, StoredSummary)>> {
+        use rusqlite::OptionalExtension;
+        let id = id.to_string();
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT resource, provider, data, created_at, updated_at FROM summaries WHERE id = ?1",
+                [id],
+                |r| {
+                    let data: String = r.get(2)?;
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        StoredSummary {
+                            provider: r.get(1)?,
+                            data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+                            created_at: r.get(3)?,
+                            updated_at: r.get(4)?,
+                        },
+                    ))
+                },
+            )
+            .optional()?)
+        })
+    }
+
+    /// Per provider and resource: how many readings, and the first and last day stored.
+    pub fn resource_stats(&self, user_id: &str) -> AppResult<Vec<ResourceStat>> {
+        let u = user_id.to_string();
+        self.read(move |c| {
+            let mut out = vec![];
+            let mut st = c.prepare(
+                "SELECT provider, resource, COUNT(*), MIN(calendar_date), MAX(calendar_date) FROM summaries
+                 WHERE user_id = ?1 GROUP BY provider, resource",
+            )?;
+            for r in st.query_map([&u], |r| {
+                Ok(ResourceStat { provider: r.get(0)?, resource: r.get(1)?, count: r.get(2)?, first: r.get(3)?, last: r.get(4)? })
+            })? {
+                out.push(r?);
+            }
+            let mut st = c.prepare(
+                "SELECT provider, metric, COUNT(*), MIN(ts), MAX(ts) FROM samples WHERE user_id = ?1 GROUP BY provider, metric",
+            )?;
+            for r in st.query_map([&u], |r| {
+                let (a, b): (i64, i64) = (r.get(3)?, r.get(4)?);
+                Ok(ResourceStat {
+                    provider: r.get(0)?,
+                    resource: r.get(1)?,
+                    count: r.get(2)?,
+                    first: Some(crate::model::iso_utc_ms(a)),
+                    last: Some(crate::model::iso_utc_ms(b)),
+                })
+            })? {
+                out.push(r?);
+            }
+            Ok(out)
+        })
+    }
+
     pub fn raw_records(
         &self,
         user_id: &str,
@@ -228,9 +342,9 @@ impl Store {
         );
         self.read(move |c| {
             let mut st = c.prepare_cached(
-                "SELECT c.provider, r.record_key, r.day, r.payload, r.fetched_at
+                "SELECT c.provider, r.record_key, r.day, r.payload, r.fetched_at, r.resource
                  FROM raw_records r JOIN connections c ON c.id = r.connection_id
-                 WHERE c.user_id = ?1 AND r.resource = ?2 AND r.day BETWEEN ?3 AND ?4
+                 WHERE c.user_id = ?1 AND r.vital_resource = ?2 AND r.day BETWEEN ?3 AND ?4
                  ORDER BY r.day, r.record_key",
             )?;
             let rows = st
@@ -241,6 +355,7 @@ impl Store {
                         day: r.get(2)?,
                         payload: r.get(3)?,
                         fetched_at: r.get(4)?,
+                        collection: r.get(5)?,
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;

@@ -115,6 +115,53 @@ impl Store {
         })
     }
 
+    /// Updates the fields that are given; a new `client_user_id` must not be taken.
+    pub fn update_user(
+        &self,
+        user_id: &str,
+        client_user_id: Option<String>,
+        fallback_time_zone: Option<String>,
+        fallback_birth_date: Option<String>,
+        ingestion_start: Option<String>,
+        ingestion_end: Option<String>,
+    ) -> AppResult<User> {
+        if let Some(c) = &client_user_id {
+            validate_client_user_id(c)?;
+        }
+        let id = user_id.to_string();
+        self.write(move |tx| {
+            if let Some(c) = &client_user_id {
+                if let Some(other) = by_client_id(tx, c)?.filter(|o| o.user_id != id) {
+                    return Err(duplicate_user(&other));
+                }
+            }
+            let n = tx.execute(
+                "UPDATE users SET client_user_id = COALESCE(?2, client_user_id),
+                     fallback_time_zone = COALESCE(?3, fallback_time_zone),
+                     fallback_birth_date = COALESCE(?4, fallback_birth_date),
+                     ingestion_start = COALESCE(?5, ingestion_start),
+                     ingestion_end = COALESCE(?6, ingestion_end)
+                 WHERE user_id = ?1",
+                params![
+                    id,
+                    client_user_id,
+                    fallback_time_zone,
+                    fallback_birth_date,
+                    ingestion_start,
+                    ingestion_end
+                ],
+            )?;
+            if n == 0 {
+                return Err(unknown_user(&id));
+            }
+            Ok(tx.query_row(
+                &format!("SELECT {COLUMNS} FROM users WHERE user_id = ?1"),
+                [&id],
+                from_row,
+            )?)
+        })
+    }
+
     pub fn delete_user(&self, user_id: &str) -> AppResult<()> {
         let id = user_id.to_string();
         self.write(move |tx| {

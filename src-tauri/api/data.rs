@@ -1,0 +1,288 @@
+//! Vital's read API: summaries (and their raw payloads), timeseries (grouped and flat), streams.
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::extract::Q;
+use super::users::provider_ref;
+use super::AppState;
+use crate::error::{AppError, AppResult};
+use crate::model::iso_utc_ms;
+use crate::shapes::{self, Range};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v2/summary/{resource}/{user_id}", get(summary))
+        .route("/v2/summary/{resource}/{user_id}/raw", get(raw))
+        .route("/v2/timeseries/sleep/{sleep_id}/stream", get(sleep_stream))
+        .route(
+            "/v2/timeseries/workouts/{workout_id}/stream",
+            get(workout_stream),
+        )
+        .route("/v2/timeseries/{user_id}/{resource}/grouped", get(grouped))
+        .route("/v2/timeseries/{user_id}/{resource}", get(flat))
+}
+
+#[derive(Deserialize, Default)]
+pub struct DataQuery {
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+    pub provider: Option<String>,
+    pub cursor: Option<String>,
+    pub next_cursor: Option<String>,
+}
+
+/// Samples per page of a grouped timeseries answer.
+pub const GROUPED_PAGE: i64 = 10_000;
+
+/// Summary names in the path and the key of their list in the answer.
+fn summary_key(resource: &str) -> Option<&'static str> {
+    Some(match resource {
+        "sleep" => "sleep",
+        "activity" => "activity",
+        "workouts" => "workouts",
+        "body" => "body",
+        "meal" => "meals",
+        "sleep_cycle" => "sleep_cycle",
+        "menstrual_cycle" => "menstrual_cycle",
+        "electrocardiogram" => "electrocardiogram",
+        _ => return None,
+    })
+}
+
+fn range(app: &crate::app::App, q: &DataQuery) -> AppResult<Range> {
+    let start = q
+        .start_date
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            AppError::new(
+                "invalid_date",
+                422,
+                "start_date is required (YYYY-MM-DD or an ISO-8601 date-time)",
+            )
+        })?;
+    shapes::parse_range(start, q.end_date.as_deref(), app.clock.now().date_naive())
+}
+
+async fn summary(
+    State(app): State<AppState>,
+    Path((resource, user_id)): Path<(String, String)>,
+    Q(q): Q<DataQuery>,
+) -> AppResult<Json<Value>> {
+    let u = app.store.user(&user_id)?;
+    if resource == "profile" {
+        return profile(&app, &u.user_id, q.provider.as_deref());
+    }
+    let key = summary_key(&resource)
+        .ok_or_else(|| AppError::not_found(format!("no summary resource {resource:?}")))?;
+    let r = range(&app, &q)?;
+    if shapes::SUMMARY_RESOURCES.contains(&resource.as_str()) {
+        return Ok(Json(shapes::summaries(
+            &app,
+            &u.user_id,
+            &resource,
+            r,
+            q.provider.as_deref(),
+        )?));
+    }
+    // Resources no provider here produces answer with an empty list, as Vital does for them.
+    let mut m = Map::new();
+    m.insert(key.to_string(), json!([]));
+    Ok(Json(Value::Object(m)))
+}
+
+fn profile(app: &crate::app::App, user_id: &str, provider: Option<&str>) -> AppResult<Json<Value>> {
+    let far = all_time();
+    let v = shapes::summaries_any(app, user_id, "profile", far, provider)?;
+    v.into_iter()
+        .last()
+        .map(Json)
+        .ok_or_else(|| AppError::not_found("no profile data for this user yet"))
+}
+
+async fn raw(
+    State(app): State<AppState>,
+    Path((resource, user_id)): Path<(String, String)>,
+    Q(q): Q<DataQuery>,
+) -> AppResult<Json<Value>> {
+    let u = app.store.user(&user_id)?;
+    let key = if resource == "profile" {
+        "profile"
+    } else {
+        summary_key(&resource)
+            .ok_or_else(|| AppError::not_found(format!("no summary resource {resource:?}")))?
+    };
+    let r = if resource == "profile" {
+        all_time()
+    } else {
+        range(&app, &q)?
+    };
+    let rows = app.store.raw_records(
+        &u.user_id,
+        &resource,
+        &r.from_day.to_string(),
+        &r.to_day.to_string(),
+    )?;
+    let items: Vec<Value> = rows
+        .into_iter()
+        .filter(|x| q.provider.as_deref().is_none_or(|p| p == x.provider))
+        .map(|x| {
+            let data: Value = serde_json::from_str(&x.payload).unwrap_or(Value::Null);
+            json!({
+                "id": crate::model::summary_id(&u.user_id, &x.provider, &format!("raw/{}", x.collection), &x.record_key),
+                "user_id": u.user_id,
+                "provider_id": x.record_key,
+                "source_id": 0,
+                "priority_id": 0,
+                "timestamp": x.day.as_deref().map(|d| format!("{d}T00:00:00+00:00")).unwrap_or_else(|| iso_utc_ms(x.fetched_at)),
+                "data": data,
+                "source": provider_ref(&app, &x.provider),
+                "provider_collection": x.collection,
+                "created_at": iso_utc_ms(x.fetched_at),
+                "updated_at": iso_utc_ms(x.fetched_at),
+            })
+        })
+        .collect();
+    let mut m = Map::new();
+    m.insert(key.to_string(), Value::Array(items));
+    Ok(Json(Value::Object(m)))
+}
+
+/// Every day a document can be dated, as a range (`calendar_date` compares as text).
+fn all_time() -> Range {
+    let d = |s: &str| crate::model::parse_day(s).expect("static date");
+    Range {
+        from_ms: i64::MIN,
+        to_ms: i64::MAX - 1,
+        from_day: d("0001-01-01"),
+        to_day: d("9999-12-31"),
+    }
+}
+
+fn decode_cursor(c: &str) -> AppResult<(String, i64)> {
+    let bad = || {
+        AppError::new(
+            "invalid_cursor",
+            422,
+            "the cursor is not one this server issued; start again without it",
+        )
+    };
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c)
+        .map_err(|_| bad())?;
+    let s = String::from_utf8(raw).map_err(|_| bad())?;
+    let (p, t) = s.rsplit_once('|').ok_or_else(bad)?;
+    Ok((p.to_string(), t.parse().map_err(|_| bad())?))
+}
+
+fn encode_cursor(provider: &str, ts: i64) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{provider}|{ts}"))
+}
+
+fn check_metric(resource: &str) -> AppResult<()> {
+    if shapes::timeseries_unit(resource).is_none() {
+        return Err(AppError::not_found(format!(
+            "no timeseries resource {resource:?}"
+        )));
+    }
+    Ok(())
+}
+
+async fn grouped(
+    State(app): State<AppState>,
+    Path((user_id, resource)): Path<(String, String)>,
+    Q(q): Q<DataQuery>,
+) -> AppResult<Json<Value>> {
+    let u = app.store.user(&user_id)?;
+    check_metric(&resource)?;
+    let r = range(&app, &q)?;
+    let after = q
+        .next_cursor
+        .as_deref()
+        .or(q.cursor.as_deref())
+        .filter(|c| !c.is_empty())
+        .map(decode_cursor)
+        .transpose()?;
+    let rows = app.store.samples_page(
+        &u.user_id,
+        &resource,
+        r.from_ms,
+        r.to_ms + 1,
+        q.provider.as_deref(),
+        after,
+        GROUPED_PAGE + 1,
+    )?;
+    let more = rows.len() as i64 > GROUPED_PAGE;
+    let rows: Vec<_> = rows.into_iter().take(GROUPED_PAGE as usize).collect();
+    let next = if more {
+        rows.last().map(|s| encode_cursor(&s.provider, s.ts))
+    } else {
+        None
+    };
+    let mut v = shapes::group_samples(&app, rows);
+    v["next"] = json!(next);
+    v["next_cursor"] = json!(next);
+    Ok(Json(v))
+}
+
+async fn flat(
+    State(app): State<AppState>,
+    Path((user_id, resource)): Path<(String, String)>,
+    Q(q): Q<DataQuery>,
+) -> AppResult<Json<Value>> {
+    let u = app.store.user(&user_id)?;
+    check_metric(&resource)?;
+    let r = range(&app, &q)?;
+    let rows = app.store.samples(
+        &u.user_id,
+        &resource,
+        r.from_ms,
+        r.to_ms + 1,
+        q.provider.as_deref(),
+    )?;
+    Ok(Json(Value::Array(
+        rows.iter().map(shapes::sample_json).collect(),
+    )))
+}
+
+async fn sleep_stream(
+    State(app): State<AppState>,
+    Path(sleep_id): Path<String>,
+) -> AppResult<Json<Value>> {
+    let (resource, s) = app
+        .store
+        .summary_by_id(&sleep_id)?
+        .ok_or_else(|| AppError::not_found(format!("no sleep {sleep_id}")))?;
+    if resource != "sleep" {
+        return Err(AppError::not_found(format!("no sleep {sleep_id}")));
+    }
+    let stream = s.data.get("sleep_stream").cloned().filter(|v| !v.is_null());
+    Ok(Json(stream.unwrap_or_else(
+        || json!({"hrv": [], "heartrate": [], "hypnogram": [], "respiratory_rate": []}),
+    )))
+}
+
+async fn workout_stream(
+    State(app): State<AppState>,
+    Path(workout_id): Path<String>,
+) -> AppResult<Json<Value>> {
+    let (resource, s) = app
+        .store
+        .summary_by_id(&workout_id)?
+        .ok_or_else(|| AppError::not_found(format!("no workout {workout_id}")))?;
+    if resource != "workouts" {
+        return Err(AppError::not_found(format!("no workout {workout_id}")));
+    }
+    let empty = json!({"time": [], "heartrate": [], "cadence": [], "altitude": [], "velocity_smooth": [], "lat": [], "lng": [], "distance": [], "power": [], "resistance": [], "temperature": []});
+    Ok(Json(
+        s.data
+            .get("workout_stream")
+            .cloned()
+            .filter(|v| !v.is_null())
+            .unwrap_or(empty),
+    ))
+}

@@ -1,0 +1,79 @@
+//! Ending connections and users: revoke at the provider where it has a way to, then remove the
+//! sealed tokens (and, for a user, everything of theirs).
+use serde_json::json;
+
+use crate::app::App;
+use crate::error::{AppError, AppResult};
+use crate::providers::FetchCtx;
+use crate::store::connections::ConnectionRow;
+
+impl App {
+    /// Best-effort revocation: a provider that is down or refuses must not keep the user from
+    /// deleting their data; the outcome goes to the event log.
+    async fn revoke_at_provider(&self, c: &ConnectionRow) {
+        let (Some(p), Ok(tokens)) = (
+            self.providers.get(&c.provider),
+            self.store.tokens(&self.vault, c.id),
+        ) else {
+            return;
+        };
+        let endpoints = self.endpoints(p.as_ref());
+        let ctx = FetchCtx {
+            http: self.http.clone(),
+            api_base: endpoints.api_base.clone(),
+            access_token: tokens.access_token.clone(),
+            user_id: c.user_id.clone(),
+            clock: self.clock,
+        };
+        let outcome = p
+            .revoke(&ctx, &endpoints, tokens.refresh_token.as_deref())
+            .await;
+        let _ = self.store.log_event(
+            "token.revoked",
+            Some(&c.user_id),
+            Some(&c.provider),
+            json!({"connection_id": c.id, "ok": outcome.is_ok(), "error": outcome.err().map(|e| e.message())}),
+        );
+    }
+
+    /// Disconnects one provider of a user, keeping the data already synced.
+    pub async fn deregister(&self, user_key: &str, provider: &str) -> AppResult<()> {
+        let u = self.store.resolve_user(user_key)?;
+        let c = self
+            .store
+            .connection_for(&u.user_id, provider)?
+            .filter(|c| c.status != "deregistered")
+            .ok_or_else(|| {
+                AppError::not_found(format!("{} has no {provider} connection", u.client_user_id))
+            })?;
+        let lock = self.sync_lock_for(c.id);
+        let _guard = lock.lock().await;
+        self.revoke_at_provider(&c).await;
+        self.store.deregister_connection(c.id)?;
+        self.store.log_event(
+            "provider.connection.deregistered",
+            Some(&u.user_id),
+            Some(provider),
+            json!({"connection_id": c.id}),
+        )?;
+        Ok(())
+    }
+
+    /// Deletes a user with every connection, token and reading, revoking tokens first.
+    pub async fn delete_user(&self, user_key: &str) -> AppResult<()> {
+        let u = self.store.resolve_user(user_key)?;
+        for c in self.store.connections(Some(&u.user_id))? {
+            let lock = self.sync_lock_for(c.id);
+            let _guard = lock.lock().await;
+            self.revoke_at_provider(&c).await;
+        }
+        self.store.delete_user(&u.user_id)?;
+        self.store.log_event(
+            "user.deleted",
+            None,
+            None,
+            json!({"client_user_id_hash": crate::link::hash_token(&u.client_user_id)}),
+        )?;
+        Ok(())
+    }
+}
