@@ -53,6 +53,7 @@ pub struct App {
     pub(crate) sync_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     pub(crate) background: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     pub(crate) api_key_cache: Mutex<Option<String>>,
+    pub(crate) webhook_wake: tokio::sync::Notify,
     api_addr: OnceLock<SocketAddr>,
 }
 
@@ -92,6 +93,7 @@ impl App {
             sync_locks: Mutex::default(),
             background: Mutex::default(),
             api_key_cache: Mutex::default(),
+            webhook_wake: tokio::sync::Notify::new(),
             api_addr: OnceLock::new(),
         }))
     }

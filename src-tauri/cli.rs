@@ -85,6 +85,9 @@ pub enum Command {
         #[arg(long, env = "VITAL_LINK_SYNC_INTERVAL_MINUTES", default_value_t = 60)]
         sync_interval_minutes: u64,
     },
+    /// Webhook endpoints that receive Vital's events, signed like Svix.
+    #[command(subcommand)]
+    Webhooks(WebhooksCmd),
     /// Print the local API key (x-vital-api-key), or replace it.
     ApiKey {
         #[arg(long)]
@@ -108,6 +111,21 @@ pub enum UsersCmd {
     Add { client_user_id: String },
     List,
     Delete { user: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WebhooksCmd {
+    /// Add an endpoint; prints its signing secret once.
+    Add {
+        url: String,
+        /// Only these event types (`provider.connection.created`, `daily.data.*`, ...).
+        #[arg(long = "event")]
+        events: Vec<String>,
+    },
+    List,
+    Remove {
+        id: i64,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -304,6 +322,15 @@ pub async fn run(cli: Cli, command: Command) -> AppResult<()> {
                 .await
                 .map_err(|e| AppError::internal(e.to_string()))?;
         }
+        Command::Webhooks(WebhooksCmd::Add { url, events }) => {
+            let (id, secret) = app.add_webhook(&url, (!events.is_empty()).then_some(events))?;
+            print_json(&json!({"id": id, "url": url, "secret": secret}));
+            eprintln!(
+                "Keep the secret: it is shown only now. Verify deliveries with any Svix verifier."
+            );
+        }
+        Command::Webhooks(WebhooksCmd::List) => print_json(&serde_json::to_value(app.webhooks()?)?),
+        Command::Webhooks(WebhooksCmd::Remove { id }) => app.remove_webhook(id)?,
         Command::ApiKey { rotate } => {
             let key = if rotate {
                 app.rotate_api_key()?

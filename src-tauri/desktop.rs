@@ -156,6 +156,7 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Runtime) -> AppResult<()> {
             crate::api::serve(app.clone(), 0).await?;
         }
         crate::scheduler::start(app.clone(), std::time::Duration::from_secs(60 * 60));
+        crate::webhooks::start_worker(app.clone());
         Ok::<_, AppError>(app)
     })?;
     let events = app.events.clone();

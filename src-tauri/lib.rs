@@ -25,6 +25,7 @@ pub mod shapes;
 pub mod store;
 pub mod sync;
 pub mod vault;
+pub mod webhooks;
 
 pub use app::App;
 pub use error::{AppError, AppResult};

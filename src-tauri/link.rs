@@ -439,6 +439,18 @@ impl App {
             Some(provider),
             json!({"connection_id": conn.id, "scopes": conn.scopes}),
         )?;
+        let pref = crate::api::provider_ref(self, provider);
+        let availability: serde_json::Map<String, serde_json::Value> = p
+            .spec()
+            .resources
+            .iter()
+            .map(|r| (r.to_string(), json!({"status": "available"})))
+            .collect();
+        self.emit_webhook(
+            "provider.connection.created",
+            user_id,
+            json!({"user_id": user_id, "provider": pref, "source": pref, "external_user_id": conn.external_user_id, "resource_availability": availability}),
+        );
         tracing::info!(provider, connection = conn.id, "link: connected");
         Ok(conn.id)
     }

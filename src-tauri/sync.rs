@@ -18,6 +18,8 @@ use crate::store::readings::{Page, PageOutcome};
 /// Refresh an access token this long before it expires.
 const REFRESH_MARGIN_MS: i64 = 5 * 60 * 1000;
 const MAX_ATTEMPTS: u32 = 4;
+/// Days before the newest synced day that every incremental sync fetches again.
+pub const RESYNC_OVERLAP_DAYS: i64 = 2;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SyncReport {
@@ -50,8 +52,9 @@ pub fn plan_windows(
     let parse = |s: &Option<String>| s.as_deref().and_then(crate::model::parse_day);
     match (parse(&cursor.newest_day), parse(&cursor.oldest_day)) {
         (Some(newest), Some(oldest)) => {
-            // Re-read the newest synced day: providers revise the latest documents.
-            push_range(newest.min(today), today);
+            // Re-read the last days: providers revise recent documents (today's activity grows,
+            // last night's sleep is re-scored), and the newest window ends tomorrow.
+            push_range((newest - Days::days(RESYNC_OVERLAP_DAYS)).min(today), today);
             if oldest > target {
                 push_range(target, oldest - Days::days(1));
             }
@@ -194,9 +197,16 @@ impl App {
     ) -> AppResult<()> {
         let mut cursor = self.store.cursor(conn.id, res.name)?;
         cursor.backfill_target = Some(target.to_string());
+        let at_start = cursor.clone();
+        let synced_before = at_start
+            .newest_day
+            .as_deref()
+            .and_then(crate::model::parse_day);
         let windows = plan_windows(&cursor, today, target, res.window_days);
         let total = windows.len();
         for (i, w) in windows.into_iter().enumerate() {
+            // New data of recent days is "daily" (incremental); anything older is backfill.
+            let daily = synced_before.is_some_and(|n| w.end >= n);
             let mut page_token = None;
             loop {
                 let page = self
@@ -217,21 +227,28 @@ impl App {
                     cursor.oldest_day =
                         Some(oldest.map_or(w.start, |o| o.min(w.start)).to_string());
                 }
-                let written = self
-                    .store
-                    .write_page_async(Page {
-                        connection_id: conn.id,
-                        resource: res.name.to_string(),
-                        user_id: conn.user_id.clone(),
-                        provider: conn.provider.clone(),
-                        raw: page.raw,
-                        summaries: page.summaries,
-                        samples: page.samples,
-                        cursor: next.is_none().then(|| cursor.clone()),
-                    })
-                    .await?;
+                let page = Page {
+                    connection_id: conn.id,
+                    resource: res.name.to_string(),
+                    user_id: conn.user_id.clone(),
+                    provider: conn.provider.clone(),
+                    raw: page.raw,
+                    summaries: page.summaries,
+                    samples: page.samples,
+                    cursor: next.is_none().then(|| cursor.clone()),
+                };
+                let store = self.store.clone();
+                let (written, changes, page) = tokio::task::spawn_blocking(move || {
+                    store
+                        .write(|tx| crate::store::readings::write_page(tx, &page))
+                        .map(|(o, c)| (o, c, page))
+                })
+                .await??;
                 report.pages += 1;
                 report.written += written;
+                if daily {
+                    self.emit_daily_webhooks(conn, &page, &changes);
+                }
                 match next {
                     Some(t) => page_token = Some(t),
                     None => break,
@@ -244,7 +261,80 @@ impl App {
                 total,
             });
         }
+        let reached = |c: &Cursor| matches!((&c.oldest_day, &c.backfill_target), (Some(o), Some(t)) if o <= t);
+        if reached(&cursor) && !reached(&at_start) {
+            self.emit_webhook(
+                &format!("historical.data.{}.created", res.name),
+                &conn.user_id,
+                json!({"user_id": conn.user_id, "start_date": cursor.oldest_day, "end_date": cursor.newest_day, "is_final": true, "provider": conn.provider}),
+            );
+        }
         Ok(())
+    }
+
+    /// `daily.data.<resource>.created|updated` for what an incremental page changed.
+    fn emit_daily_webhooks(
+        &self,
+        conn: &ConnectionRow,
+        page: &Page,
+        changes: &crate::store::readings::PageChanges,
+    ) {
+        for (id, res, is_new) in &changes.summaries {
+            let Ok(Some((_, s))) = self.store.summary_by_id(id) else {
+                continue;
+            };
+            let day = s
+                .data
+                .get("calendar_date")
+                .and_then(|d| d.as_str())
+                .unwrap_or("");
+            let range = crate::model::parse_day(day).map(|d| crate::shapes::Range {
+                from_ms: 0,
+                to_ms: 0,
+                from_day: d,
+                to_day: d,
+            });
+            let Some(doc) = range
+                .and_then(|r| {
+                    crate::shapes::summaries_any(self, &conn.user_id, res, r, Some(&conn.provider))
+                        .ok()
+                })
+                .and_then(|docs| docs.into_iter().find(|d| d["id"] == id.as_str()))
+            else {
+                continue;
+            };
+            let verb = if *is_new { "created" } else { "updated" };
+            self.emit_webhook(&format!("daily.data.{res}.{verb}"), &conn.user_id, doc);
+        }
+        let mut by_metric: std::collections::BTreeMap<&str, Vec<serde_json::Value>> =
+            Default::default();
+        for i in &changes.samples {
+            let s = &page.samples[*i];
+            let stored = crate::store::readings::StoredSample {
+                provider: conn.provider.clone(),
+                ts: s.ts,
+                end_ts: s.end_ts,
+                value: s.value,
+                unit: s.unit.to_string(),
+                tz_offset: s.tz_offset,
+                source_type: s.source_type.clone(),
+            };
+            by_metric
+                .entry(s.metric)
+                .or_default()
+                .push(crate::shapes::sample_json(&stored));
+        }
+        let source = self
+            .providers
+            .get(&conn.provider)
+            .map(|p| json!({"provider": conn.provider, "type": p.spec().source_type}));
+        for (metric, data) in by_metric {
+            self.emit_webhook(
+                &format!("daily.data.{metric}.created"),
+                &conn.user_id,
+                json!({"user_id": conn.user_id, "source": source, "data": data}),
+            );
+        }
     }
 
     async fn fetch_with_retries(
@@ -373,13 +463,6 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(base + rand::thread_rng().gen_range(0..base / 2 + 1))
 }
 
-impl crate::store::Store {
-    pub async fn write_page_async(&self, page: Page) -> AppResult<PageOutcome> {
-        let store = self.clone();
-        tokio::task::spawn_blocking(move || store.write_page(page)).await?
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -420,10 +503,11 @@ mod tests {
             d("2026-03-01"),
             30,
         );
+        // The last days again (providers revise them), then the rest of the backfill.
         assert_eq!(
             w[0],
             Window {
-                start: d("2026-03-28"),
+                start: d("2026-03-26"),
                 end: d("2026-03-30")
             }
         );
@@ -443,7 +527,7 @@ mod tests {
         assert_eq!(
             done,
             vec![Window {
-                start: d("2026-03-30"),
+                start: d("2026-03-28"),
                 end: d("2026-03-30")
             }]
         );

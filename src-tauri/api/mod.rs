@@ -26,6 +26,8 @@ mod users;
 
 pub type AppState = Arc<App>;
 
+pub use users::provider_ref;
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -51,6 +51,7 @@ pub fn client_facing_user(app: &App, u: &User) -> AppResult<Value> {
     }))
 }
 
+/// Vital's `{name, slug, logo}` of a provider.
 pub fn provider_ref(app: &App, slug: &str) -> Value {
     match app.providers.get(slug) {
         Some(p) => {

@@ -37,9 +37,18 @@ impl std::ops::AddAssign for PageOutcome {
     }
 }
 
-pub fn write_page(tx: &Transaction, page: &Page) -> AppResult<PageOutcome> {
+/// What a page changed, for webhooks: summaries as (id, resource, newly created), and the
+/// indexes of the page's samples that were new or changed.
+#[derive(Debug, Default)]
+pub struct PageChanges {
+    pub summaries: Vec<(String, &'static str, bool)>,
+    pub samples: Vec<usize>,
+}
+
+pub fn write_page(tx: &Transaction, page: &Page) -> AppResult<(PageOutcome, PageChanges)> {
     let now = now_ms();
     let mut out = PageOutcome::default();
+    let mut changes = PageChanges::default();
     {
         let mut raw = tx.prepare_cached(
             "INSERT INTO raw_records (connection_id, resource, record_key, day, payload, fetched_at, vital_resource)
@@ -68,10 +77,11 @@ pub fn write_page(tx: &Transaction, page: &Page) -> AppResult<PageOutcome> {
              ON CONFLICT(connection_id, resource, provider_record_id) DO UPDATE SET
                  calendar_date = excluded.calendar_date, start_at = excluded.start_at,
                  end_at = excluded.end_at, data = excluded.data, updated_at = excluded.updated_at
-             WHERE summaries.data IS NOT excluded.data",
+             WHERE summaries.data IS NOT excluded.data
+             RETURNING created_at = updated_at",
         )?;
         for s in &page.summaries {
-            out.summaries_written += st.execute(params![
+            let mut rows = st.query(params![
                 s.id,
                 page.user_id,
                 page.connection_id,
@@ -84,6 +94,13 @@ pub fn write_page(tx: &Transaction, page: &Page) -> AppResult<PageOutcome> {
                 serde_json::to_string(&s.data)?,
                 now
             ])?;
+            // A row comes back only when something was inserted or changed.
+            if let Some(r) = rows.next()? {
+                out.summaries_written += 1;
+                changes
+                    .summaries
+                    .push((s.id.clone(), s.resource, r.get::<_, bool>(0)?));
+            }
         }
     }
     {
@@ -96,8 +113,8 @@ pub fn write_page(tx: &Transaction, page: &Page) -> AppResult<PageOutcome> {
              WHERE samples.value IS NOT excluded.value OR samples.end_ts IS NOT excluded.end_ts
                  OR samples.source_type IS NOT excluded.source_type",
         )?;
-        for s in &page.samples {
-            out.samples_written += st.execute(params![
+        for (i, s) in page.samples.iter().enumerate() {
+            let n = st.execute(params![
                 page.user_id,
                 s.metric,
                 page.provider,
@@ -109,12 +126,16 @@ pub fn write_page(tx: &Transaction, page: &Page) -> AppResult<PageOutcome> {
                 s.tz_offset,
                 s.source_type
             ])?;
+            if n > 0 {
+                out.samples_written += n;
+                changes.samples.push(i);
+            }
         }
     }
     if let Some(c) = &page.cursor {
         put_cursor(tx, page.connection_id, c)?;
     }
-    Ok(out)
+    Ok((out, changes))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -169,7 +190,7 @@ pub struct Counts {
 
 impl Store {
     pub fn write_page(&self, page: Page) -> AppResult<PageOutcome> {
-        self.write(move |tx| write_page(tx, &page))
+        self.write(move |tx| write_page(tx, &page)).map(|(o, _)| o)
     }
 
     /// Summaries whose `calendar_date` is within `[from, to]` (inclusive, `YYYY-MM-DD`).
