@@ -63,10 +63,18 @@ pub fn summary_id(user_id: &str, provider: &str, resource: &str, record_id: &str
 
 /// ISO-8601 with an explicit `+00:00` offset, which both SDK parsers accept.
 pub fn iso_utc_ms(ms: i64) -> String {
-    Utc.timestamp_millis_opt(ms)
-        .single()
-        .unwrap_or_default()
-        .to_rfc3339_opts(SecondsFormat::Secs, false)
+    use chrono::{Datelike, Timelike};
+    // Hand-formatted: this runs once per sample in every timeseries answer.
+    let t = Utc.timestamp_millis_opt(ms).single().unwrap_or_default();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+00:00",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 pub fn iso_utc(dt: DateTime<FixedOffset>) -> String {

@@ -1,6 +1,7 @@
 //! Vital's response shapes, built from the store: used by the local API, the CLI and the
 //! desktop console alike, so all three answer the same question the same way.
 use chrono::{NaiveDate, NaiveTime};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::app::App;
@@ -104,11 +105,10 @@ pub fn summaries_any(
                 );
                 m.insert("created_at".into(), json!(iso_utc_ms(s.created_at)));
                 m.insert("updated_at".into(), json!(iso_utc_ms(s.updated_at)));
-                // Streams are served by their own route; summaries stay light.
-                if m.contains_key("sleep_stream") {
+                // Streams are stored apart and served by their own route.
+                if resource == "sleep" {
                     m.insert("sleep_stream".into(), Value::Null);
                 }
-                m.remove("workout_stream");
             }
             d
         })
@@ -163,35 +163,72 @@ pub fn timeseries_unit(resource: &str) -> Option<&'static str> {
     })
 }
 
-pub fn sample_json(s: &StoredSample) -> Value {
-    let mut v = json!({
-        "timestamp": iso_utc_ms(s.ts),
-        "timezone_offset": s.tz_offset,
-        "type": s.source_type,
-        "unit": s.unit,
-        "value": s.value,
-    });
-    if let Some(end) = s.end_ts {
-        v["start"] = json!(iso_utc_ms(s.ts));
-        v["end"] = json!(iso_utc_ms(end));
+/// One Vital timeseries sample on the wire (point, or interval with `start`/`end`).
+#[derive(Debug, Serialize)]
+pub struct SampleOut {
+    pub timestamp: String,
+    pub timezone_offset: Option<i64>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub unit: String,
+    pub value: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+}
+
+impl From<&StoredSample> for SampleOut {
+    fn from(s: &StoredSample) -> Self {
+        let ts = iso_utc_ms(s.ts);
+        SampleOut {
+            start: s.end_ts.map(|_| ts.clone()),
+            end: s.end_ts.map(iso_utc_ms),
+            timestamp: ts,
+            timezone_offset: s.tz_offset,
+            kind: s.source_type.clone(),
+            unit: s.unit.clone(),
+            value: s.value,
+        }
     }
-    v
+}
+
+pub fn sample_json(s: &StoredSample) -> Value {
+    serde_json::to_value(SampleOut::from(s)).unwrap_or_default()
+}
+
+#[derive(Debug, Serialize)]
+pub struct Group {
+    pub source: Value,
+    pub data: Vec<SampleOut>,
+}
+
+/// Vital's grouped timeseries answer.
+#[derive(Debug, Serialize)]
+pub struct Grouped {
+    pub groups: std::collections::BTreeMap<String, Vec<Group>>,
+    pub next: Option<String>,
+    pub next_cursor: Option<String>,
 }
 
 /// Groups samples (ordered by provider, then time) into Vital's grouped shape.
-pub fn group_samples(app: &App, rows: Vec<StoredSample>) -> Value {
-    let mut groups: Map<String, Value> = Map::new();
-    for s in rows {
+pub fn group_samples(app: &App, rows: Vec<StoredSample>, next: Option<String>) -> Grouped {
+    let mut groups: std::collections::BTreeMap<String, Vec<Group>> = Default::default();
+    for s in &rows {
         let entry = groups.entry(s.provider.clone()).or_insert_with(|| {
             let st = app.providers.get(&s.provider).map(|p| p.spec().source_type);
-            json!([{"source": source(app, &s.provider, st), "data": []}])
+            vec![Group {
+                source: source(app, &s.provider, st),
+                data: Vec::new(),
+            }]
         });
-        entry[0]["data"]
-            .as_array_mut()
-            .expect("built above")
-            .push(sample_json(&s));
+        entry[0].data.push(SampleOut::from(s));
     }
-    json!({"groups": groups, "next": Value::Null, "next_cursor": Value::Null})
+    Grouped {
+        groups,
+        next_cursor: next.clone(),
+        next,
+    }
 }
 
 /// Vital's grouped timeseries: `{"groups": {"<provider>": [{"source", "data"}]}, "next", "next_cursor"}`.
@@ -211,5 +248,5 @@ pub fn timeseries_grouped(
     let rows = app
         .store
         .samples(user_id, metric, r.from_ms, r.to_ms + 1, provider)?;
-    Ok(group_samples(app, rows))
+    Ok(serde_json::to_value(group_samples(app, rows, None))?)
 }

@@ -196,7 +196,7 @@ async fn grouped(
     State(app): State<AppState>,
     Path((user_id, resource)): Path<(String, String)>,
     Q(q): Q<DataQuery>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<shapes::Grouped>> {
     let u = app.store.user(&user_id)?;
     check_metric(&resource)?;
     let r = range(&app, &q)?;
@@ -223,17 +223,14 @@ async fn grouped(
     } else {
         None
     };
-    let mut v = shapes::group_samples(&app, rows);
-    v["next"] = json!(next);
-    v["next_cursor"] = json!(next);
-    Ok(Json(v))
+    Ok(Json(shapes::group_samples(&app, rows, next)))
 }
 
 async fn flat(
     State(app): State<AppState>,
     Path((user_id, resource)): Path<(String, String)>,
     Q(q): Q<DataQuery>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Vec<shapes::SampleOut>>> {
     let u = app.store.user(&user_id)?;
     check_metric(&resource)?;
     let r = range(&app, &q)?;
@@ -244,23 +241,19 @@ async fn flat(
         r.to_ms + 1,
         q.provider.as_deref(),
     )?;
-    Ok(Json(Value::Array(
-        rows.iter().map(shapes::sample_json).collect(),
-    )))
+    Ok(Json(rows.iter().map(shapes::SampleOut::from).collect()))
 }
 
 async fn sleep_stream(
     State(app): State<AppState>,
     Path(sleep_id): Path<String>,
 ) -> AppResult<Json<Value>> {
-    let (resource, s) = app
+    let (resource, stream) = app
         .store
-        .summary_by_id(&sleep_id)?
+        .summary_stream(&sleep_id)?
+        .filter(|(r, _)| r == "sleep")
         .ok_or_else(|| AppError::not_found(format!("no sleep {sleep_id}")))?;
-    if resource != "sleep" {
-        return Err(AppError::not_found(format!("no sleep {sleep_id}")));
-    }
-    let stream = s.data.get("sleep_stream").cloned().filter(|v| !v.is_null());
+    debug_assert_eq!(resource, "sleep");
     Ok(Json(stream.unwrap_or_else(
         || json!({"hrv": [], "heartrate": [], "hypnogram": [], "respiratory_rate": []}),
     )))
@@ -270,19 +263,11 @@ async fn workout_stream(
     State(app): State<AppState>,
     Path(workout_id): Path<String>,
 ) -> AppResult<Json<Value>> {
-    let (resource, s) = app
+    let (_, stream) = app
         .store
-        .summary_by_id(&workout_id)?
+        .summary_stream(&workout_id)?
+        .filter(|(r, _)| r == "workouts")
         .ok_or_else(|| AppError::not_found(format!("no workout {workout_id}")))?;
-    if resource != "workouts" {
-        return Err(AppError::not_found(format!("no workout {workout_id}")));
-    }
     let empty = json!({"time": [], "heartrate": [], "cadence": [], "altitude": [], "velocity_smooth": [], "lat": [], "lng": [], "distance": [], "power": [], "resistance": [], "temperature": []});
-    Ok(Json(
-        s.data
-            .get("workout_stream")
-            .cloned()
-            .filter(|v| !v.is_null())
-            .unwrap_or(empty),
-    ))
+    Ok(Json(stream.unwrap_or(empty)))
 }

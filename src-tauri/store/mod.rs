@@ -22,6 +22,8 @@ pub mod users;
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0001_init.sql")),
     M::up(include_str!("migrations/0002_api.sql")),
+    M::up(include_str!("migrations/0003_streams.sql")),
+    M::up(include_str!("migrations/0004_samples_by_time.sql")),
 ];
 
 /// The schema version this binary writes.

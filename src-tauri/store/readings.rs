@@ -72,15 +72,23 @@ pub fn write_page(tx: &Transaction, page: &Page) -> AppResult<(PageOutcome, Page
     {
         let mut st = tx.prepare_cached(
             "INSERT INTO summaries (id, user_id, connection_id, provider, resource, provider_record_id,
-                 calendar_date, start_at, end_at, data, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)
+                 calendar_date, start_at, end_at, data, created_at, updated_at, stream)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)
              ON CONFLICT(connection_id, resource, provider_record_id) DO UPDATE SET
                  calendar_date = excluded.calendar_date, start_at = excluded.start_at,
-                 end_at = excluded.end_at, data = excluded.data, updated_at = excluded.updated_at
-             WHERE summaries.data IS NOT excluded.data
+                 end_at = excluded.end_at, data = excluded.data, updated_at = excluded.updated_at,
+                 stream = excluded.stream
+             WHERE summaries.data IS NOT excluded.data OR summaries.stream IS NOT excluded.stream
              RETURNING created_at = updated_at",
         )?;
         for s in &page.summaries {
+            // Streams are stored apart from the document (see migration 0003).
+            let mut data = s.data.clone();
+            let stream = data.as_object_mut().and_then(|m| {
+                let st = m.remove("sleep_stream").filter(|v| !v.is_null());
+                let wk = m.remove("workout_stream").filter(|v| !v.is_null());
+                st.or(wk)
+            });
             let mut rows = st.query(params![
                 s.id,
                 page.user_id,
@@ -91,8 +99,9 @@ pub fn write_page(tx: &Transaction, page: &Page) -> AppResult<(PageOutcome, Page
                 s.calendar_date,
                 s.start_at,
                 s.end_at,
-                serde_json::to_string(&s.data)?,
-                now
+                serde_json::to_string(&data)?,
+                now,
+                stream.map(|v| v.to_string())
             ])?;
             // A row comes back only when something was inserted or changed.
             if let Some(r) = rows.next()? {
@@ -107,7 +116,7 @@ pub fn write_page(tx: &Transaction, page: &Page) -> AppResult<(PageOutcome, Page
         let mut st = tx.prepare_cached(
             "INSERT INTO samples (user_id, metric, provider, ts, end_ts, connection_id, value, unit, tz_offset, source_type)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-             ON CONFLICT(user_id, metric, provider, ts) DO UPDATE SET end_ts = excluded.end_ts,
+             ON CONFLICT(user_id, metric, ts, provider) DO UPDATE SET end_ts = excluded.end_ts,
                  value = excluded.value, unit = excluded.unit, tz_offset = excluded.tz_offset,
                  source_type = excluded.source_type
              WHERE samples.value IS NOT excluded.value OR samples.end_ts IS NOT excluded.end_ts
@@ -248,7 +257,7 @@ impl Store {
         self.read(move |c| query_samples(c, &args.0, &args.1, from_ms, to_ms, args.2.as_deref()))
     }
 
-    /// One page of samples ordered by (provider, ts), strictly after `after` when given.
+    /// One page of samples ordered by (ts, provider), strictly after `after` (provider, ts).
     #[allow(clippy::too_many_arguments)]
     pub fn samples_page(
         &self,
@@ -269,24 +278,50 @@ impl Store {
             let (ap, at) = after.unwrap_or((String::new(), i64::MIN));
             let mut st = c.prepare_cached(
                 "SELECT provider, ts, end_ts, value, unit, tz_offset, source_type FROM samples
-                 WHERE user_id = ?1 AND metric = ?2 AND (?5 IS NULL OR provider = ?5) AND ts >= ?3 AND ts < ?4
-                   AND (provider > ?6 OR (provider = ?6 AND ts > ?7))
-                 ORDER BY provider, ts LIMIT ?8",
+                 WHERE user_id = ?1 AND metric = ?2 AND ts >= MAX(?3, ?7) AND ts < ?4
+                   AND (?5 IS NULL OR provider = ?5) AND (ts > ?7 OR provider > ?6)
+                 ORDER BY ts, provider LIMIT ?8",
             )?;
             let rows = st
-                .query_map(params![args.0, args.1, from_ms, to_ms, args.2, ap, at, limit], |r| {
-                    Ok(StoredSample {
-                        provider: r.get(0)?,
-                        ts: r.get(1)?,
-                        end_ts: r.get(2)?,
-                        value: r.get(3)?,
-                        unit: r.get(4)?,
-                        tz_offset: r.get(5)?,
-                        source_type: r.get(6)?,
-                    })
-                })?
+                .query_map(
+                    params![args.0, args.1, from_ms, to_ms, args.2, ap, at, limit],
+                    |r| {
+                        Ok(StoredSample {
+                            provider: r.get(0)?,
+                            ts: r.get(1)?,
+                            end_ts: r.get(2)?,
+                            value: r.get(3)?,
+                            unit: r.get(4)?,
+                            tz_offset: r.get(5)?,
+                            source_type: r.get(6)?,
+                        })
+                    },
+                )?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
+        })
+    }
+
+    /// The stream stored beside a summary (sleep stream, workout stream).
+    pub fn summary_stream(
+        &self,
+        id: &str,
+    ) -> AppResult<Option<(String, Option<serde_json::Value>)>> {
+        use rusqlite::OptionalExtension;
+        let id = id.to_string();
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT resource, stream FROM summaries WHERE id = ?1",
+                [id],
+                |r| {
+                    let s: Option<String> = r.get(1)?;
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        s.and_then(|s| serde_json::from_str(&s).ok()),
+                    ))
+                },
+            )
+            .optional()?)
         })
     }
 
@@ -427,8 +462,8 @@ fn query_samples(
 ) -> AppResult<Vec<StoredSample>> {
     let mut st = c.prepare_cached(
         "SELECT provider, ts, end_ts, value, unit, tz_offset, source_type FROM samples
-         WHERE user_id = ?1 AND metric = ?2 AND (?5 IS NULL OR provider = ?5) AND ts >= ?3 AND ts < ?4
-         ORDER BY provider, ts",
+         WHERE user_id = ?1 AND metric = ?2 AND ts >= ?3 AND ts < ?4 AND (?5 IS NULL OR provider = ?5)
+         ORDER BY ts, provider",
     )?;
     let rows = st
         .query_map(params![user_id, metric, from_ms, to_ms, provider], |r| {
