@@ -23,6 +23,9 @@ dbus-run-session -- bash -c '
   VITAL_LINK_TEST_KEYRING=1 cargo test --all-targets
 '
 
+echo "==> SDK conformance: the official Python and Node Vital SDKs against vital-link serve"
+VITAL_LINK_BIN=target/debug/vital-link tests/conformance/with-server.sh
+
 echo "==> end-to-end tests in the real window (Xvfb + tauri-driver)"
 rm -rf artifacts/e2e
 cargo test --test e2e_window -- --ignored --test-threads=1

@@ -85,6 +85,23 @@ pub enum Command {
         #[arg(long, env = "VITAL_LINK_SYNC_INTERVAL_MINUTES", default_value_t = 60)]
         sync_interval_minutes: u64,
     },
+    /// Export readings for analysis: CSV (+ data dictionary), JSON (Vital's shapes) or Parquet.
+    Export {
+        #[arg(long, value_enum)]
+        format: crate::export::Format,
+        #[arg(long)]
+        out: PathBuf,
+        /// client_user_id or user_id; repeat for several; default everyone.
+        #[arg(long = "participant")]
+        participants: Vec<String>,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        /// Also write the raw provider payloads (raw/*.jsonl).
+        #[arg(long)]
+        raw: bool,
+    },
     /// Webhook endpoints that receive Vital's events, signed like Svix.
     #[command(subcommand)]
     Webhooks(WebhooksCmd),
@@ -314,6 +331,7 @@ pub async fn run(cli: Cli, command: Command) -> AppResult<()> {
                 app.clone(),
                 Duration::from_secs(sync_interval_minutes.max(1) * 60),
             );
+            crate::webhooks::start_worker(app.clone());
             eprintln!(
                 "Vital Link API on http://{addr} ({} environment). API key: `vital-link api-key`. Ctrl-C to stop.",
                 app.config.environment.as_str()
@@ -331,6 +349,43 @@ pub async fn run(cli: Cli, command: Command) -> AppResult<()> {
         }
         Command::Webhooks(WebhooksCmd::List) => print_json(&serde_json::to_value(app.webhooks()?)?),
         Command::Webhooks(WebhooksCmd::Remove { id }) => app.remove_webhook(id)?,
+        Command::Export {
+            format,
+            out,
+            participants,
+            from,
+            to,
+            raw,
+        } => {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} exporting {msg:16} [{bar:30}] {pos}/{len}",
+                )
+                .unwrap()
+                .progress_chars("=> "),
+            );
+            let opts = crate::export::ExportOptions {
+                format,
+                out,
+                participants,
+                from,
+                to,
+                raw,
+            };
+            let report = app.export(&opts, &|done, total, what| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+                bar.set_message(what.to_string());
+            })?;
+            bar.finish_and_clear();
+            for f in &report.files {
+                eprintln!("{:>9} rows  {}", f.rows, f.path.display());
+            }
+            print_json(
+                &json!({"dir": report.dir, "participants": report.participants, "files": report.files.len()}),
+            );
+        }
         Command::ApiKey { rotate } => {
             let key = if rotate {
                 app.rotate_api_key()?

@@ -12,6 +12,7 @@ pub mod config;
 #[cfg(feature = "desktop")]
 pub mod desktop;
 pub mod error;
+pub mod export;
 pub mod fake;
 pub mod lifecycle;
 pub mod link;

@@ -236,14 +236,14 @@ async fn users_link_tokens_demo_connection_and_data() {
         .get(&format!("/v2/introspect/historical_pull?user_id={uid}"))
         .await;
     assert_eq!(
-        hist["data"][0]["historical_pulls"]["sleep"]["status"],
+        hist["data"][0]["provider"]["oura"]["pulled"]["sleep"]["status"],
         "success"
     );
     let (_, res) = api
         .get(&format!("/v2/introspect/resources?user_id={uid}"))
         .await;
     assert_eq!(
-        res["data"][0]["user_resources"]["heartrate"]["count"]
+        res["data"][0]["provider"]["oura"]["heartrate"]["sent_count"]
             .as_i64()
             .unwrap() as usize,
         h.app.store.counts(&uid).unwrap().heartrate as usize

@@ -132,6 +132,12 @@ async fn raw(
         .filter(|x| q.provider.as_deref().is_none_or(|p| p == x.provider))
         .map(|x| {
             let data: Value = serde_json::from_str(&x.payload).unwrap_or(Value::Null);
+            // Raw workouts carry Vital's sport beside the provider's payload.
+            let sport = (resource == "workouts").then(|| {
+                let name = ["activity", "type", "sport_type", "sport"].iter().find_map(|k| data.get(*k).and_then(Value::as_str)).unwrap_or("other");
+                let (id, n, slug) = crate::model::sport(name);
+                json!({"id": id, "name": n, "slug": slug})
+            });
             json!({
                 "id": crate::model::summary_id(&u.user_id, &x.provider, &format!("raw/{}", x.collection), &x.record_key),
                 "user_id": u.user_id,
@@ -142,13 +148,24 @@ async fn raw(
                 "data": data,
                 "source": provider_ref(&app, &x.provider),
                 "provider_collection": x.collection,
+                "sport_id": sport.as_ref().map(|s| s["id"].clone()),
+                "sport": sport,
                 "created_at": iso_utc_ms(x.fetched_at),
                 "updated_at": iso_utc_ms(x.fetched_at),
             })
         })
         .collect();
     let mut m = Map::new();
-    m.insert(key.to_string(), Value::Array(items));
+    // A profile is one object, not a list (the SDKs' `RawProfile`).
+    let value = if resource == "profile" {
+        items
+            .into_iter()
+            .last()
+            .ok_or_else(|| AppError::not_found("no profile data for this user yet"))?
+    } else {
+        Value::Array(items)
+    };
+    m.insert(key.to_string(), value);
     Ok(Json(Value::Object(m)))
 }
 

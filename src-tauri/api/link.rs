@@ -95,7 +95,10 @@ async fn start(
     Json(body): Json<StartBody>,
 ) -> AppResult<Json<Value>> {
     let t = token(&headers, body.link_token.as_deref())?;
-    let started = app.link_start(&t, &body.provider, true).await?;
+    // The widget asks the core to open the system browser; an SDK caller (with the team key)
+    // opens `oauth_url` itself.
+    let open = headers.get("x-vital-api-key").is_none();
+    let started = app.link_start(&t, &body.provider, open).await?;
     Ok(Json(serde_json::to_value(started)?))
 }
 

@@ -67,7 +67,7 @@ fn users_for(
     })
 }
 
-/// Per user and provider: each resource's status, with what is stored.
+/// Per user: for each provider, each resource's statistics (Vital's `UserResourcesResponse`).
 async fn resources(
     State(app): State<AppState>,
     Q(q): Q<IntrospectQuery>,
@@ -75,54 +75,113 @@ async fn resources(
     let mut data = vec![];
     for u in users_for(&app, &q)? {
         let stats = app.store.resource_stats(&u.user_id)?;
+        let mut providers = serde_json::Map::new();
         for c in app.store.connections(Some(&u.user_id))? {
             if q.provider.as_deref().is_some_and(|p| p != c.provider) {
                 continue;
             }
+            let attempt = c.last_sync_at.map(|t| {
+                json!({"timestamp": crate::model::iso_utc_ms(t), "status": if c.error_type.is_some() { "failure" } else { "success" }})
+            });
             let mut res = serde_json::Map::new();
             for s in stats.iter().filter(|s| s.provider == c.provider) {
                 res.insert(
                     s.resource.clone(),
-                    json!({"status": "active", "count": s.count, "first_data_point": s.first, "last_data_point": s.last, "last_attempt": c.last_sync_at.map(crate::model::iso_utc_ms)}),
+                    json!({"last_attempt": attempt, "oldest_data": day_or_time(s.first.as_deref()), "newest_data": day_or_time(s.last.as_deref()), "sent_count": s.count}),
                 );
             }
-            data.push(json!({"user_id": u.user_id, "provider": c.provider, "user_resources": res, "status": c.status}));
+            providers.insert(c.provider.clone(), Value::Object(res));
         }
+        data.push(json!({"user_id": u.user_id, "provider": providers}));
     }
     Ok(Json(
         json!({"data": data, "next": Value::Null, "next_cursor": Value::Null}),
     ))
 }
 
-/// Per user and provider: how far the historical backfill has got.
+/// Summaries carry days, samples instants; Vital's fields are date-times either way.
+fn day_or_time(s: Option<&str>) -> Value {
+    match s {
+        Some(d) if d.len() == 10 => json!(format!("{d}T00:00:00+00:00")),
+        Some(t) => json!(t),
+        None => Value::Null,
+    }
+}
+
+/// Per user: for each provider, how far each resource's historical backfill has got (Vital's
+/// `UserHistoricalPullsResponse`).
 async fn historical(
     State(app): State<AppState>,
     Q(q): Q<IntrospectQuery>,
 ) -> AppResult<Json<Value>> {
     let mut data = vec![];
     for u in users_for(&app, &q)? {
+        let stats = app.store.resource_stats(&u.user_id)?;
+        let mut providers = serde_json::Map::new();
         for c in app.store.connections(Some(&u.user_id))? {
             if q.provider.as_deref().is_some_and(|p| p != c.provider) {
                 continue;
             }
-            let mut pulls = serde_json::Map::new();
-            for cur in app.store.cursors(c.id)? {
+            let mut pulled = serde_json::Map::new();
+            // Every resource the provider syncs is listed, including those not started yet.
+            let cursors = app.store.cursors(c.id)?;
+            let names: Vec<&str> = app
+                .providers
+                .get(&c.provider)
+                .map(|p| p.sync_resources().iter().map(|r| r.name).collect())
+                .unwrap_or_default();
+            let all = names.iter().map(|n| {
+                cursors
+                    .iter()
+                    .find(|x| x.resource == *n)
+                    .cloned()
+                    .unwrap_or(crate::store::connections::Cursor {
+                        resource: n.to_string(),
+                        newest_day: None,
+                        oldest_day: None,
+                        backfill_target: None,
+                    })
+            });
+            for cur in all {
                 let done =
                     matches!((&cur.oldest_day, &cur.backfill_target), (Some(o), Some(t)) if o <= t);
-                let status = if c.status == "syncing" && !done {
-                    "in_progress"
-                } else if done {
+                let status = if done {
                     "success"
+                } else if c.status == "syncing" && cur.newest_day.is_some() {
+                    "in_progress"
+                } else if c.error_type.is_some() {
+                    "failure"
                 } else {
-                    "pending"
+                    "scheduled"
                 };
-                pulls.insert(
+                let days = stats
+                    .iter()
+                    .find(|s| s.provider == c.provider && s.resource == cur.resource)
+                    .map(|s| s.count);
+                pulled.insert(
                     cur.resource.clone(),
-                    json!({"status": status, "range_start": cur.oldest_day, "range_end": cur.newest_day, "target_start": cur.backfill_target}),
+                    json!({
+                        "status": status,
+                        "range_start": day_or_time(cur.oldest_day.as_deref()),
+                        "range_end": day_or_time(cur.newest_day.as_deref()),
+                        "timeline": {
+                            "scheduled_at": crate::model::iso_utc_ms(c.created_at),
+                            "started_at": crate::model::iso_utc_ms(c.created_at),
+                            "ended_at": if done { c.last_sync_at.map(crate::model::iso_utc_ms) } else { None },
+                        },
+                        "days_with_data": days,
+                        "release": env!("CARGO_PKG_VERSION"),
+                        "trace_id": Value::Null,
+                        "error_details": if status == "failure" { json!("unexpected_error") } else { Value::Null },
+                    }),
                 );
             }
-            data.push(json!({"user_id": u.user_id, "provider": c.provider, "historical_pulls": pulls, "status": c.status}));
+            providers.insert(
+                c.provider.clone(),
+                json!({"pulled": pulled, "not_pulled": []}),
+            );
         }
+        data.push(json!({"user_id": u.user_id, "provider": providers}));
     }
     Ok(Json(
         json!({"data": data, "next": Value::Null, "next_cursor": Value::Null}),
