@@ -102,6 +102,20 @@ pub enum Command {
         #[arg(long)]
         raw: bool,
     },
+    /// The study's agreement: print it, or set a new version and text.
+    Agreement {
+        #[arg(long, requires = "text_file")]
+        version: Option<String>,
+        /// A text file with the agreement participants read before connecting.
+        #[arg(long)]
+        text_file: Option<PathBuf>,
+    },
+    /// Delete every participant, reading, token and log of this data directory.
+    Wipe {
+        /// Confirm: this cannot be undone.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Webhook endpoints that receive Vital's events, signed like Svix.
     #[command(subcommand)]
     Webhooks(WebhooksCmd),
@@ -125,9 +139,17 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum UsersCmd {
-    Add { client_user_id: String },
+    Add {
+        client_user_id: String,
+    },
+    /// Add participants from a CSV with a participant_id column (optional notes, cohort).
+    Import {
+        file: PathBuf,
+    },
     List,
-    Delete { user: String },
+    Delete {
+        user: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -199,6 +221,26 @@ pub async fn run(cli: Cli, command: Command) -> AppResult<()> {
         Command::Users(UsersCmd::Add { client_user_id }) => {
             let u = app.store.create_user(&client_user_id)?;
             print_json(&json!({"user_id": u.user_id, "client_user_id": u.client_user_id}));
+        }
+        Command::Users(UsersCmd::Import { file }) => {
+            let text = std::fs::read_to_string(&file).map_err(|e| {
+                AppError::bad_request(
+                    "unreadable_file",
+                    format!("cannot read {}: {e}", file.display()),
+                )
+            })?;
+            let r = app.import_participants(&text)?;
+            for (line, why) in &r.errors {
+                eprintln!("line {line}: {why}");
+            }
+            print_json(&serde_json::to_value(&r)?);
+            if !r.errors.is_empty() {
+                return Err(AppError::new(
+                    "import_incomplete",
+                    1,
+                    format!("{} lines were not imported; see above", r.errors.len()),
+                ));
+            }
         }
         Command::Users(UsersCmd::List) => {
             let (users, _) = app.store.list_users(0, i64::MAX)?;
@@ -385,6 +427,28 @@ pub async fn run(cli: Cli, command: Command) -> AppResult<()> {
             print_json(
                 &json!({"dir": report.dir, "participants": report.participants, "files": report.files.len()}),
             );
+        }
+        Command::Agreement { version, text_file } => {
+            if let (Some(version), Some(file)) = (version, text_file) {
+                let text = std::fs::read_to_string(&file).map_err(|e| {
+                    AppError::bad_request(
+                        "unreadable_file",
+                        format!("cannot read {}: {e}", file.display()),
+                    )
+                })?;
+                app.set_agreement(&crate::study::Agreement { version, text })?;
+            }
+            print_json(&serde_json::to_value(app.agreement()?)?);
+        }
+        Command::Wipe { yes } => {
+            if !yes {
+                return Err(AppError::bad_request(
+                    "confirmation_needed",
+                    "this deletes every participant, reading and token: run again with --yes",
+                ));
+            }
+            app.wipe().await?;
+            eprintln!("all data deleted from {}", app.config.data_dir.display());
         }
         Command::ApiKey { rotate } => {
             let key = if rotate {

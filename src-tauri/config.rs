@@ -37,6 +37,8 @@ pub struct Config {
     pub api_port: u16,
     /// How long the loopback listener waits for the browser to come back.
     pub oauth_timeout: std::time::Duration,
+    /// Local API rate limit: burst size and requests per second after it.
+    pub api_rate_limit: (f64, f64),
 }
 
 impl Config {
@@ -47,6 +49,7 @@ impl Config {
             history_days: DEFAULT_HISTORY_DAYS,
             api_port: DEFAULT_API_PORT,
             oauth_timeout: std::time::Duration::from_secs(300),
+            api_rate_limit: (2000.0, 1000.0),
         }
     }
 

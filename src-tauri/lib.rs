@@ -24,6 +24,7 @@ pub mod sandbox_browser;
 pub mod scheduler;
 pub mod shapes;
 pub mod store;
+pub mod study;
 pub mod sync;
 pub mod vault;
 pub mod webhooks;

@@ -77,3 +77,50 @@ impl App {
         Ok(())
     }
 }
+
+impl App {
+    /// The danger zone: revokes every token it can, then deletes every participant, reading,
+    /// token, webhook, consent and event, and rewrites the file so nothing stays in free pages or
+    /// the WAL. Settings that are not data (the API key, the agreement) are kept.
+    pub async fn wipe(&self) -> AppResult<()> {
+        let users = self.store.list_users(0, i64::MAX)?.0;
+        for u in &users {
+            for c in self.store.connections(Some(&u.user_id))? {
+                let lock = self.sync_lock_for(c.id);
+                let _guard = lock.lock().await;
+                self.revoke_at_provider(&c).await;
+            }
+        }
+        self.store.write(|tx| {
+            for t in [
+                "webhook_deliveries",
+                "webhook_endpoints",
+                "consents",
+                "events",
+                "samples",
+                "summaries",
+                "raw_records",
+                "sync_cursors",
+                "connection_tokens",
+                "connections",
+                "link_tokens",
+                "users",
+            ] {
+                tx.execute(&format!("DELETE FROM {t}"), [])?;
+            }
+            Ok(())
+        })?;
+        self.store.compact()?;
+        let sandbox = self.config.data_dir.join("sandbox");
+        if sandbox.exists() {
+            let _ = std::fs::remove_dir_all(&sandbox);
+        }
+        self.store.log_event(
+            "data.wiped",
+            None,
+            None,
+            json!({"participants": users.len()}),
+        )?;
+        Ok(())
+    }
+}

@@ -22,6 +22,8 @@ pub fn keyed_routes() -> Router<AppState> {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v2/link/token/isValid", post(is_valid))
+        .route("/v2/team/link/config", get(link_config))
+        .route("/v2/link/consent", post(consent))
         .route("/v2/link/providers", get(providers))
         .route("/v2/link/state", get(state))
         .route("/v2/link/start", post(start))
@@ -201,5 +203,38 @@ async fn demo(State(app): State<AppState>, Body(b): Body<DemoRequest>) -> AppRes
     app.connect_demo(&user_id, &provider).await?;
     Ok(Json(
         json!({"success": true, "detail": format!("connected the {provider} sandbox account; its backfill has started")}),
+    ))
+}
+
+/// What the widget shows before anything else: the study's agreement and its version.
+async fn link_config(State(app): State<AppState>, headers: HeaderMap) -> AppResult<Json<Value>> {
+    let t = token(&headers, None)?;
+    app.usable_link_token(&t)?;
+    Ok(Json(
+        json!({"agreement": app.agreement()?, "environment": app.config.environment.as_str()}),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ConsentBody {
+    version: String,
+    via: Option<String>,
+}
+
+/// The participant pressed "Agree and continue" on the agreement of `version`.
+async fn consent(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Body(b): Body<ConsentBody>,
+) -> AppResult<Json<Value>> {
+    let t = token(&headers, None)?;
+    let row = app.usable_link_token(&t)?;
+    let via = match b.via.as_deref() {
+        Some("window") => "window",
+        _ => "link_page",
+    };
+    let c = app.record_consent(&row.user_id, &b.version, via)?;
+    Ok(Json(
+        json!({"success": true, "version": c.version, "accepted_at": crate::model::iso_utc_ms(c.accepted_at)}),
     ))
 }

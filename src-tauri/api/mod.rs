@@ -18,6 +18,7 @@ use crate::error::{AppError, AppResult};
 
 mod data;
 pub mod extract;
+mod limits;
 mod link;
 mod logo;
 mod page;
@@ -61,6 +62,13 @@ pub fn router(app: AppState) -> Router {
             AppError::not_found("no such route; see the Vital API reference").into_response()
         })
         .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(middleware::from_fn_with_state(
+            std::sync::Arc::new(limits::Bucket::new(
+                app.config.api_rate_limit.0,
+                app.config.api_rate_limit.1,
+            )),
+            limits::limit,
+        ))
         .layer(RequestDecompressionLayer::new().gzip(true))
         .layer(cors())
         .layer(middleware::from_fn(loopback_host_only))

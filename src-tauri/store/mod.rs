@@ -24,6 +24,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0002_api.sql")),
     M::up(include_str!("migrations/0003_streams.sql")),
     M::up(include_str!("migrations/0004_samples_by_time.sql")),
+    M::up(include_str!("migrations/0006_study.sql")),
 ];
 
 /// The schema version this binary writes.
@@ -48,11 +49,16 @@ fn apply_pragmas(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // Deleted rows are overwritten, not left in free pages.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     Ok(())
 }
 
 impl Store {
     pub fn open(path: &Path) -> AppResult<Store> {
+        // Create the file owner-only before SQLite touches it: its WAL and shared-memory files
+        // take the database file's permissions.
+        create_private(path)?;
         let mut conn = Connection::open(path).map_err(|e| open_error(path, &e.to_string()))?;
         apply_pragmas(&conn).map_err(|e| open_error(path, &e.to_string()))?;
         let mode: String = conn
@@ -166,6 +172,19 @@ impl Store {
         })
     }
 
+    /// Rewrites the database so deleted rows leave no trace in free pages or the WAL.
+    pub fn compact(&self) -> AppResult<()> {
+        let conn = self
+            .inner
+            .writer
+            .lock()
+            .map_err(|_| AppError::internal("database writer poisoned by an earlier panic"))?;
+        conn.pragma_update(None, "secure_delete", "ON")?;
+        conn.execute_batch("VACUUM;")?;
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     pub fn schema_version(&self) -> AppResult<usize> {
         self.read(|c| {
             migrations()
@@ -193,6 +212,24 @@ fn open_error(path: &Path, raw: &str) -> AppError {
         500,
         format!("the database {} {what} ({raw})", path.display()),
     )
+}
+
+fn create_private(path: &Path) -> AppResult<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    match opts.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(open_error(path, &e.to_string())),
+    }
 }
 
 fn restrict_file(path: &Path) {

@@ -14,9 +14,11 @@ pub struct User {
     pub fallback_birth_date: Option<String>,
     pub ingestion_start: Option<String>,
     pub ingestion_end: Option<String>,
+    pub notes: Option<String>,
+    pub cohort: Option<String>,
 }
 
-const COLUMNS: &str = "user_id, client_user_id, created_at, fallback_time_zone, fallback_birth_date, ingestion_start, ingestion_end";
+const COLUMNS: &str = "user_id, client_user_id, created_at, fallback_time_zone, fallback_birth_date, ingestion_start, ingestion_end, notes, cohort";
 
 fn from_row(r: &Row) -> rusqlite::Result<User> {
     Ok(User {
@@ -27,6 +29,8 @@ fn from_row(r: &Row) -> rusqlite::Result<User> {
         fallback_birth_date: r.get(4)?,
         ingestion_start: r.get(5)?,
         ingestion_end: r.get(6)?,
+        notes: r.get(7)?,
+        cohort: r.get(8)?,
     })
 }
 
@@ -57,6 +61,8 @@ impl Store {
                 fallback_birth_date: None,
                 ingestion_start: None,
                 ingestion_end: None,
+                notes: None,
+                cohort: None,
             };
             tx.execute(
                 "INSERT INTO users (user_id, client_user_id, created_at) VALUES (?1, ?2, ?3)",

@@ -1,0 +1,309 @@
+//! Security controls, each with a test that fails if the control is removed.
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use vital_link::sandbox_browser::{complete, Choice};
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    !needle.is_empty()
+        && haystack
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+}
+
+fn all_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![];
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(all_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The provider's side of the tokens it issued (the fake keeps them, as a provider would).
+fn issued_tokens(data: &std::path::Path) -> Vec<String> {
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(data.join("sandbox/oura-tokens.json")).unwrap())
+            .unwrap();
+    v["access"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .chain(v["refresh"].as_object().unwrap().keys())
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn no_secret_reaches_the_database_logs_or_exports_in_plaintext() {
+    let h = start(7).await;
+    let data = h.app.config.data_dir.clone();
+    vital_link::logging::init(Some(&data.join("logs")), "warn");
+    // Drive the consent by hand to learn the authorization code, as a browser would see it.
+    let (token, url) = begin_link(&h.app, "secret-search").await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = http.get(&url).send().await.unwrap().text().await.unwrap();
+    let rid = page
+        .split("name=\"request_id\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let base = url.split("/oauth/").next().unwrap().to_string();
+    let r = http
+        .post(format!("{base}/oauth/authorize/decision"))
+        .form(&[
+            ("request_id", rid.as_str()),
+            ("action", "allow"),
+            ("scope", "daily"),
+            ("scope", "heartrate"),
+            ("scope", "personal"),
+            ("scope", "workout"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let callback = r.headers()["location"].to_str().unwrap().to_string();
+    let code = url::Url::parse(&callback)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    http.get(&callback).send().await.unwrap();
+    assert_eq!(settle(&h.app, &token).await.state, "success");
+    h.app.wait_background().await;
+    let api_key = h.app.api_key().unwrap();
+    let out = h.dir.path().join("export");
+    for (fmt, sub) in [
+        (vital_link::export::Format::Csv, "csv"),
+        (vital_link::export::Format::Json, "json"),
+        (vital_link::export::Format::Parquet, "parquet"),
+    ] {
+        h.app
+            .export(
+                &vital_link::export::ExportOptions {
+                    format: fmt,
+                    out: out.join(sub),
+                    participants: vec![],
+                    from: None,
+                    to: None,
+                    raw: true,
+                },
+                &|_, _, _| {},
+            )
+            .unwrap();
+    }
+    let mut secrets = issued_tokens(&data);
+    assert!(secrets.len() >= 2);
+    secrets.extend([
+        code,
+        api_key,
+        token,
+        vital_link::fake::oura::CLIENT_SECRET.to_string(),
+    ]);
+    let mut files = all_files(&data);
+    files.extend(all_files(&out));
+    files.retain(|f| !f.starts_with(data.join("sandbox")));
+    assert!(files
+        .iter()
+        .any(|f| f.extension().is_some_and(|e| e == "sqlite3-wal")));
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        for s in &secrets {
+            assert!(
+                !contains(&bytes, s),
+                "{} contains a secret ({}…)",
+                f.display(),
+                &s[..4]
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn data_directory_database_and_key_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let h = start(2).await;
+    let (token, url) = begin_link(&h.app, "modes").await;
+    complete(&url, &Choice::default()).await.unwrap();
+    settle(&h.app, &token).await;
+    h.app.wait_background().await;
+    let d = &h.app.config.data_dir;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(d), 0o700);
+    for f in [
+        "vital-link.sqlite3",
+        "vital-link.sqlite3-wal",
+        "vital-link.sqlite3-shm",
+    ] {
+        assert_eq!(mode(&d.join(f)), 0o600, "{f}");
+    }
+    if d.join("vault.key").exists() {
+        assert_eq!(mode(&d.join("vault.key")), 0o600);
+    }
+}
+
+#[tokio::test]
+async fn wipe_leaves_no_reading_or_token_in_the_file_or_the_wal() {
+    let h = start(7).await;
+    let (token, url) = begin_link(&h.app, "wiped").await;
+    complete(&url, &Choice::default()).await.unwrap();
+    settle(&h.app, &token).await;
+    h.app.wait_background().await;
+    let marker: String = h
+        .app
+        .store
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT provider_record_id FROM summaries LIMIT 1",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    let sealed: Vec<u8> = h
+        .app
+        .store
+        .read(|c| {
+            Ok(
+                c.query_row("SELECT access_token FROM connection_tokens", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+        .unwrap();
+    let d = h.app.config.data_dir.clone();
+    let db_bytes = || {
+        let mut b = std::fs::read(d.join("vital-link.sqlite3")).unwrap();
+        b.extend(std::fs::read(d.join("vital-link.sqlite3-wal")).unwrap_or_default());
+        b
+    };
+    assert!(
+        contains(&db_bytes(), &marker),
+        "the reading is there before the wipe"
+    );
+    h.app.wipe().await.unwrap();
+    let after = db_bytes();
+    assert!(
+        !contains(&after, &marker),
+        "a provider record id survived the wipe"
+    );
+    assert!(
+        !after
+            .windows(sealed.len().min(40))
+            .any(|w| w == &sealed[..sealed.len().min(40)]),
+        "a sealed token survived"
+    );
+    assert!(h.app.store.list_users(0, 10).unwrap().0.is_empty());
+    // The audit log is gone too, but for the record of the wipe itself.
+    let events = h.app.store.events(50).unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        ["data.wiped"]
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_user_revokes_the_token_at_the_provider() {
+    let h = start(2).await;
+    let (token, url) = begin_link(&h.app, "revoked").await;
+    complete(&url, &Choice::default()).await.unwrap();
+    settle(&h.app, &token).await;
+    h.app.wait_background().await;
+    let before = issued_tokens(&h.app.config.data_dir);
+    let user = h.app.store.user_by_client_id("revoked").unwrap();
+    let conn = h
+        .app
+        .store
+        .connection_for(&user.user_id, "oura")
+        .unwrap()
+        .unwrap();
+    let tokens = h.app.store.tokens(&h.app.vault, conn.id).unwrap();
+    h.app.delete_user("revoked").await.unwrap();
+    let after = issued_tokens(&h.app.config.data_dir);
+    assert!(before.contains(&tokens.access_token));
+    assert!(
+        !after.contains(&tokens.access_token),
+        "the provider no longer knows the access token"
+    );
+    let r = reqwest::Client::new()
+        .get(format!(
+            "{}/v2/usercollection/daily_sleep",
+            h.app.sandbox.base_url("oura").unwrap()
+        ))
+        .bearer_auth(&tokens.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(h.app.store.connections(None).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_api_refuses_foreign_hosts_and_floods() {
+    let h = start_with(2, |c| c.api_rate_limit = (30.0, 2.0)).await;
+    let base = h.app.api_base_url();
+    let key = h.app.api_key().unwrap();
+    let http = reqwest::Client::new();
+    let r = http
+        .get(format!("{base}/v2/user"))
+        .header("host", "attacker.example:8750")
+        .header("x-vital-api-key", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        403,
+        "DNS rebinding: a foreign Host is refused even with the key"
+    );
+    // Same length, wrong key; and a prefix of the right key.
+    for k in [format!("{}x", &key[..key.len() - 1]), key[..10].to_string()] {
+        assert_eq!(
+            http.get(format!("{base}/v2/user"))
+                .header("x-vital-api-key", k)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            401
+        );
+    }
+    let mut limited = None;
+    for i in 0..60 {
+        let r = http.get(format!("{base}/health")).send().await.unwrap();
+        if r.status() == 429 {
+            assert_eq!(r.headers()["retry-after"], "1");
+            limited = Some(i);
+            break;
+        }
+    }
+    assert!(
+        limited.is_some_and(|i| i <= 32),
+        "a flood meets the rate limit: {limited:?}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let body: Value = http
+        .post(format!("{base}/v2/user"))
+        .header("x-vital-api-key", &key)
+        .json(&json!({"client_user_id": "x".repeat(2_000_000)}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap_or(json!({}));
+    assert_eq!(body["detail"]["error_type"], "payload_too_large");
+}
