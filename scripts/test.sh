@@ -26,6 +26,9 @@ dbus-run-session -- bash -c '
 echo "==> SDK conformance: the official Python and Node Vital SDKs against vital-link serve"
 VITAL_LINK_BIN=target/debug/vital-link tests/conformance/with-server.sh
 
+echo "==> the link page and the @tryvital/vital-link React hook in headless Chromium"
+VITAL_LINK_BIN=target/debug/vital-link tests/browser/run.sh
+
 echo "==> end-to-end tests in the real window (Xvfb + tauri-driver)"
 rm -rf artifacts/e2e
 cargo test --test e2e_window -- --ignored --test-threads=1

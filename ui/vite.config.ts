@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { build as esbuild } from 'esbuild';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 
@@ -33,11 +34,53 @@ function devProviderLogos(): Plugin {
   };
 }
 
+/**
+ * `/initialize.js`, the `window.Vital` runtime for `@tryvital/vital-link` (src/runtime/): a
+ * classic script (IIFE), so it runs from a plain `<script src>` before the app. Rollup cannot
+ * emit an IIFE next to the module entries of this build, so esbuild bundles it; the build emits
+ * it as `dist/initialize.js` and the dev server answers `/initialize.js` with it.
+ */
+function vitalRuntime(): Plugin {
+  const entry = `${root}src/runtime/initialize.ts`;
+  const bundle = async (): Promise<string> => {
+    const out = await esbuild({
+      entryPoints: [entry],
+      bundle: true,
+      format: 'iife',
+      target: 'es2020',
+      platform: 'browser',
+      write: false,
+      charset: 'utf8',
+      legalComments: 'none',
+      banner: { js: '/* Vital Link Desktop: the window.Vital runtime for @tryvital/vital-link. Served at /initialize.js; talks to its own origin only. */' },
+    });
+    return out.outputFiles[0].text;
+  };
+  return {
+    name: 'vital-link-runtime',
+    async generateBundle() {
+      this.emitFile({ type: 'asset', fileName: 'initialize.js', source: await bundle() });
+    },
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        if ((req.url ?? '').split('?')[0] !== '/initialize.js') return next();
+        bundle().then(
+          (js) => {
+            res.setHeader('content-type', 'text/javascript; charset=utf-8');
+            res.end(js);
+          },
+          (e: unknown) => next(e),
+        );
+      });
+    },
+  };
+}
+
 export default defineConfig({
   // Relative asset URLs: the console is loaded from tauri://localhost/ and the link page from
   // http://127.0.0.1:PORT/link/.
   base: './',
-  plugins: [devProviderLogos()],
+  plugins: [devProviderLogos(), vitalRuntime()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

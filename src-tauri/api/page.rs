@@ -51,6 +51,8 @@ fn file(path: &str) -> Response {
             ),
         );
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    } else if path == "initialize.js" {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     } else if path.contains("/assets/") {
         h.insert(
             header::CACHE_CONTROL,

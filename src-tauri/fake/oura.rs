@@ -528,7 +528,8 @@ async fn heartrate(
         }
         day += Duration::days(1);
     }
-    let key = format!("heartrate|{from}|{to}");
+    // The paging key names the request, not the clock: pages of one query may span seconds.
+    let key = format!("heartrate|{}|{}", start.timestamp(), end.timestamp());
     paginate(
         rows,
         &q,

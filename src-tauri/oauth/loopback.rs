@@ -163,16 +163,35 @@ fn page(status: u16, title: &str, body: &str) -> tiny_http::Response<std::io::Cu
 }
 
 /// Answers one request; `Some` when it ended the flow.
-fn handle(
-    req: tiny_http::Request,
-    state: &str,
-    expected_iss: Option<&str>,
-) -> Option<CallbackOutcome> {
-    let url = req.url().to_string();
-    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
-    if req.method() != &tiny_http::Method::Get || path != CALLBACK_PATH {
-        let _ = req.respond(page(404, "Not found", "Nothing here."));
-        return None;
+/// What the listener does with one request: answer it (status, title, message) and, when the
+/// request decides the flow, the outcome. Pure, so it can be fuzzed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub status: u16,
+    pub title: &'static str,
+    pub message: &'static str,
+    pub outcome: Option<CallbackOutcome>,
+}
+
+fn answer(
+    status: u16,
+    title: &'static str,
+    message: &'static str,
+    outcome: Option<CallbackOutcome>,
+) -> Decision {
+    Decision {
+        status,
+        title,
+        message,
+        outcome,
+    }
+}
+
+/// Classifies a request to the loopback listener (`url` is the request target, path and query).
+pub fn decide(is_get: bool, url: &str, state: &str, expected_iss: Option<&str>) -> Decision {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    if !is_get || path != CALLBACK_PATH {
+        return answer(404, "Not found", "Nothing here.", None);
     }
     let params: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
@@ -181,63 +200,82 @@ fn handle(
         .get("state")
         .is_some_and(|s| bool::from(s.as_bytes().ct_eq(state.as_bytes())));
     if !state_ok {
-        tracing::warn!("loopback: refused a callback whose state does not match this sign-in");
-        let _ = req.respond(page(
+        return answer(
             400,
             "This sign-in response is not for Vital Link",
             "Its state does not match the sign-in Vital Link started, so it was refused. Return to Vital Link and start again if needed.",
-        ));
-        return None;
+            None,
+        );
     }
     if let (Some(expected), Some(iss)) = (expected_iss, params.get("iss")) {
         if iss != expected {
-            let _ = req.respond(page(400, "Sign-in refused", "The response came from an unexpected issuer, so it was refused. Return to Vital Link."));
-            return Some(CallbackOutcome::Denied {
-                error: "invalid_issuer".into(),
-                description: Some(format!(
-                    "the authorization response came from issuer {iss:?}, expected {expected:?}"
-                )),
-            });
+            return answer(
+                400,
+                "Sign-in refused",
+                "The response came from an unexpected issuer, so it was refused. Return to Vital Link.",
+                Some(CallbackOutcome::Denied {
+                    error: "invalid_issuer".into(),
+                    description: Some(format!("the authorization response came from issuer {iss:?}, expected {expected:?}")),
+                }),
+            );
         }
     }
     if let Some(error) = params.get("error") {
-        let description = params.get("error_description").cloned();
-        let _ = req.respond(page(
+        return answer(
             200,
             "Connection not completed",
             "The provider did not grant access. You can close this tab and return to Vital Link.",
-        ));
-        return Some(CallbackOutcome::Denied {
-            error: error.clone(),
-            description,
-        });
+            Some(CallbackOutcome::Denied {
+                error: error.clone(),
+                description: params.get("error_description").cloned(),
+            }),
+        );
     }
     let Some(code) = params.get("code").filter(|c| !c.is_empty()).cloned() else {
-        let _ = req.respond(page(
+        return answer(
             400,
             "Sign-in response incomplete",
             "The provider sent no authorization code. Return to Vital Link and try again.",
-        ));
-        return Some(CallbackOutcome::Denied {
-            error: "invalid_request".into(),
-            description: Some("the redirect carried neither a code nor an error".into()),
-        });
+            Some(CallbackOutcome::Denied {
+                error: "invalid_request".into(),
+                description: Some("the redirect carried neither a code nor an error".into()),
+            }),
+        );
     };
-    let _ = req.respond(page(
-        200,
-        "You can return to Vital Link",
-        "The sign-in is complete. Close this tab and go back to the app.",
-    ));
     let extra = params
         .iter()
         .filter(|(k, _)| !matches!(k.as_str(), "code" | "state" | "scope" | "iss"))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    Some(CallbackOutcome::Code {
-        code,
-        scope: params.get("scope").cloned(),
-        extra,
-    })
+    answer(
+        200,
+        "You can return to Vital Link",
+        "The sign-in is complete. Close this tab and go back to the app.",
+        Some(CallbackOutcome::Code {
+            code,
+            scope: params.get("scope").cloned(),
+            extra,
+        }),
+    )
+}
+
+/// Answers one request; `Some` when it ended the flow.
+fn handle(
+    req: tiny_http::Request,
+    state: &str,
+    expected_iss: Option<&str>,
+) -> Option<CallbackOutcome> {
+    let d = decide(
+        req.method() == &tiny_http::Method::Get,
+        req.url(),
+        state,
+        expected_iss,
+    );
+    if d.status == 400 && d.outcome.is_none() {
+        tracing::warn!("loopback: refused a callback whose state does not match this sign-in");
+    }
+    let _ = req.respond(page(d.status, d.title, d.message));
+    d.outcome
 }
 
 #[cfg(test)]

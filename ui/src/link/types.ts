@@ -66,9 +66,11 @@ export interface LinkWidgetOptions {
   onClose?: () => void;
   /**
    * `overlay` (default): a modal over the host page, mounted on `open()`.
-   * `page`: fills `container` (the standalone link page).
+   * `page`: fills `container` (the standalone link page in a browser tab).
+   * `embedded`: fills `container` like `page`, but is dismissed like `overlay` (×, Escape,
+   * Done end it with onExit/onClose): the link page inside the `window.Vital` runtime's frame.
    */
-  mode?: 'overlay' | 'page';
+  mode?: 'overlay' | 'page' | 'embedded';
   container?: HTMLElement;
   /** Standalone page: navigate to the token's `redirect_url` once the flow settles. */
   followRedirect?: boolean;

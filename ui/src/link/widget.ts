@@ -40,6 +40,8 @@ export function toFailure(e: unknown): FailureInfo {
 
 export function createLinkWidget(opts: LinkWidgetOptions): LinkWidget {
   const mode = opts.mode ?? 'overlay';
+  /** Overlay and embedded widgets are modal: ×/Escape/Done end them (the host removes them). */
+  const modal = mode !== 'page';
   const client = createLinkClient(opts.apiBase, opts.token, opts.fetch);
   const pollMs = opts.pollIntervalMs ?? DEFAULT_POLL_MS;
   const navigate = opts.navigate ?? ((url: string) => window.location.assign(url));
@@ -67,7 +69,7 @@ export function createLinkWidget(opts: LinkWidgetOptions): LinkWidget {
   const body = h('div', { class: 'vlink-body', tabindex: '-1' });
   const closeBtn = h('button', { class: 'vlink-close', id: 'link-close', type: 'button', 'aria-label': 'Close', title: 'Close', onclick: () => void exit() },
     svg(icons.close));
-  const card = h('div', { class: 'vlink-card', role: 'dialog', 'aria-modal': mode === 'overlay' ? 'true' : undefined, 'aria-label': 'Connect a device' },
+  const card = h('div', { class: 'vlink-card', role: 'dialog', 'aria-modal': modal ? 'true' : undefined, 'aria-label': 'Connect a device' },
     h('header', { class: 'vlink-head' },
       h('span', { class: 'vlink-brand' }, svg(brandMark), 'Vital Link'),
       ctx.sandbox ? h('span', { class: 'vlink-env', title: 'Test environment: no real accounts' }, 'Sandbox') : null,
@@ -75,14 +77,14 @@ export function createLinkWidget(opts: LinkWidgetOptions): LinkWidget {
       closeBtn),
     body,
     h('footer', { class: 'vlink-foot' }, svg(icons.lock), 'Your data is stored on this computer'));
-  const element = mode === 'overlay' ? h('div', { class: 'vlink vlink-overlay' }, card) : h('div', { class: 'vlink vlink-page' }, card);
+  const element = h('div', { class: mode === 'overlay' ? 'vlink vlink-overlay' : mode === 'embedded' ? 'vlink vlink-page vlink-embedded' : 'vlink vlink-page' }, card);
   element.addEventListener('mousedown', (e) => {
     // A click on the backdrop is not a dismissal: a sign-in may be in progress.
     if (e.target === element) e.preventDefault();
   });
 
   function onKey(e: KeyboardEvent) {
-    if (e.key === 'Escape' && mode === 'overlay') {
+    if (e.key === 'Escape' && modal) {
       e.preventDefault();
       void exit();
     }
@@ -102,7 +104,7 @@ export function createLinkWidget(opts: LinkWidgetOptions): LinkWidget {
       }),
     );
     body.dataset.screen = screen.name;
-    if (hadFocus || mode === 'overlay') body.focus({ preventScroll: true });
+    if (hadFocus || modal) body.focus({ preventScroll: true });
   }
 
   // ── State machine driver ─────────────────────────────────────────────────────────────
@@ -254,7 +256,7 @@ export function createLinkWidget(opts: LinkWidgetOptions): LinkWidget {
   function finish() {
     if (destroyed || closed) return;
     safely(() => opts.onClose?.());
-    if (mode === 'overlay') {
+    if (modal) {
       destroy();
       return;
     }
@@ -321,10 +323,10 @@ export function createLinkWidget(opts: LinkWidgetOptions): LinkWidget {
     started = true;
     if (mode === 'overlay') {
       document.body.append(element);
-      document.addEventListener('keydown', onKey);
     } else {
       (opts.container ?? document.body).append(element);
     }
+    if (modal) document.addEventListener('keydown', onKey);
     render();
     const my = epoch;
     if (opts.initialError) {
