@@ -9,8 +9,17 @@ use serde::Serialize;
 use crate::config::Environment;
 use crate::model::{ProviderRef, RawRecord, Sample, SummaryDoc};
 
+// TODO pub mod dexcom_v3;
+// TODO pub mod garmin;
+// TODO pub mod google_health;
 pub mod http;
+pub mod norm;
 pub mod oura;
+// TODO pub mod polar;
+pub mod strava;
+// TODO pub mod wahoo;
+// TODO pub mod whoop_v2;
+// TODO pub mod withings;
 
 pub use http::{FetchCtx, FetchError};
 
@@ -68,7 +77,6 @@ pub struct ProviderSpec {
     /// The provider's own limit on how far back data can be requested, in days.
     pub max_history_days: u32,
     pub redirect: RedirectKind,
-    pub availability: Availability,
     /// Vital's source type of the provider's devices (`ring`, `watch`, `scale`, ...).
     pub source_type: &'static str,
     /// The brand colour of the neutral tile drawn for the provider (see ui/src/shared/marks.ts).
@@ -113,6 +121,12 @@ pub struct SyncResource {
 pub trait Provider: Send + Sync {
     fn spec(&self) -> &ProviderSpec;
 
+    /// Whether a desktop app can connect this provider in `env`. The sandbox fakes are always
+    /// reachable; a provider's terms or access programme may block production.
+    fn availability(&self, _env: Environment) -> Availability {
+        Availability::Available
+    }
+
     /// The real endpoints; the sandbox swaps in its fake's base URL.
     fn endpoints(&self, env: Environment, sandbox_base: Option<&str>) -> Endpoints;
 
@@ -134,6 +148,12 @@ pub trait Provider: Send + Sync {
         Ok(None)
     }
 
+    /// True when `external_user_id` does something the connection cannot work without (Polar's
+    /// registration): its failure then fails the link instead of being ignored.
+    fn post_token_step_required(&self) -> bool {
+        false
+    }
+
     /// Rewrites the provider's token-endpoint answers into RFC 6749 shape before `oauth2`
     /// parses them (wrapped bodies, missing `token_type`, numbers as strings...).
     fn token_adapter(&self) -> crate::oauth::client::TokenAdapter {
@@ -143,6 +163,11 @@ pub trait Provider: Send + Sync {
     /// Extra form fields on every token request.
     fn token_params(&self) -> Vec<(&'static str, &'static str)> {
         vec![]
+    }
+
+    /// How the provider joins scopes in the authorize URL (Strava and Withings: a comma).
+    fn scope_separator(&self) -> &'static str {
+        " "
     }
 
     /// Extra query parameters of the authorize URL (e.g. `access_type=offline`).
@@ -166,6 +191,8 @@ pub trait Provider: Send + Sync {
 pub struct Registry {
     providers: HashMap<&'static str, Arc<dyn Provider>>,
     order: Vec<&'static str>,
+    /// Other slugs a provider answers to (Vital keeps `fitbit` for the Google Health API).
+    aliases: HashMap<&'static str, &'static str>,
 }
 
 impl Default for Registry {
@@ -173,8 +200,20 @@ impl Default for Registry {
         let mut r = Registry {
             providers: HashMap::new(),
             order: vec![],
+            aliases: HashMap::new(),
         };
         r.add(Arc::new(oura::Oura));
+        // TODO r.add(Arc::new(withings::Withings));
+        r.add(Arc::new(strava::Strava));
+        // TODO r.add(Arc::new(polar::Polar));
+        // TODO r.add(Arc::new(whoop_v2::WhoopV2));
+        // TODO r.add(Arc::new(dexcom_v3::DexcomV3));
+        // TODO r.add(Arc::new(wahoo::Wahoo));
+        // TODO r.add(Arc::new(google_health::GoogleHealth));
+        // TODO r.add(Arc::new(garmin::Garmin));
+        // The Fitbit Web API was switched off on 30 Oct 2026; Fitbit data now comes through the
+        // Google Health API, and Vital keeps the `fitbit` slug for it.
+        // TODO r.aliases.insert("fitbit", google_health::SLUG);
         r
     }
 }
@@ -185,8 +224,16 @@ impl Registry {
         self.providers.insert(p.spec().slug, p);
     }
 
+    /// The provider's own slug for `slug`, resolving aliases; None if unknown.
+    pub fn canonical(&self, slug: &str) -> Option<&'static str> {
+        let s = self.aliases.get(slug).copied().unwrap_or(slug);
+        self.providers.get(s).map(|p| p.spec().slug)
+    }
+
     pub fn get(&self, slug: &str) -> Option<Arc<dyn Provider>> {
-        self.providers.get(slug).cloned()
+        self.providers
+            .get(self.aliases.get(slug).copied().unwrap_or(slug))
+            .cloned()
     }
 
     pub fn all(&self) -> Vec<Arc<dyn Provider>> {

@@ -24,7 +24,6 @@ static SPEC: ProviderSpec = ProviderSpec {
     client_auth: ClientAuth::RequestBody,
     max_history_days: 3650,
     redirect: super::RedirectKind::LoopbackAnyPort,
-    availability: super::Availability::Available,
     source_type: "ring",
     colour: "#1f2a44",
 };
