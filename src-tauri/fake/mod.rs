@@ -18,7 +18,7 @@ pub mod strava;
 pub mod synth;
 // TODO pub mod wahoo;
 // TODO pub mod whoop_v2;
-// TODO pub mod withings;
+pub mod withings;
 
 use faults::FaultState;
 
@@ -76,7 +76,7 @@ impl Sandbox {
                 );
             }};
         }
-        // TODO start!("withings", withings);
+        start!("withings", withings);
         start!("strava", strava);
         // TODO start!("polar", polar);
         // TODO start!("whoop_v2", whoop_v2);
@@ -90,7 +90,7 @@ impl Sandbox {
     pub fn client(provider: &str) -> Option<(&'static str, &'static str)> {
         match provider {
             "oura" => Some((oura::CLIENT_ID, oura::CLIENT_SECRET)),
-            // TODO "withings" => Some((withings::CLIENT_ID, withings::CLIENT_SECRET)),
+            "withings" => Some((withings::CLIENT_ID, withings::CLIENT_SECRET)),
             "strava" => Some((strava::CLIENT_ID, strava::CLIENT_SECRET)),
             // TODO "polar" => Some((polar::CLIENT_ID, polar::CLIENT_SECRET)),
             // TODO "whoop_v2" => Some((whoop_v2::CLIENT_ID, whoop_v2::CLIENT_SECRET)),

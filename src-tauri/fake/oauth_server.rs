@@ -84,6 +84,8 @@ pub struct Rules {
     pub code_reuse_revokes: bool,
     /// The `error_description` given for a wrong client secret.
     pub bad_client_description: &'static str,
+    /// `state` is required and at least this long (Withings requires it; WHOOP wants 8+).
+    pub min_state_len: Option<usize>,
 }
 
 impl Default for Rules {
@@ -104,6 +106,7 @@ impl Default for Rules {
             max_live_access: None,
             code_reuse_revokes: false,
             bad_client_description: "client authentication failed",
+            min_state_len: None,
         }
     }
 }
@@ -323,6 +326,14 @@ impl AuthServer {
             }
             Err(Ok(u.to_string()))
         };
+        if let Some(min) = self.rules.min_state_len {
+            if state.as_ref().is_none_or(|s| s.len() < min) {
+                return redirect_err(
+                    "invalid_state",
+                    &format!("state is required and must be at least {min} characters"),
+                );
+            }
+        }
         if q.get("response_type").map(String::as_str) != Some("code") {
             return redirect_err("unsupported_response_type", "response_type must be code");
         }

@@ -28,6 +28,21 @@ impl Account {
         }
     }
 
+    /// An IANA zone without daylight saving whose offset is the account's (providers such as
+    /// Withings and Wahoo name zones rather than offsets).
+    pub fn iana_zone(&self) -> &'static str {
+        match self.utc_offset_secs {
+            3600 => "Africa/Lagos",
+            7200 => "Africa/Johannesburg",
+            -18000 => "America/Panama",
+            -28800 => "Pacific/Pitcairn",
+            19800 => "Asia/Kolkata",
+            32400 => "Asia/Tokyo",
+            -10800 => "America/Sao_Paulo",
+            _ => "UTC",
+        }
+    }
+
     pub fn tz(&self) -> FixedOffset {
         FixedOffset::east_opt(self.utc_offset_secs).expect("offsets in the table are valid")
     }

@@ -19,7 +19,7 @@ pub mod oura;
 pub mod strava;
 // TODO pub mod wahoo;
 // TODO pub mod whoop_v2;
-// TODO pub mod withings;
+pub mod withings;
 
 pub use http::{FetchCtx, FetchError};
 
@@ -177,10 +177,12 @@ pub trait Provider: Send + Sync {
 
     /// Revokes the connection's tokens at the provider where it has a way to (RFC 7009 or its
     /// own). The default does nothing.
+    /// `client` carries the endpoints and the client credentials (Withings signs its revoke
+    /// request with the client secret).
     async fn revoke(
         &self,
         _ctx: &FetchCtx,
-        _endpoints: &Endpoints,
+        _client: &crate::oauth::ClientConfig,
         _refresh_token: Option<&str>,
     ) -> Result<(), FetchError> {
         Ok(())
@@ -203,7 +205,7 @@ impl Default for Registry {
             aliases: HashMap::new(),
         };
         r.add(Arc::new(oura::Oura));
-        // TODO r.add(Arc::new(withings::Withings));
+        r.add(Arc::new(withings::Withings));
         r.add(Arc::new(strava::Strava));
         // TODO r.add(Arc::new(polar::Polar));
         // TODO r.add(Arc::new(whoop_v2::WhoopV2));

@@ -101,6 +101,13 @@ pub fn at(epoch: i64, secs_east: i32) -> DateTime<FixedOffset> {
         .unwrap_or_else(|| Utc.timestamp_opt(0, 0).unwrap().fixed_offset())
 }
 
+/// The UTC offset (seconds east) of IANA zone `name` at `epoch`; None for an unknown zone.
+pub fn tz_offset_at(name: &str, epoch: i64) -> Option<i32> {
+    let tz = jiff::tz::TimeZone::get(name).ok()?;
+    let ts = jiff::Timestamp::from_second(epoch).ok()?;
+    Some(tz.to_offset(ts).seconds())
+}
+
 /// A window of days as UTC instants `[start 00:00Z, end+1 00:00Z)`, epoch seconds.
 pub fn window_utc(w: Window) -> (i64, i64) {
     let s = w.start.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp();
@@ -196,5 +203,9 @@ mod tests {
         assert_eq!(parse_offset("+01:00"), Some(3600));
         assert_eq!(parse_offset("-05:30"), Some(-19800));
         assert_eq!(parse_offset("Z"), Some(0));
+        // 2024-06-10 is summer time in Paris, 2024-01-10 is not.
+        assert_eq!(tz_offset_at("Europe/Paris", 1717995600), Some(7200));
+        assert_eq!(tz_offset_at("Europe/Paris", 1704844800), Some(3600));
+        assert_eq!(tz_offset_at("Mars/Olympus", 0), None);
     }
 }

@@ -113,10 +113,10 @@ impl Provider for Oura {
     async fn revoke(
         &self,
         ctx: &FetchCtx,
-        endpoints: &Endpoints,
+        client: &crate::oauth::ClientConfig,
         _refresh: Option<&str>,
     ) -> Result<(), FetchError> {
-        let Some(url) = &endpoints.revoke_url else {
+        let Some(url) = &client.endpoints.revoke_url else {
             return Ok(());
         };
         let r = ctx

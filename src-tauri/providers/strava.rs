@@ -100,10 +100,10 @@ impl Provider for Strava {
     async fn revoke(
         &self,
         ctx: &FetchCtx,
-        endpoints: &Endpoints,
+        client: &crate::oauth::ClientConfig,
         _refresh: Option<&str>,
     ) -> Result<(), FetchError> {
-        let Some(url) = &endpoints.revoke_url else {
+        let Some(url) = &client.endpoints.revoke_url else {
             return Ok(());
         };
         let rb = ctx

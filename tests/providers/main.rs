@@ -7,3 +7,4 @@ mod common;
 mod support;
 
 mod strava;
+mod withings;

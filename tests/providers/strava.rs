@@ -123,7 +123,7 @@ async fn strava_full_cycle() {
     let tokens = h.app.store.tokens(&h.app.vault, conn.id).unwrap();
     p.revoke(
         &c,
-        &h.app.endpoints(p.as_ref()),
+        &h.app.client_config(p.as_ref()).unwrap(),
         tokens.refresh_token.as_deref(),
     )
     .await
