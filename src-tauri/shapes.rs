@@ -7,8 +7,19 @@ use crate::app::App;
 use crate::error::{AppError, AppResult};
 use crate::model::{iso_utc_ms, parse_datetime, parse_day};
 
-pub const SUMMARY_RESOURCES: [&str; 3] = ["sleep", "activity", "workouts"];
-pub const TIMESERIES_RESOURCES: [&str; 2] = ["heartrate", "hrv"];
+pub const SUMMARY_RESOURCES: [&str; 4] = ["sleep", "activity", "workouts", "body"];
+/// Vital's read names (vital-api.md §6.3); units are Vital's: bpm, rmssd, mmol/L, kg, %, count.
+pub const TIMESERIES_RESOURCES: [&str; 9] = [
+    "heartrate",
+    "hrv",
+    "glucose",
+    "body_weight",
+    "body_fat",
+    "blood_oxygen",
+    "respiratory_rate",
+    "steps",
+    "calories_active",
+];
 
 /// A date range as Vital reads it: `start_date` required, `end_date` optional; a bare start date
 /// means 00:00:00, a bare end date 23:59:59 (UTC).
@@ -152,13 +163,18 @@ pub fn timeseries_grouped(
             .push(json!({"source": source(app, &g.0, g.1.as_deref()), "data": g.2}));
     };
     for s in rows {
-        let sample = json!({
+        let mut sample = json!({
             "timestamp": iso_utc_ms(s.ts),
             "timezone_offset": s.tz_offset,
             "type": s.source_type,
             "unit": s.unit,
             "value": s.value,
         });
+        // Interval samples (steps, calories_active) carry their start and end.
+        if let Some(end) = s.end_ts {
+            sample["start"] = json!(iso_utc_ms(s.ts));
+            sample["end"] = json!(iso_utc_ms(end));
+        }
         match &mut current {
             Some((p, _, data)) if *p == s.provider => data.push(sample),
             _ => {

@@ -13,7 +13,7 @@ pub mod faults;
 pub mod kit;
 pub mod oauth_server;
 pub mod oura;
-// TODO pub mod polar;
+pub mod polar;
 pub mod strava;
 pub mod synth;
 // TODO pub mod wahoo;
@@ -78,7 +78,7 @@ impl Sandbox {
         }
         start!("withings", withings);
         start!("strava", strava);
-        // TODO start!("polar", polar);
+        start!("polar", polar);
         // TODO start!("whoop_v2", whoop_v2);
         // TODO start!("dexcom_v3", dexcom_v3);
         // TODO start!("wahoo", wahoo);
@@ -92,7 +92,7 @@ impl Sandbox {
             "oura" => Some((oura::CLIENT_ID, oura::CLIENT_SECRET)),
             "withings" => Some((withings::CLIENT_ID, withings::CLIENT_SECRET)),
             "strava" => Some((strava::CLIENT_ID, strava::CLIENT_SECRET)),
-            // TODO "polar" => Some((polar::CLIENT_ID, polar::CLIENT_SECRET)),
+            "polar" => Some((polar::CLIENT_ID, polar::CLIENT_SECRET)),
             // TODO "whoop_v2" => Some((whoop_v2::CLIENT_ID, whoop_v2::CLIENT_SECRET)),
             // TODO "dexcom_v3" => Some((dexcom_v3::CLIENT_ID, dexcom_v3::CLIENT_SECRET)),
             // TODO "wahoo" => Some((wahoo::CLIENT_ID, wahoo::CLIENT_SECRET)),

@@ -15,7 +15,7 @@ use crate::model::{ProviderRef, RawRecord, Sample, SummaryDoc};
 pub mod http;
 pub mod norm;
 pub mod oura;
-// TODO pub mod polar;
+pub mod polar;
 pub mod strava;
 // TODO pub mod wahoo;
 // TODO pub mod whoop_v2;
@@ -207,7 +207,7 @@ impl Default for Registry {
         r.add(Arc::new(oura::Oura));
         r.add(Arc::new(withings::Withings));
         r.add(Arc::new(strava::Strava));
-        // TODO r.add(Arc::new(polar::Polar));
+        r.add(Arc::new(polar::Polar));
         // TODO r.add(Arc::new(whoop_v2::WhoopV2));
         // TODO r.add(Arc::new(dexcom_v3::DexcomV3));
         // TODO r.add(Arc::new(wahoo::Wahoo));

@@ -37,6 +37,14 @@ pub async fn start_with(history_days: u32, f: impl FnOnce(&mut Config)) -> Harne
     Harness { app, dir }
 }
 
+/// Another App on an existing data directory with the clock at `at` (the same user later).
+pub async fn reopen(dir: &std::path::Path, at: DateTime<Utc>, history_days: u32) -> Arc<App> {
+    let mut config = Config::new(dir.join("data"));
+    config.history_days = history_days;
+    config.api_port = 0;
+    App::start(config, Clock::fixed(at)).await.unwrap()
+}
+
 /// Starts a link flow for `client_user_id` and returns (link token, authorize URL).
 pub async fn begin_link(app: &Arc<App>, client_user_id: &str) -> (String, String) {
     begin_link_for(app, client_user_id, "oura").await

@@ -6,5 +6,6 @@
 mod common;
 mod support;
 
+mod polar;
 mod strava;
 mod withings;
