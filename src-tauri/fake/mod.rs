@@ -17,7 +17,7 @@ pub mod polar;
 pub mod strava;
 pub mod synth;
 // TODO pub mod wahoo;
-// TODO pub mod whoop_v2;
+pub mod whoop_v2;
 pub mod withings;
 
 use faults::FaultState;
@@ -79,7 +79,7 @@ impl Sandbox {
         start!("withings", withings);
         start!("strava", strava);
         start!("polar", polar);
-        // TODO start!("whoop_v2", whoop_v2);
+        start!("whoop_v2", whoop_v2);
         // TODO start!("dexcom_v3", dexcom_v3);
         // TODO start!("wahoo", wahoo);
         // TODO start!("google_health", google_health);
@@ -93,7 +93,7 @@ impl Sandbox {
             "withings" => Some((withings::CLIENT_ID, withings::CLIENT_SECRET)),
             "strava" => Some((strava::CLIENT_ID, strava::CLIENT_SECRET)),
             "polar" => Some((polar::CLIENT_ID, polar::CLIENT_SECRET)),
-            // TODO "whoop_v2" => Some((whoop_v2::CLIENT_ID, whoop_v2::CLIENT_SECRET)),
+            "whoop_v2" => Some((whoop_v2::CLIENT_ID, whoop_v2::CLIENT_SECRET)),
             // TODO "dexcom_v3" => Some((dexcom_v3::CLIENT_ID, dexcom_v3::CLIENT_SECRET)),
             // TODO "wahoo" => Some((wahoo::CLIENT_ID, wahoo::CLIENT_SECRET)),
             // TODO "google_health" => Some((google_health::CLIENT_ID, google_health::CLIENT_SECRET)),

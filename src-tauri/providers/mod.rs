@@ -18,7 +18,7 @@ pub mod oura;
 pub mod polar;
 pub mod strava;
 // TODO pub mod wahoo;
-// TODO pub mod whoop_v2;
+pub mod whoop_v2;
 pub mod withings;
 
 pub use http::{FetchCtx, FetchError};
@@ -208,7 +208,7 @@ impl Default for Registry {
         r.add(Arc::new(withings::Withings));
         r.add(Arc::new(strava::Strava));
         r.add(Arc::new(polar::Polar));
-        // TODO r.add(Arc::new(whoop_v2::WhoopV2));
+        r.add(Arc::new(whoop_v2::WhoopV2));
         // TODO r.add(Arc::new(dexcom_v3::DexcomV3));
         // TODO r.add(Arc::new(wahoo::Wahoo));
         // TODO r.add(Arc::new(google_health::GoogleHealth));

@@ -8,4 +8,5 @@ mod support;
 
 mod polar;
 mod strava;
+mod whoop;
 mod withings;
