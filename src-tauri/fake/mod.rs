@@ -7,9 +7,9 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::error::{AppError, AppResult};
 
-// TODO pub mod dexcom_v3;
+pub mod dexcom_v3;
 pub mod faults;
-// TODO pub mod google_health;
+pub mod google_health;
 pub mod kit;
 pub mod oauth_server;
 pub mod oura;
@@ -80,9 +80,9 @@ impl Sandbox {
         start!("strava", strava);
         start!("polar", polar);
         start!("whoop_v2", whoop_v2);
-        // TODO start!("dexcom_v3", dexcom_v3);
+        start!("dexcom_v3", dexcom_v3);
         // TODO start!("wahoo", wahoo);
-        // TODO start!("google_health", google_health);
+        start!("google_health", google_health);
         Ok(Sandbox { fakes })
     }
 
@@ -94,9 +94,9 @@ impl Sandbox {
             "strava" => Some((strava::CLIENT_ID, strava::CLIENT_SECRET)),
             "polar" => Some((polar::CLIENT_ID, polar::CLIENT_SECRET)),
             "whoop_v2" => Some((whoop_v2::CLIENT_ID, whoop_v2::CLIENT_SECRET)),
-            // TODO "dexcom_v3" => Some((dexcom_v3::CLIENT_ID, dexcom_v3::CLIENT_SECRET)),
+            "dexcom_v3" => Some((dexcom_v3::CLIENT_ID, dexcom_v3::CLIENT_SECRET)),
             // TODO "wahoo" => Some((wahoo::CLIENT_ID, wahoo::CLIENT_SECRET)),
-            // TODO "google_health" => Some((google_health::CLIENT_ID, google_health::CLIENT_SECRET)),
+            "google_health" => Some((google_health::CLIENT_ID, google_health::CLIENT_SECRET)),
             _ => None,
         }
     }

@@ -801,6 +801,18 @@ impl AuthServer {
         Ok(grant)
     }
 
+    /// The grant behind an access or refresh token, expired or not.
+    pub fn grant_of(&self, token: &str) -> Option<Grant> {
+        if let Some(g) = self.access.lock().unwrap().get(token) {
+            return Some(g.clone());
+        }
+        self.refresh
+            .lock()
+            .unwrap()
+            .get(token)
+            .map(|(g, _)| g.clone())
+    }
+
     /// Revokes an access or refresh token; true when it existed.
     pub fn revoke(&self, token: &str) -> bool {
         let a = self.access.lock().unwrap().remove(token).is_some();

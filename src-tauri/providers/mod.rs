@@ -9,9 +9,9 @@ use serde::Serialize;
 use crate::config::Environment;
 use crate::model::{ProviderRef, RawRecord, Sample, SummaryDoc};
 
-// TODO pub mod dexcom_v3;
-// TODO pub mod garmin;
-// TODO pub mod google_health;
+pub mod dexcom_v3;
+pub mod garmin;
+pub mod google_health;
 pub mod http;
 pub mod norm;
 pub mod oura;
@@ -209,13 +209,13 @@ impl Default for Registry {
         r.add(Arc::new(strava::Strava));
         r.add(Arc::new(polar::Polar));
         r.add(Arc::new(whoop_v2::WhoopV2));
-        // TODO r.add(Arc::new(dexcom_v3::DexcomV3));
+        r.add(Arc::new(dexcom_v3::DexcomV3));
         // TODO r.add(Arc::new(wahoo::Wahoo));
-        // TODO r.add(Arc::new(google_health::GoogleHealth));
-        // TODO r.add(Arc::new(garmin::Garmin));
+        r.add(Arc::new(google_health::GoogleHealth));
+        r.add(Arc::new(garmin::Garmin));
         // The Fitbit Web API was switched off on 30 Oct 2026; Fitbit data now comes through the
         // Google Health API, and Vital keeps the `fitbit` slug for it.
-        // TODO r.aliases.insert("fitbit", google_health::SLUG);
+        r.aliases.insert("fitbit", google_health::SLUG);
         r
     }
 }

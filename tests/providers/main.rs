@@ -6,6 +6,8 @@
 mod common;
 mod support;
 
+mod dexcom;
+mod google_health;
 mod polar;
 mod strava;
 mod whoop;
