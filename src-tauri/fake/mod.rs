@@ -16,7 +16,7 @@ pub mod oura;
 pub mod polar;
 pub mod strava;
 pub mod synth;
-// TODO pub mod wahoo;
+pub mod wahoo;
 pub mod whoop_v2;
 pub mod withings;
 
@@ -81,7 +81,7 @@ impl Sandbox {
         start!("polar", polar);
         start!("whoop_v2", whoop_v2);
         start!("dexcom_v3", dexcom_v3);
-        // TODO start!("wahoo", wahoo);
+        start!("wahoo", wahoo);
         start!("google_health", google_health);
         Ok(Sandbox { fakes })
     }
@@ -95,7 +95,7 @@ impl Sandbox {
             "polar" => Some((polar::CLIENT_ID, polar::CLIENT_SECRET)),
             "whoop_v2" => Some((whoop_v2::CLIENT_ID, whoop_v2::CLIENT_SECRET)),
             "dexcom_v3" => Some((dexcom_v3::CLIENT_ID, dexcom_v3::CLIENT_SECRET)),
-            // TODO "wahoo" => Some((wahoo::CLIENT_ID, wahoo::CLIENT_SECRET)),
+            "wahoo" => Some((wahoo::CLIENT_ID, wahoo::CLIENT_SECRET)),
             "google_health" => Some((google_health::CLIENT_ID, google_health::CLIENT_SECRET)),
             _ => None,
         }

@@ -17,7 +17,7 @@ pub mod norm;
 pub mod oura;
 pub mod polar;
 pub mod strava;
-// TODO pub mod wahoo;
+pub mod wahoo;
 pub mod whoop_v2;
 pub mod withings;
 
@@ -210,7 +210,7 @@ impl Default for Registry {
         r.add(Arc::new(polar::Polar));
         r.add(Arc::new(whoop_v2::WhoopV2));
         r.add(Arc::new(dexcom_v3::DexcomV3));
-        // TODO r.add(Arc::new(wahoo::Wahoo));
+        r.add(Arc::new(wahoo::Wahoo));
         r.add(Arc::new(google_health::GoogleHealth));
         r.add(Arc::new(garmin::Garmin));
         // The Fitbit Web API was switched off on 30 Oct 2026; Fitbit data now comes through the

@@ -10,5 +10,6 @@ mod dexcom;
 mod google_health;
 mod polar;
 mod strava;
+mod wahoo;
 mod whoop;
 mod withings;
