@@ -17,16 +17,19 @@ impl App {
         ) else {
             return;
         };
-        let endpoints = self.endpoints(p.as_ref());
+        let Ok(client) = self.client_config(p.as_ref()) else {
+            return;
+        };
         let ctx = FetchCtx {
             http: self.http.clone(),
-            api_base: endpoints.api_base.clone(),
+            api_base: client.endpoints.api_base.clone(),
             access_token: tokens.access_token.clone(),
             user_id: c.user_id.clone(),
+            external_user_id: c.external_user_id.clone(),
             clock: self.clock,
         };
         let outcome = p
-            .revoke(&ctx, &endpoints, tokens.refresh_token.as_deref())
+            .revoke(&ctx, &client, tokens.refresh_token.as_deref())
             .await;
         let _ = self.store.log_event(
             "token.revoked",

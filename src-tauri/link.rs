@@ -176,11 +176,12 @@ impl App {
             .into_iter()
             .filter(|p| {
                 let slug = p.spec().slug;
-                row.provider.as_deref().is_none_or(|only| only == slug)
+                let is = |x: &str| self.providers.canonical(x) == Some(slug);
+                row.provider.as_deref().is_none_or(is)
                     && row
                         .filter_on_providers
                         .as_ref()
-                        .is_none_or(|f| f.iter().any(|x| x == slug))
+                        .is_none_or(|f| f.iter().any(|x| is(x)))
             })
             .collect())
     }
@@ -195,6 +196,8 @@ impl App {
     ) -> AppResult<LinkStart> {
         let row = self.usable_link_token(token)?;
         let p = self.provider(provider)?;
+        // An alias (`fitbit`) connects the provider it stands for, under that provider's slug.
+        let provider = p.spec().slug;
         if !self
             .link_providers(token)?
             .iter()
@@ -205,7 +208,9 @@ impl App {
                 format!("this link token does not allow {provider}"),
             ));
         }
-        if let crate::providers::Availability::NotAvailable(why) = p.spec().availability {
+        if let crate::providers::Availability::NotAvailable(why) =
+            p.availability(self.config.environment)
+        {
             return Err(AppError::bad_request(
                 "provider_unavailable",
                 format!(
@@ -228,7 +233,14 @@ impl App {
             login_hint = user.client_user_id.clone();
             extra.push(("login_hint", &login_hint));
         }
-        let pending = oauth::client::authorize(&cfg, &redirect_uri, p.spec().scopes, &extra)?;
+        // One `scope` parameter, joined the way the provider documents (space or comma).
+        let scope = p.spec().scopes.join(p.scope_separator());
+        let scopes: Vec<&str> = if scope.is_empty() {
+            vec![]
+        } else {
+            vec![&scope]
+        };
+        let pending = oauth::client::authorize(&cfg, &redirect_uri, &scopes, &extra)?;
         let hash = hash_token(token);
         let flow_id = FLOW_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let flow = RunningFlow {
@@ -427,9 +439,18 @@ impl App {
             api_base: self.endpoints(p.as_ref()).api_base,
             access_token: tokens.access_token.clone(),
             user_id: user_id.to_string(),
+            external_user_id: tokens.provider_user_id.clone(),
             clock: self.clock,
         };
-        let external = p.external_user_id(&ctx).await.unwrap_or(None);
+        // A provider that must act after the token (Polar's registration) fails the link
+        // when that step fails; otherwise the id from the token response is kept.
+        let external = match p.external_user_id(&ctx).await {
+            Ok(id) => id.or(tokens.provider_user_id.clone()),
+            Err(e) if p.post_token_step_required() => {
+                return Err(AppError::new(e.code(), 502, e.message()));
+            }
+            Err(_) => tokens.provider_user_id.clone(),
+        };
         let conn = self
             .store
             .connect(self.vault.clone(), user_id, provider, external, tokens)?;

@@ -355,6 +355,7 @@ impl App {
                 api_base: self.endpoints(p).api_base,
                 access_token: tokens.access_token,
                 user_id: conn.user_id.clone(),
+                external_user_id: conn.external_user_id.clone(),
                 clock: self.clock,
             };
             match p.fetch_page(&ctx, resource, w, page.clone()).await {
@@ -430,6 +431,10 @@ impl App {
             Ok(mut new) => {
                 if new.scope.is_none() {
                     new.scope = tokens.scope.clone();
+                }
+                // Providers that keep the refresh token (Google) do not send it again.
+                if new.refresh_token.is_none() {
+                    new.refresh_token = Some(refresh.clone());
                 }
                 self.store
                     .save_tokens(self.vault.clone(), conn.id, new.clone())?;

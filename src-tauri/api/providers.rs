@@ -31,7 +31,7 @@ async fn all(State(app): State<AppState>) -> Json<Value> {
                     "logo": s.reference(&base).logo,
                     "auth_type": "oauth",
                     "supported_resources": s.resources,
-                    "availability": s.availability,
+                    "availability": p.availability(app.config.environment),
                 })
             })
             .collect(),

@@ -7,10 +7,18 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::error::{AppError, AppResult};
 
+pub mod dexcom_v3;
 pub mod faults;
+pub mod google_health;
+pub mod kit;
 pub mod oauth_server;
 pub mod oura;
+pub mod polar;
+pub mod strava;
 pub mod synth;
+pub mod wahoo;
+pub mod whoop_v2;
+pub mod withings;
 
 use faults::FaultState;
 
@@ -33,7 +41,6 @@ impl Sandbox {
     /// real provider does; without one they forget everything when the process ends.
     pub async fn start(clock: Clock, state_dir: Option<&std::path::Path>) -> AppResult<Sandbox> {
         let mut fakes = HashMap::new();
-        let faults = Arc::new(FaultState::default());
         if let Some(d) = state_dir {
             std::fs::create_dir_all(d).map_err(|e| {
                 AppError::internal(format!(
@@ -42,11 +49,9 @@ impl Sandbox {
                 ))
             })?;
         }
-        let fake = oura::new_fake(
-            clock,
-            faults.clone(),
-            state_dir.map(|d| d.join("oura-tokens.json")),
-        );
+        let file = |slug: &str| state_dir.map(|d| d.join(format!("{slug}-tokens.json")));
+        let faults = Arc::new(FaultState::default());
+        let fake = oura::new_fake(clock, faults.clone(), file("oura"));
         let addr = serve(oura::router(fake.clone())).await?;
         fakes.insert(
             "oura",
@@ -56,6 +61,28 @@ impl Sandbox {
                 oura: Some(fake),
             },
         );
+        macro_rules! start {
+            ($slug:expr, $m:ident) => {{
+                let faults = Arc::new(FaultState::default());
+                let fake = $m::new_fake(clock, faults.clone(), file($slug));
+                let addr = serve($m::router(fake)).await?;
+                fakes.insert(
+                    $slug,
+                    RunningFake {
+                        base_url: format!("http://{addr}"),
+                        faults,
+                        oura: None,
+                    },
+                );
+            }};
+        }
+        start!("withings", withings);
+        start!("strava", strava);
+        start!("polar", polar);
+        start!("whoop_v2", whoop_v2);
+        start!("dexcom_v3", dexcom_v3);
+        start!("wahoo", wahoo);
+        start!("google_health", google_health);
         Ok(Sandbox { fakes })
     }
 
@@ -63,6 +90,13 @@ impl Sandbox {
     pub fn client(provider: &str) -> Option<(&'static str, &'static str)> {
         match provider {
             "oura" => Some((oura::CLIENT_ID, oura::CLIENT_SECRET)),
+            "withings" => Some((withings::CLIENT_ID, withings::CLIENT_SECRET)),
+            "strava" => Some((strava::CLIENT_ID, strava::CLIENT_SECRET)),
+            "polar" => Some((polar::CLIENT_ID, polar::CLIENT_SECRET)),
+            "whoop_v2" => Some((whoop_v2::CLIENT_ID, whoop_v2::CLIENT_SECRET)),
+            "dexcom_v3" => Some((dexcom_v3::CLIENT_ID, dexcom_v3::CLIENT_SECRET)),
+            "wahoo" => Some((wahoo::CLIENT_ID, wahoo::CLIENT_SECRET)),
+            "google_health" => Some((google_health::CLIENT_ID, google_health::CLIENT_SECRET)),
             _ => None,
         }
     }

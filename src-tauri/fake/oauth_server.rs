@@ -23,6 +23,38 @@ pub struct ClientReg {
     pub redirect_uris: Vec<String>,
 }
 
+/// What a provider does with PKCE (RFC 7636).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pkce {
+    /// Not documented: `code_challenge` is ignored, as a server that does not know it does.
+    Ignored,
+    /// Verified when the authorize request carried a challenge.
+    VerifiedWhenSent,
+    /// An authorize request without a challenge is refused.
+    Required,
+}
+
+/// How the token endpoint accepts client credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuthRule {
+    BodyOrBasic,
+    BodyOnly,
+    BasicOnly,
+}
+
+/// What happens to refresh tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshRule {
+    /// No refresh tokens and no refresh grant (Polar).
+    None,
+    /// The refresh token stays valid and is not returned again (Google).
+    Reuse,
+    /// Single use: every refresh returns a new one and spends the old one at once.
+    Rotate,
+    /// Rotates, but the old one stays valid until the new access token is first used (Withings).
+    RotateWithGrace,
+}
+
 #[derive(Debug, Clone)]
 pub struct Rules {
     pub access_ttl_secs: i64,
@@ -32,8 +64,51 @@ pub struct Rules {
     pub scope_sep: char,
     /// The `error` a token request with a mismatched `redirect_uri` gets.
     pub redirect_mismatch_error: &'static str,
-    /// Refresh tokens are single use and every refresh returns a new one.
-    pub rotate_refresh: bool,
+    pub refresh: RefreshRule,
+    pub pkce: Pkce,
+    pub client_auth: ClientAuthRule,
+    /// The token endpoint compares `redirect_uri` with the authorize request's (Strava does not:
+    /// its code exchange has no such parameter).
+    pub check_redirect_at_token: bool,
+    /// A refresh token is issued only when this scope was granted (WHOOP's `offline`).
+    pub refresh_needs_scope: Option<&'static str>,
+    /// A refresh while the current access token has more than this many seconds left returns
+    /// that same access token (Strava: one hour).
+    pub reuse_access_above_secs: Option<i64>,
+    /// After a refresh the previous access token keeps working until the new one is first used
+    /// (Wahoo); otherwise it works until it expires.
+    pub retire_old_access_on_use: bool,
+    /// At most this many unrevoked access tokens per app and user (Wahoo: 10).
+    pub max_live_access: Option<usize>,
+    /// Re-using a code also deletes the tokens issued for it (Polar).
+    pub code_reuse_revokes: bool,
+    /// The `error_description` given for a wrong client secret.
+    pub bad_client_description: &'static str,
+    /// `state` is required and at least this long (Withings requires it; WHOOP wants 8+).
+    pub min_state_len: Option<usize>,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            access_ttl_secs: 3600,
+            code_ttl_secs: 600,
+            all_scopes: vec![],
+            scope_sep: ' ',
+            redirect_mismatch_error: "invalid_grant",
+            refresh: RefreshRule::Rotate,
+            pkce: Pkce::VerifiedWhenSent,
+            client_auth: ClientAuthRule::BodyOrBasic,
+            check_redirect_at_token: true,
+            refresh_needs_scope: None,
+            reuse_access_above_secs: None,
+            retire_old_access_on_use: false,
+            max_live_access: None,
+            code_reuse_revokes: false,
+            bad_client_description: "client authentication failed",
+            min_state_len: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -52,6 +127,8 @@ struct CodeGrant {
     granted: Vec<String>,
     expires_at: i64,
     used: bool,
+    /// The tokens this code was exchanged for.
+    issued: Vec<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -65,7 +142,7 @@ pub struct Grant {
 #[derive(Debug, Clone)]
 pub struct IssuedTokens {
     pub access_token: String,
-    pub refresh_token: String,
+    pub refresh_token: Option<String>,
     pub expires_in: i64,
     pub scopes: Vec<String>,
     pub account: Account,
@@ -99,15 +176,28 @@ pub struct AuthServer {
     codes: Mutex<HashMap<String, CodeGrant>>,
     access: Mutex<HashMap<String, Grant>>,
     refresh: Mutex<HashMap<String, (Grant, bool)>>,
+    /// Token bookkeeping for the rotation rules (refresh → its access token; new access token →
+    /// the tokens it retires when first used).
+    links: Mutex<Links>,
     /// Where issued tokens are kept, so the sandbox remembers them across restarts as a real
     /// provider does (None: memory only).
     state_file: Option<PathBuf>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, Default, Clone)]
+struct Links {
+    #[serde(default)]
+    access_of_refresh: HashMap<String, String>,
+    #[serde(default)]
+    retire_on_use: HashMap<String, Vec<String>>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize, Default)]
 struct Persisted {
     access: HashMap<String, Grant>,
     refresh: HashMap<String, (Grant, bool)>,
+    #[serde(default)]
+    links: Links,
 }
 
 pub fn random_token(len: usize) -> String {
@@ -162,6 +252,7 @@ impl AuthServer {
             codes: Mutex::default(),
             access: Mutex::new(saved.access),
             refresh: Mutex::new(saved.refresh),
+            links: Mutex::new(saved.links),
             state_file,
         }
     }
@@ -174,6 +265,7 @@ impl AuthServer {
         let snapshot = Persisted {
             access: access.clone(),
             refresh: self.refresh.lock().unwrap().clone(),
+            links: self.links.lock().unwrap().clone(),
         };
         drop(access);
         let tmp = path.with_extension("tmp");
@@ -234,10 +326,24 @@ impl AuthServer {
             }
             Err(Ok(u.to_string()))
         };
+        if let Some(min) = self.rules.min_state_len {
+            if state.as_ref().is_none_or(|s| s.len() < min) {
+                return redirect_err(
+                    "invalid_state",
+                    &format!("state is required and must be at least {min} characters"),
+                );
+            }
+        }
         if q.get("response_type").map(String::as_str) != Some("code") {
             return redirect_err("unsupported_response_type", "response_type must be code");
         }
-        let challenge = q.get("code_challenge").cloned();
+        let challenge = match self.rules.pkce {
+            Pkce::Ignored => None,
+            _ => q.get("code_challenge").cloned(),
+        };
+        if challenge.is_none() && self.rules.pkce == Pkce::Required {
+            return redirect_err("invalid_request", "code_challenge is required (PKCE)");
+        }
         if challenge.is_some() && q.get("code_challenge_method").map(String::as_str) != Some("S256")
         {
             return redirect_err("invalid_request", "code_challenge_method must be S256");
@@ -325,6 +431,7 @@ impl AuthServer {
                     granted,
                     expires_at: now() + ttl,
                     used: false,
+                    issued: vec![],
                 },
             );
         }
@@ -340,9 +447,21 @@ impl AuthServer {
         form: &HashMap<String, String>,
         basic: Option<(String, String)>,
     ) -> Result<&ClientReg, OAuthError> {
-        let (id, secret) = match basic {
-            Some((id, secret)) => (id, Some(secret)),
-            None => (
+        let (id, secret) = match (basic, self.rules.client_auth) {
+            (Some(_), ClientAuthRule::BodyOnly) | (None, ClientAuthRule::BasicOnly) => {
+                return Err(oauth_err(
+                    401,
+                    "invalid_client",
+                    match self.rules.client_auth {
+                        ClientAuthRule::BasicOnly => {
+                            "client credentials must be sent with HTTP Basic"
+                        }
+                        _ => "client credentials must be sent in the request body",
+                    },
+                ))
+            }
+            (Some((id, secret)), _) => (id, Some(secret)),
+            (None, _) => (
                 form.get("client_id").cloned().unwrap_or_default(),
                 form.get("client_secret").cloned(),
             ),
@@ -362,7 +481,7 @@ impl AuthServer {
             _ => Err(oauth_err(
                 401,
                 "invalid_client",
-                "client authentication failed",
+                self.rules.bad_client_description,
             )),
         }
     }
@@ -385,6 +504,13 @@ impl AuthServer {
             .get_mut(&code)
             .ok_or_else(|| oauth_err(400, "invalid_grant", "authorization code is invalid"))?;
         if grant.used {
+            if self.rules.code_reuse_revokes {
+                let issued = std::mem::take(&mut grant.issued);
+                drop(codes);
+                for t in issued {
+                    self.revoke(&t);
+                }
+            }
             return Err(oauth_err(
                 400,
                 "invalid_grant",
@@ -407,7 +533,9 @@ impl AuthServer {
                 "code was issued to another client",
             ));
         }
-        if form.get("redirect_uri") != grant.req.redirect_uri.as_ref() {
+        if self.rules.check_redirect_at_token
+            && form.get("redirect_uri") != grant.req.redirect_uri.as_ref()
+        {
             return Err(oauth_err(
                 400,
                 self.rules.redirect_mismatch_error,
@@ -430,7 +558,12 @@ impl AuthServer {
         let account = Account::new(&grant.req.login);
         let scopes = grant.granted.clone();
         drop(codes);
-        Ok(self.issue(&client.client_id, account, scopes))
+        let issued = self.issue(&client.client_id, account, scopes)?;
+        if let Some(g) = self.codes.lock().unwrap().get_mut(&code) {
+            g.issued.push(issued.access_token.clone());
+            g.issued.extend(issued.refresh_token.clone());
+        }
+        Ok(issued)
     }
 
     pub fn refresh(
@@ -438,6 +571,13 @@ impl AuthServer {
         client: &ClientReg,
         form: &HashMap<String, String>,
     ) -> Result<IssuedTokens, OAuthError> {
+        if self.rules.refresh == RefreshRule::None {
+            return Err(oauth_err(
+                400,
+                "unsupported_grant_type",
+                "this provider has no refresh grant",
+            ));
+        }
         if self.faults.get().invalid_grant {
             return Err(oauth_err(
                 400,
@@ -464,16 +604,119 @@ impl AuthServer {
                 "refresh token belongs to another client",
             ));
         }
-        if self.rules.rotate_refresh {
-            *used = true;
-        }
         let g = grant.clone();
+        let previous_access = self
+            .links
+            .lock()
+            .unwrap()
+            .access_of_refresh
+            .get(&token)
+            .cloned();
+        // Strava: while the current access token has more than the threshold left, the same
+        // token comes back with the time it has left.
+        if let (Some(above), Some(a)) = (self.rules.reuse_access_above_secs, &previous_access) {
+            if let Some(cur) = self.access.lock().unwrap().get(a) {
+                let left = cur.expires_at - now();
+                if left > above {
+                    return Ok(IssuedTokens {
+                        access_token: a.clone(),
+                        refresh_token: Some(token),
+                        expires_in: left,
+                        scopes: g.scopes.clone(),
+                        account: g.account.clone(),
+                    });
+                }
+            }
+        }
+        match self.rules.refresh {
+            RefreshRule::Rotate => {
+                if let Some(e) = refresh.get_mut(&token) {
+                    e.1 = true;
+                }
+            }
+            RefreshRule::RotateWithGrace | RefreshRule::Reuse | RefreshRule::None => {}
+        }
         drop(refresh);
-        let issued = self.issue(&client.client_id, g.account, g.scopes);
+        let mut issued = self.issue_inner(&client.client_id, g.account, g.scopes, Some(&token))?;
+        let mut links = self.links.lock().unwrap();
+        let retire = links
+            .retire_on_use
+            .entry(issued.access_token.clone())
+            .or_default();
+        if self.rules.refresh == RefreshRule::RotateWithGrace {
+            retire.push(token.clone());
+        }
+        if self.rules.retire_old_access_on_use {
+            retire.extend(previous_access);
+        }
+        drop(links);
+        if self.rules.refresh == RefreshRule::Reuse {
+            // The refresh token stays; Google does not send it again.
+            issued.refresh_token = None;
+        }
+        self.persist();
         Ok(issued)
     }
 
-    fn issue(&self, client_id: &str, account: Account, scopes: Vec<String>) -> IssuedTokens {
+    /// Revokes every token of `account` issued to `client_id` (a provider's "deauthorize").
+    pub fn revoke_account(&self, client_id: &str, account_id: &str) -> usize {
+        let mut n = 0;
+        {
+            let mut access = self.access.lock().unwrap();
+            let before = access.len();
+            access.retain(|_, g| !(g.client_id == client_id && g.account.id == account_id));
+            n += before - access.len();
+        }
+        {
+            let mut refresh = self.refresh.lock().unwrap();
+            let before = refresh.len();
+            refresh.retain(|_, (g, _)| !(g.client_id == client_id && g.account.id == account_id));
+            n += before - refresh.len();
+        }
+        self.persist();
+        n
+    }
+
+    /// How many unexpired access tokens `account` holds for `client_id`.
+    pub fn live_access_tokens(&self, client_id: &str, account_id: &str) -> usize {
+        let now = now();
+        self.access
+            .lock()
+            .unwrap()
+            .values()
+            .filter(|g| {
+                g.client_id == client_id && g.account.id == account_id && g.expires_at > now
+            })
+            .count()
+    }
+
+    fn issue(
+        &self,
+        client_id: &str,
+        account: Account,
+        scopes: Vec<String>,
+    ) -> Result<IssuedTokens, OAuthError> {
+        let issued = self.issue_inner(client_id, account, scopes, None)?;
+        self.persist();
+        Ok(issued)
+    }
+
+    fn issue_inner(
+        &self,
+        client_id: &str,
+        account: Account,
+        scopes: Vec<String>,
+        refreshed_from: Option<&str>,
+    ) -> Result<IssuedTokens, OAuthError> {
+        if let Some(max) = self.rules.max_live_access {
+            if self.live_access_tokens(client_id, &account.id) >= max {
+                return Err(oauth_err(
+                    400,
+                    "invalid_grant",
+                    "Too many unrevoked access tokens exist for this app and user",
+                ));
+            }
+        }
         let ttl = self
             .faults
             .get()
@@ -486,23 +729,41 @@ impl AuthServer {
             expires_at: now() + ttl,
         };
         let access = random_token(32);
-        let refresh = random_token(32);
         self.access
             .lock()
             .unwrap()
             .insert(access.clone(), grant.clone());
-        self.refresh
-            .lock()
-            .unwrap()
-            .insert(refresh.clone(), (grant, false));
-        self.persist();
-        IssuedTokens {
+        let with_refresh = self.rules.refresh != RefreshRule::None
+            && self
+                .rules
+                .refresh_needs_scope
+                .is_none_or(|s| scopes.iter().any(|x| x == s));
+        let refresh = match (self.rules.refresh, refreshed_from) {
+            (RefreshRule::Reuse, Some(old)) => Some(old.to_string()),
+            _ if with_refresh => {
+                let r = random_token(32);
+                self.refresh
+                    .lock()
+                    .unwrap()
+                    .insert(r.clone(), (grant, false));
+                Some(r)
+            }
+            _ => None,
+        };
+        if let Some(r) = &refresh {
+            self.links
+                .lock()
+                .unwrap()
+                .access_of_refresh
+                .insert(r.clone(), access.clone());
+        }
+        Ok(IssuedTokens {
             access_token: access,
             refresh_token: refresh,
             expires_in: ttl,
             scopes,
             account,
-        }
+        })
     }
 
     /// The grant behind a bearer token, or why there is none.
@@ -523,7 +784,33 @@ impl AuthServer {
         if grant.expires_at <= now() {
             return Err("token expired");
         }
+        // The first use of a refreshed access token retires what it replaces.
+        let retired = self
+            .links
+            .lock()
+            .unwrap()
+            .retire_on_use
+            .remove(token.trim());
+        if let Some(old) = retired.filter(|o| !o.is_empty()) {
+            for t in old {
+                self.access.lock().unwrap().remove(&t);
+                self.refresh.lock().unwrap().remove(&t);
+            }
+            self.persist();
+        }
         Ok(grant)
+    }
+
+    /// The grant behind an access or refresh token, expired or not.
+    pub fn grant_of(&self, token: &str) -> Option<Grant> {
+        if let Some(g) = self.access.lock().unwrap().get(token) {
+            return Some(g.clone());
+        }
+        self.refresh
+            .lock()
+            .unwrap()
+            .get(token)
+            .map(|(g, _)| g.clone())
     }
 
     /// Revokes an access or refresh token; true when it existed.

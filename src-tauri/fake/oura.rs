@@ -68,7 +68,7 @@ pub fn new_fake(
                 all_scopes: SCOPES.to_vec(),
                 scope_sep: ' ',
                 redirect_mismatch_error: "invalid_redirect_uri",
-                rotate_refresh: true,
+                ..Rules::default()
             },
             faults,
             state_file,

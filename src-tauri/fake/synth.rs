@@ -3,7 +3,7 @@
 //! Every value is a pure function of (account, local day): the same account and day give the
 //! same night, activity, heart rate and workouts on any machine and for any requested range.
 //! Provider fakes render these days in their own wire formats.
-use chrono::{Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone};
+use chrono::{Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};
@@ -25,6 +25,21 @@ impl Account {
             login: login.to_string(),
             id: hex::encode(&digest[..8]),
             utc_offset_secs: OFFSETS[digest[8] as usize % OFFSETS.len()],
+        }
+    }
+
+    /// An IANA zone without daylight saving whose offset is the account's (providers such as
+    /// Withings and Wahoo name zones rather than offsets).
+    pub fn iana_zone(&self) -> &'static str {
+        match self.utc_offset_secs {
+            3600 => "Africa/Lagos",
+            7200 => "Africa/Johannesburg",
+            -18000 => "America/Panama",
+            -28800 => "Pacific/Pitcairn",
+            19800 => "Asia/Kolkata",
+            32400 => "Asia/Tokyo",
+            -10800 => "America/Sao_Paulo",
+            _ => "UTC",
         }
     }
 
@@ -384,6 +399,79 @@ pub fn heart_rate(acct: &Account, day: NaiveDate) -> Vec<(i64, i64, HrSource)> {
         .collect()
 }
 
+/// One weighing on a smart scale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weighing {
+    /// Epoch seconds.
+    pub t: i64,
+    /// Kilograms, to 10 g.
+    pub kg: f64,
+    /// Body fat, percent to 0.1.
+    pub fat_pct: f64,
+}
+
+/// The morning weighing of `day`, on about five days in seven. The weight drifts slowly around
+/// a per-account baseline.
+pub fn weighing(acct: &Account, day: NaiveDate) -> Option<Weighing> {
+    let mut rng = acct.rng("weight", day);
+    if !rng.gen_bool(5.0 / 7.0) {
+        return None;
+    }
+    let seed = u64::from_str_radix(&acct.id[..8], 16).unwrap_or(0);
+    let base = 55.0 + (seed % 400) as f64 / 10.0;
+    let drift = ((day.num_days_from_ce() as f64) / 23.0).sin() * 1.2;
+    let kg = ((base + drift + rng.gen_range(-0.4..0.4)) * 100.0).round() / 100.0;
+    let fat_pct =
+        ((18.0 + (seed % 120) as f64 / 10.0 + rng.gen_range(-0.5..0.5)) * 10.0).round() / 10.0;
+    Some(Weighing {
+        t: acct.day_start(day) + 6 * 3600 + 45 * 60 + rng.gen_range(0..90) * 60,
+        kg,
+        fat_pct,
+    })
+}
+
+/// Continuous glucose every 5 minutes over local `day`, mg/dL: a fasting baseline, a rise after
+/// each meal, and a sensor warm-up gap on the first day of each 10-day sensor session.
+pub fn glucose(acct: &Account, day: NaiveDate) -> Vec<(i64, i64)> {
+    let mut rng = acct.rng("glucose", day);
+    let start = acct.day_start(day);
+    let base = rng.gen_range(85.0..105.0);
+    let meals = [
+        7 * 3600 + rng.gen_range(0..8) * 300,
+        12 * 3600 + rng.gen_range(0..12) * 300,
+        19 * 3600 + rng.gen_range(0..12) * 300,
+    ];
+    let peaks: Vec<f64> = meals.iter().map(|_| rng.gen_range(30.0..80.0)).collect();
+    let warmup = if day.num_days_from_ce() % 10 == 0 {
+        Some(start + 10 * 3600)
+    } else {
+        None
+    };
+    (0..288)
+        .filter_map(|i| {
+            let t = start + i * 300;
+            if warmup.is_some_and(|w| t >= w && t < w + 2 * 3600) {
+                return None;
+            }
+            let since_midnight = (t - start) as f64;
+            let meal: f64 = meals
+                .iter()
+                .zip(&peaks)
+                .map(|(m, p)| {
+                    let dt = (since_midnight - *m as f64) / 60.0;
+                    if dt < 0.0 {
+                        0.0
+                    } else {
+                        p * (dt / 45.0) * (-(dt / 45.0 - 1.0)).exp()
+                    }
+                })
+                .sum();
+            let v = (base + meal + rng.gen_range(-4.0..4.0)).round() as i64;
+            Some((t, v.clamp(40, 400)))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,5 +527,24 @@ mod tests {
         }
         assert!(total < 30 * 288, "some gaps expected");
         assert!(total > 30 * 270, "gaps stay small");
+    }
+
+    #[test]
+    fn glucose_and_weight_are_plausible_and_deterministic() {
+        let a = Account::new("erin");
+        let mut days_with_weight = 0;
+        for i in 0..30 {
+            let day = d("2026-04-01") + Duration::days(i);
+            let g = glucose(&a, day);
+            assert_eq!(g, glucose(&a, day));
+            assert!(g.len() >= 288 - 24 && g.len() <= 288);
+            assert!(g.iter().all(|(_, v)| (40..=300).contains(v)), "{g:?}");
+            if let Some(w) = weighing(&a, day) {
+                days_with_weight += 1;
+                assert!((50.0..100.0).contains(&w.kg) && (10.0..35.0).contains(&w.fat_pct));
+                assert!(w.t > a.day_start(day) && w.t < a.day_start(day) + 12 * 3600);
+            }
+        }
+        assert!((10..=30).contains(&days_with_weight));
     }
 }

@@ -3,11 +3,16 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use oauth2::basic::{BasicClient, BasicErrorResponseType};
+use oauth2::basic::{
+    BasicClient, BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse,
+    BasicTokenIntrospectionResponse, BasicTokenType,
+};
 use oauth2::{
     AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope, TokenResponse, TokenUrl,
+    PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope, StandardRevocableToken,
+    StandardTokenResponse, TokenResponse, TokenUrl,
 };
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{AppError, AppResult};
@@ -20,6 +25,27 @@ pub type TokenAdapter = fn(u16, Value) -> Value;
 pub fn standard_adapter(_status: u16, v: Value) -> Value {
     v
 }
+
+/// Token-response fields beyond RFC 6749 that the app keeps.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ProviderTokenFields {
+    /// The provider's id of the user, when its token response names it: a provider's token
+    /// adapter copies its own field (`userid`, `x_user_id`, `athlete.id`) here, as a string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_user_id: Option<String>,
+}
+
+impl oauth2::ExtraTokenFields for ProviderTokenFields {}
+
+type TokenBody = StandardTokenResponse<ProviderTokenFields, BasicTokenType>;
+
+type AppClient = oauth2::Client<
+    BasicErrorResponse,
+    TokenBody,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+>;
 
 #[derive(Clone)]
 pub struct ClientConfig {
@@ -142,8 +168,9 @@ pub fn authorize(
     })
 }
 
-fn token_set(t: &oauth2::basic::BasicTokenResponse) -> TokenSet {
+fn token_set(t: &TokenBody) -> TokenSet {
     TokenSet {
+        provider_user_id: t.extra_fields().provider_user_id.clone(),
         access_token: t.access_token().secret().clone(),
         refresh_token: t.refresh_token().map(|r| r.secret().clone()),
         token_type: "Bearer".into(),
@@ -194,7 +221,7 @@ fn token_error<E: std::error::Error>(
 
 macro_rules! token_client {
     ($cfg:expr) => {{
-        let mut c = BasicClient::new(ClientId::new($cfg.client_id.clone()))
+        let mut c = AppClient::new(ClientId::new($cfg.client_id.clone()))
             .set_token_uri(
                 TokenUrl::new($cfg.endpoints.token_url.clone())
                     .map_err(|e| url_err("token URL", e))?,

@@ -14,6 +14,8 @@ pub struct FetchCtx {
     pub api_base: String,
     pub access_token: String,
     pub user_id: String,
+    /// The provider's id of the user, when known (Polar's paths and deregistration need it).
+    pub external_user_id: Option<String>,
     pub clock: Clock,
 }
 
@@ -78,11 +80,51 @@ impl std::fmt::Display for FetchError {
     }
 }
 
-fn detail_of(body: &str) -> String {
-    serde_json::from_str::<Value>(body)
-        .ok()
-        .and_then(|v| v.get("detail").map(|d| d.to_string()))
+/// The provider's own words from an error body: FastAPI `detail`, Strava/Wahoo `message`,
+/// Google `error.message`, OAuth-style `error`, else the start of the body.
+pub fn detail_of(body: &str) -> String {
+    let v = serde_json::from_str::<Value>(body).ok();
+    let pick = |v: &Value| -> Option<String> {
+        for k in ["detail", "message", "errorType", "error"] {
+            match v.get(k) {
+                Some(Value::String(s)) => return Some(s.clone()),
+                Some(Value::Object(o)) => {
+                    if let Some(Value::String(m)) = o.get("message") {
+                        return Some(m.clone());
+                    }
+                }
+                Some(other) if k == "detail" => return Some(other.to_string()),
+                _ => {}
+            }
+        }
+        None
+    };
+    v.as_ref()
+        .and_then(pick)
         .unwrap_or_else(|| body.chars().take(200).collect())
+}
+
+/// How long a 429 asks to wait, read from the provider's own headers.
+pub type RetryAfter = fn(&reqwest::header::HeaderMap, &Clock) -> Option<Duration>;
+
+/// The standard `Retry-After: <seconds>` header.
+pub fn retry_after_header(h: &reqwest::header::HeaderMap, _clock: &Clock) -> Option<Duration> {
+    h.get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+/// A header of comma-separated integers (`X-RateLimit-Reset: 0, 300`), as numbers.
+pub fn header_numbers(h: &reqwest::header::HeaderMap, name: &str) -> Vec<u64> {
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(',')
+                .filter_map(|x| x.split(';').next()?.trim().parse::<u64>().ok())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// GETs `path` with `query` and returns the parsed JSON and its raw text.
@@ -92,21 +134,29 @@ pub async fn get_json(
     query: &[(&str, String)],
 ) -> Result<(Value, String), FetchError> {
     let url = format!("{}{}", ctx.api_base.trim_end_matches('/'), path);
-    let resp = ctx
+    let rb = ctx
         .http
         .get(&url)
         .bearer_auth(&ctx.access_token)
-        .query(query)
+        .query(query);
+    let (v, text, _) = send_json(ctx, rb, path, retry_after_header).await?;
+    Ok((v, text))
+}
+
+/// Sends a prepared request and maps the answer: 2xx parsed as JSON (an empty body is `null`),
+/// 401/403/429/5xx/other 4xx to `FetchError`s; `retry` reads the provider's rate-limit headers.
+pub async fn send_json(
+    ctx: &FetchCtx,
+    rb: reqwest::RequestBuilder,
+    what: &str,
+    retry: RetryAfter,
+) -> Result<(Value, String, reqwest::header::HeaderMap), FetchError> {
+    let resp = rb
         .send()
         .await
         .map_err(|e| FetchError::Network(without_url(&e)))?;
     let status = resp.status().as_u16();
-    let retry_after = resp
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
+    let headers = resp.headers().clone();
     if resp
         .content_length()
         .is_some_and(|n| n as usize > MAX_BODY_BYTES)
@@ -129,7 +179,11 @@ pub async fn get_json(
         200..=299 => {}
         401 => return Err(FetchError::Unauthorized),
         403 => return Err(FetchError::Forbidden(detail_of(&text))),
-        429 => return Err(FetchError::RateLimited { retry_after }),
+        429 => {
+            return Err(FetchError::RateLimited {
+                retry_after: retry(&headers, &ctx.clock),
+            })
+        }
         500..=599 => return Err(FetchError::Server { status }),
         _ => {
             return Err(FetchError::Rejected {
@@ -138,9 +192,12 @@ pub async fn get_json(
             })
         }
     }
+    if text.trim().is_empty() {
+        return Ok((Value::Null, text, headers));
+    }
     let value: Value = serde_json::from_str(&text)
-        .map_err(|e| FetchError::Malformed(format!("invalid JSON from {path}: {e}")))?;
-    Ok((value, text))
+        .map_err(|e| FetchError::Malformed(format!("invalid JSON from {what}: {e}")))?;
+    Ok((value, text, headers))
 }
 
 /// reqwest errors name the URL, which can carry tokens for some providers; keep only the kind.

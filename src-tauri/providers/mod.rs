@@ -9,8 +9,17 @@ use serde::Serialize;
 use crate::config::Environment;
 use crate::model::{ProviderRef, RawRecord, Sample, SummaryDoc};
 
+pub mod dexcom_v3;
+pub mod garmin;
+pub mod google_health;
 pub mod http;
+pub mod norm;
 pub mod oura;
+pub mod polar;
+pub mod strava;
+pub mod wahoo;
+pub mod whoop_v2;
+pub mod withings;
 
 pub use http::{FetchCtx, FetchError};
 
@@ -68,7 +77,6 @@ pub struct ProviderSpec {
     /// The provider's own limit on how far back data can be requested, in days.
     pub max_history_days: u32,
     pub redirect: RedirectKind,
-    pub availability: Availability,
     /// Vital's source type of the provider's devices (`ring`, `watch`, `scale`, ...).
     pub source_type: &'static str,
     /// The brand colour of the neutral tile drawn for the provider (see ui/src/shared/marks.ts).
@@ -113,6 +121,12 @@ pub struct SyncResource {
 pub trait Provider: Send + Sync {
     fn spec(&self) -> &ProviderSpec;
 
+    /// Whether a desktop app can connect this provider in `env`. The sandbox fakes are always
+    /// reachable; a provider's terms or access programme may block production.
+    fn availability(&self, _env: Environment) -> Availability {
+        Availability::Available
+    }
+
     /// The real endpoints; the sandbox swaps in its fake's base URL.
     fn endpoints(&self, env: Environment, sandbox_base: Option<&str>) -> Endpoints;
 
@@ -134,6 +148,12 @@ pub trait Provider: Send + Sync {
         Ok(None)
     }
 
+    /// True when `external_user_id` does something the connection cannot work without (Polar's
+    /// registration): its failure then fails the link instead of being ignored.
+    fn post_token_step_required(&self) -> bool {
+        false
+    }
+
     /// Rewrites the provider's token-endpoint answers into RFC 6749 shape before `oauth2`
     /// parses them (wrapped bodies, missing `token_type`, numbers as strings...).
     fn token_adapter(&self) -> crate::oauth::client::TokenAdapter {
@@ -145,6 +165,11 @@ pub trait Provider: Send + Sync {
         vec![]
     }
 
+    /// How the provider joins scopes in the authorize URL (Strava and Withings: a comma).
+    fn scope_separator(&self) -> &'static str {
+        " "
+    }
+
     /// Extra query parameters of the authorize URL (e.g. `access_type=offline`).
     fn authorize_params(&self) -> Vec<(&'static str, &'static str)> {
         vec![]
@@ -152,10 +177,12 @@ pub trait Provider: Send + Sync {
 
     /// Revokes the connection's tokens at the provider where it has a way to (RFC 7009 or its
     /// own). The default does nothing.
+    /// `client` carries the endpoints and the client credentials (Withings signs its revoke
+    /// request with the client secret).
     async fn revoke(
         &self,
         _ctx: &FetchCtx,
-        _endpoints: &Endpoints,
+        _client: &crate::oauth::ClientConfig,
         _refresh_token: Option<&str>,
     ) -> Result<(), FetchError> {
         Ok(())
@@ -166,6 +193,8 @@ pub trait Provider: Send + Sync {
 pub struct Registry {
     providers: HashMap<&'static str, Arc<dyn Provider>>,
     order: Vec<&'static str>,
+    /// Other slugs a provider answers to (Vital keeps `fitbit` for the Google Health API).
+    aliases: HashMap<&'static str, &'static str>,
 }
 
 impl Default for Registry {
@@ -173,8 +202,20 @@ impl Default for Registry {
         let mut r = Registry {
             providers: HashMap::new(),
             order: vec![],
+            aliases: HashMap::new(),
         };
         r.add(Arc::new(oura::Oura));
+        r.add(Arc::new(withings::Withings));
+        r.add(Arc::new(strava::Strava));
+        r.add(Arc::new(polar::Polar));
+        r.add(Arc::new(whoop_v2::WhoopV2));
+        r.add(Arc::new(dexcom_v3::DexcomV3));
+        r.add(Arc::new(wahoo::Wahoo));
+        r.add(Arc::new(google_health::GoogleHealth));
+        r.add(Arc::new(garmin::Garmin));
+        // The Fitbit Web API was switched off on 30 Oct 2026; Fitbit data now comes through the
+        // Google Health API, and Vital keeps the `fitbit` slug for it.
+        r.aliases.insert("fitbit", google_health::SLUG);
         r
     }
 }
@@ -185,8 +226,16 @@ impl Registry {
         self.providers.insert(p.spec().slug, p);
     }
 
+    /// The provider's own slug for `slug`, resolving aliases; None if unknown.
+    pub fn canonical(&self, slug: &str) -> Option<&'static str> {
+        let s = self.aliases.get(slug).copied().unwrap_or(slug);
+        self.providers.get(s).map(|p| p.spec().slug)
+    }
+
     pub fn get(&self, slug: &str) -> Option<Arc<dyn Provider>> {
-        self.providers.get(slug).cloned()
+        self.providers
+            .get(self.aliases.get(slug).copied().unwrap_or(slug))
+            .cloned()
     }
 
     pub fn all(&self) -> Vec<Arc<dyn Provider>> {

@@ -31,7 +31,6 @@ static SPEC: ProviderSpec = ProviderSpec {
     client_auth: ClientAuth::RequestBody,
     max_history_days: 3650,
     redirect: super::RedirectKind::LoopbackAnyPort,
-    availability: super::Availability::Available,
     source_type: "ring",
     colour: "#1f2a44",
 };
@@ -142,10 +141,10 @@ impl Provider for Oura {
     async fn revoke(
         &self,
         ctx: &FetchCtx,
-        endpoints: &Endpoints,
+        client: &crate::oauth::ClientConfig,
         _refresh: Option<&str>,
     ) -> Result<(), FetchError> {
-        let Some(url) = &endpoints.revoke_url else {
+        let Some(url) = &client.endpoints.revoke_url else {
             return Ok(());
         };
         let r = ctx

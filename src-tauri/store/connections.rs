@@ -29,6 +29,9 @@ pub struct TokenSet {
     pub token_type: String,
     pub expires_at: Option<i64>,
     pub scope: Option<String>,
+    /// The provider's user id when its token response carries one (not stored with the tokens:
+    /// it becomes the connection's `external_user_id`).
+    pub provider_user_id: Option<String>,
 }
 
 impl std::fmt::Debug for TokenSet {
@@ -201,6 +204,7 @@ impl Store {
             token_type,
             expires_at,
             scope,
+            provider_user_id: None,
         })
     }
 

@@ -37,8 +37,41 @@ pub async fn start_with(history_days: u32, f: impl FnOnce(&mut Config)) -> Harne
     Harness { app, dir }
 }
 
+/// Another App on an existing data directory with the clock at `at` (the same user later).
+pub async fn reopen(dir: &std::path::Path, at: DateTime<Utc>, history_days: u32) -> Arc<App> {
+    let mut config = Config::new(dir.join("data"));
+    config.history_days = history_days;
+    config.api_port = 0;
+    App::start(config, Clock::fixed(at)).await.unwrap()
+}
+
 /// Starts a link flow for `client_user_id` and returns (link token, authorize URL).
 pub async fn begin_link(app: &Arc<App>, client_user_id: &str) -> (String, String) {
+    begin_link_for(app, client_user_id, "oura").await
+}
+
+/// Providers whose redirect URI is registered with a fixed port run one link flow at a time in
+/// a test process (the port is the one the sandbox registered, as in production).
+pub async fn port_lock(provider: &str) -> tokio::sync::MutexGuard<'static, ()> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static LOCKS: OnceLock<Mutex<HashMap<String, &'static tokio::sync::Mutex<()>>>> =
+        OnceLock::new();
+    let m: &'static tokio::sync::Mutex<()> = LOCKS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap()
+        .entry(provider.to_string())
+        .or_insert_with(|| Box::leak(Box::new(tokio::sync::Mutex::new(()))));
+    m.lock().await
+}
+
+/// As `begin_link`, for any provider.
+pub async fn begin_link_for(
+    app: &Arc<App>,
+    client_user_id: &str,
+    provider: &str,
+) -> (String, String) {
     let user = match app.store.user_by_client_id(client_user_id) {
         Ok(u) => u,
         Err(_) => app.store.create_user(client_user_id).unwrap(),
@@ -50,7 +83,7 @@ pub async fn begin_link(app: &Arc<App>, client_user_id: &str) -> (String, String
         })
         .unwrap();
     let started = app
-        .link_start(&link.link_token, "oura", false)
+        .link_start(&link.link_token, provider, false)
         .await
         .unwrap();
     (link.link_token, started.oauth_url)
