@@ -47,6 +47,7 @@ pub struct App {
     pub clock: Clock,
     pub team_id: String,
     pub events: broadcast::Sender<AppEvent>,
+    pub inspector: Arc<crate::inspector::Inspector>,
     /// The running OAuth flow of each link token (by token hash): only the newest flow of a
     /// token may record an outcome.
     pub(crate) link_flows: Mutex<HashMap<String, crate::link::RunningFlow>>,
@@ -89,6 +90,7 @@ impl App {
             clock,
             team_id,
             events,
+            inspector: Arc::default(),
             link_flows: Mutex::default(),
             sync_locks: Mutex::default(),
             background: Mutex::default(),
@@ -140,7 +142,35 @@ impl App {
             client_auth: p.spec().client_auth,
             adapter: p.token_adapter(),
             token_params: p.token_params(),
+            trace: Some(self.trace(slug, None)),
         })
+    }
+
+    /// A recorder of HTTP exchanges for the QA inspector.
+    pub fn trace(&self, provider: &str, connection_id: Option<i64>) -> crate::inspector::Trace {
+        crate::inspector::Trace {
+            inspector: self.inspector.clone(),
+            provider: provider.to_string(),
+            connection_id,
+        }
+    }
+
+    /// The context of calls to a connection's provider API.
+    pub fn fetch_ctx(
+        &self,
+        conn: &crate::store::connections::ConnectionRow,
+        p: &dyn Provider,
+        access_token: String,
+    ) -> crate::providers::FetchCtx {
+        crate::providers::FetchCtx {
+            http: self.http.clone(),
+            api_base: self.endpoints(p).api_base,
+            access_token,
+            user_id: conn.user_id.clone(),
+            external_user_id: conn.external_user_id.clone(),
+            clock: self.clock,
+            trace: Some(self.trace(&conn.provider, Some(conn.id))),
+        }
     }
 
     fn production_credentials(&self, slug: &str) -> AppResult<(String, Option<String>)> {

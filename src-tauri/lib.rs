@@ -14,6 +14,7 @@ pub mod desktop;
 pub mod error;
 pub mod export;
 pub mod fake;
+pub mod inspector;
 pub mod lifecycle;
 pub mod link;
 pub mod logging;

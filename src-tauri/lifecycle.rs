@@ -17,9 +17,10 @@ impl App {
         ) else {
             return;
         };
-        let Ok(client) = self.client_config(p.as_ref()) else {
+        let Ok(mut client) = self.client_config(p.as_ref()) else {
             return;
         };
+        client.trace = Some(self.trace(&c.provider, Some(c.id)));
         let ctx = FetchCtx {
             http: self.http.clone(),
             api_base: client.endpoints.api_base.clone(),
@@ -27,6 +28,7 @@ impl App {
             user_id: c.user_id.clone(),
             external_user_id: c.external_user_id.clone(),
             clock: self.clock,
+            trace: Some(self.trace(&c.provider, Some(c.id))),
         };
         let outcome = p
             .revoke(&ctx, &client, tokens.refresh_token.as_deref())

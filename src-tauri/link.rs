@@ -441,6 +441,7 @@ impl App {
             user_id: user_id.to_string(),
             external_user_id: tokens.provider_user_id.clone(),
             clock: self.clock,
+            trace: Some(self.trace(provider, None)),
         };
         // A provider that must act after the token (Polar's registration) fails the link
         // when that step fails; otherwise the id from the token response is kept.

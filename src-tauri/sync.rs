@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::app::{App, AppEvent};
 use crate::error::{AppError, AppResult};
-use crate::providers::{FetchCtx, FetchError, Provider, SyncResource, Window};
+use crate::providers::{FetchError, Provider, SyncResource, Window};
 use crate::store::connections::{ConnectionRow, Cursor, TokenSet};
 use crate::store::now_ms;
 use crate::store::readings::{Page, PageOutcome};
@@ -350,14 +350,7 @@ impl App {
         loop {
             attempt += 1;
             let tokens = self.fresh_tokens(conn, p, false).await?;
-            let ctx = FetchCtx {
-                http: self.http.clone(),
-                api_base: self.endpoints(p).api_base,
-                access_token: tokens.access_token,
-                user_id: conn.user_id.clone(),
-                external_user_id: conn.external_user_id.clone(),
-                clock: self.clock,
-            };
+            let ctx = self.fetch_ctx(conn, p, tokens.access_token);
             match p.fetch_page(&ctx, resource, w, page.clone()).await {
                 Ok(pg) => return Ok(pg),
                 Err(FetchError::Unauthorized) if !refreshed => {
@@ -426,7 +419,8 @@ impl App {
                 ),
             ));
         };
-        let cfg = self.client_config(p)?;
+        let mut cfg = self.client_config(p)?;
+        cfg.trace = Some(self.trace(&conn.provider, Some(conn.id)));
         match crate::oauth::client::refresh(&self.http, &cfg, &refresh).await {
             Ok(mut new) => {
                 if new.scope.is_none() {

@@ -307,3 +307,49 @@ async fn the_api_refuses_foreign_hosts_and_floods() {
         .unwrap_or(json!({}));
     assert_eq!(body["detail"]["error_type"], "payload_too_large");
 }
+
+#[tokio::test]
+async fn the_inspector_records_exchanges_with_secrets_redacted() {
+    let h = start(3).await;
+    let (token, url) = begin_link(&h.app, "inspected").await;
+    complete(&url, &Choice::default()).await.unwrap();
+    settle(&h.app, &token).await;
+    h.app.wait_background().await;
+    let user = h.app.store.user_by_client_id("inspected").unwrap();
+    let conn = h
+        .app
+        .store
+        .connection_for(&user.user_id, "oura")
+        .unwrap()
+        .unwrap();
+    let tokens = h.app.store.tokens(&h.app.vault, conn.id).unwrap();
+    let all = h.app.inspector.list(None, Some("oura"), 1000);
+    let token_ex = all
+        .iter()
+        .find(|e| e.kind == "token")
+        .expect("the code exchange is recorded");
+    assert_eq!(token_ex.status, Some(200));
+    let body = token_ex.request_body.as_deref().unwrap();
+    assert!(
+        body.contains("grant_type=authorization_code")
+            && body.contains("code=")
+            && body.contains("chars)"),
+        "{body}"
+    );
+    let data = h.app.inspector.list(Some(conn.id), None, 1000);
+    assert!(data
+        .iter()
+        .any(|e| e.url.contains("/v2/usercollection/heartrate")
+            && e.status == Some(200)
+            && e.response_body
+                .as_deref()
+                .is_some_and(|b| b.contains("bpm"))));
+    let dump = serde_json::to_string(&all).unwrap();
+    for s in [
+        tokens.access_token.as_str(),
+        tokens.refresh_token.as_deref().unwrap(),
+        vital_link::fake::oura::CLIENT_SECRET,
+    ] {
+        assert!(!dump.contains(s), "the inspector shows a secret");
+    }
+}

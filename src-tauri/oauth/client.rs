@@ -56,6 +56,8 @@ pub struct ClientConfig {
     pub adapter: TokenAdapter,
     /// Extra form fields on every token request (e.g. Withings' `action=requesttoken`).
     pub token_params: Vec<(&'static str, &'static str)>,
+    /// Where token exchanges are recorded for the QA inspector.
+    pub trace: Option<crate::inspector::Trace>,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -93,27 +95,62 @@ type Fut = Pin<Box<dyn Future<Output = Result<oauth2::HttpResponse, AdapterError
 fn http_client(
     http: reqwest::Client,
     adapter: TokenAdapter,
+    trace: Option<crate::inspector::Trace>,
 ) -> impl Fn(oauth2::HttpRequest) -> Fut {
     move |req: oauth2::HttpRequest| {
         let http = http.clone();
+        let trace = trace.clone();
         Box::pin(async move {
             let (parts, body) = req.into_parts();
-            let mut rb = http.request(parts.method, parts.uri.to_string()).body(body);
+            let (method, url) = (parts.method.to_string(), parts.uri.to_string());
+            let mut req_headers = reqwest::header::HeaderMap::new();
             for (k, v) in parts.headers.iter() {
-                rb = rb.header(k, v);
+                req_headers.insert(k.clone(), v.clone());
             }
-            let resp = rb.send().await.map_err(|e| {
-                AdapterError(if e.is_timeout() {
-                    "the token endpoint timed out".into()
-                } else {
-                    "the token endpoint could not be reached".into()
-                })
-            })?;
+            let req_body = body.clone();
+            let started = std::time::Instant::now();
+            let record = |status: Option<u16>,
+                          h: Option<&reqwest::header::HeaderMap>,
+                          b: Option<&[u8]>,
+                          error: Option<String>| {
+                if let Some(t) = &trace {
+                    t.record(crate::inspector::Raw {
+                        kind: "token",
+                        method: &method,
+                        url: &url,
+                        request_headers: &req_headers,
+                        request_body: Some(&req_body),
+                        status,
+                        response_headers: h,
+                        response_body: b,
+                        latency_ms: started.elapsed().as_millis() as u64,
+                        error,
+                    });
+                }
+            };
+            let rb = http
+                .request(parts.method, parts.uri.to_string())
+                .headers(req_headers.clone())
+                .body(body);
+            let resp = match rb.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    let msg = if e.is_timeout() {
+                        "the token endpoint timed out"
+                    } else {
+                        "the token endpoint could not be reached"
+                    };
+                    record(None, None, None, Some(msg.into()));
+                    return Err(AdapterError(msg.into()));
+                }
+            };
             let status = resp.status().as_u16();
+            let resp_headers = resp.headers().clone();
             let bytes = resp
                 .bytes()
                 .await
                 .map_err(|_| AdapterError("the token response was cut off".into()))?;
+            record(Some(status), Some(&resp_headers), Some(&bytes), None);
             let body = match serde_json::from_slice::<Value>(&bytes) {
                 Ok(v) => serde_json::to_vec(&adapter(status, v)).unwrap_or_default(),
                 Err(_) => bytes.to_vec(),
@@ -247,7 +284,7 @@ pub async fn exchange_code(
     let client = token_client!(cfg).set_redirect_uri(
         RedirectUrl::new(redirect_uri.to_string()).map_err(|e| url_err("redirect URI", e))?,
     );
-    let adapted = http_client(http.clone(), cfg.adapter);
+    let adapted = http_client(http.clone(), cfg.adapter, cfg.trace.clone());
     let mut req = client
         .exchange_code(AuthorizationCode::new(code.to_string()))
         .set_pkce_verifier(verifier);
@@ -264,7 +301,7 @@ pub async fn refresh(
     refresh_token: &str,
 ) -> AppResult<TokenSet> {
     let client = token_client!(cfg);
-    let adapted = http_client(http.clone(), cfg.adapter);
+    let adapted = http_client(http.clone(), cfg.adapter, cfg.trace.clone());
     let refresh = RefreshToken::new(refresh_token.to_string());
     let mut req = client.exchange_refresh_token(&refresh);
     for (k, v) in &cfg.token_params {

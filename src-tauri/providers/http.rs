@@ -17,6 +17,8 @@ pub struct FetchCtx {
     /// The provider's id of the user, when known (Polar's paths and deregistration need it).
     pub external_user_id: Option<String>,
     pub clock: Clock,
+    /// Where the exchanges are recorded for the QA inspector (None: not recorded).
+    pub trace: Option<crate::inspector::Trace>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -151,24 +153,65 @@ pub async fn send_json(
     what: &str,
     retry: RetryAfter,
 ) -> Result<(Value, String, reqwest::header::HeaderMap), FetchError> {
-    let resp = rb
-        .send()
-        .await
+    let req = rb
+        .build()
         .map_err(|e| FetchError::Network(without_url(&e)))?;
+    let (method, url) = (req.method().to_string(), req.url().to_string());
+    let req_headers = req.headers().clone();
+    let req_body = req.body().and_then(|b| b.as_bytes()).map(<[u8]>::to_vec);
+    let started = std::time::Instant::now();
+    let record = |status: Option<u16>,
+                  resp_headers: Option<&reqwest::header::HeaderMap>,
+                  body: Option<&[u8]>,
+                  error: Option<String>| {
+        if let Some(t) = &ctx.trace {
+            t.record(crate::inspector::Raw {
+                kind: "api",
+                method: &method,
+                url: &url,
+                request_headers: &req_headers,
+                request_body: req_body.as_deref(),
+                status,
+                response_headers: resp_headers,
+                response_body: body,
+                latency_ms: started.elapsed().as_millis() as u64,
+                error,
+            });
+        }
+    };
+    let resp = match ctx.http.execute(req).await {
+        Ok(r) => r,
+        Err(e) => {
+            let msg = without_url(&e);
+            record(None, None, None, Some(msg.clone()));
+            return Err(FetchError::Network(msg));
+        }
+    };
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     if resp
         .content_length()
         .is_some_and(|n| n as usize > MAX_BODY_BYTES)
     {
+        record(
+            Some(status),
+            Some(&headers),
+            None,
+            Some("response too large".into()),
+        );
         return Err(FetchError::Malformed(format!(
             "response larger than {MAX_BODY_BYTES} bytes"
         )));
     }
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| FetchError::Network(without_url(&e)))?;
+    let bytes = match resp.bytes().await {
+        Ok(b) => b,
+        Err(e) => {
+            let msg = without_url(&e);
+            record(Some(status), Some(&headers), None, Some(msg.clone()));
+            return Err(FetchError::Network(msg));
+        }
+    };
+    record(Some(status), Some(&headers), Some(&bytes), None);
     if bytes.len() > MAX_BODY_BYTES {
         return Err(FetchError::Malformed(format!(
             "response larger than {MAX_BODY_BYTES} bytes"

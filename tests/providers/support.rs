@@ -83,14 +83,7 @@ pub fn summaries(app: &Arc<App>, login: &str, resource: &str) -> Vec<Value> {
 pub fn ctx(app: &Arc<App>, conn: &ConnectionRow) -> FetchCtx {
     let p = app.provider(&conn.provider).unwrap();
     let tokens = app.store.tokens(&app.vault, conn.id).unwrap();
-    FetchCtx {
-        http: vital_link::providers::http::build_client(),
-        api_base: app.endpoints(p.as_ref()).api_base,
-        access_token: tokens.access_token,
-        user_id: conn.user_id.clone(),
-        external_user_id: conn.external_user_id.clone(),
-        clock: app.clock,
-    }
+    app.fetch_ctx(conn, p.as_ref(), tokens.access_token)
 }
 
 pub fn provider(app: &Arc<App>, slug: &str) -> Arc<dyn Provider> {
