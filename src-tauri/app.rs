@@ -35,6 +35,11 @@ pub enum AppEvent {
         connection_id: i64,
         status: String,
     },
+    ExportProgress {
+        done: usize,
+        total: usize,
+        what: String,
+    },
 }
 
 pub struct App {
@@ -61,9 +66,18 @@ pub struct App {
 impl App {
     /// Opens (or creates) everything under `config.data_dir` and starts the sandbox providers
     /// when the environment is the sandbox.
-    pub async fn start(config: Config, clock: Clock) -> AppResult<Arc<App>> {
+    pub async fn start(mut config: Config, clock: Clock) -> AppResult<Arc<App>> {
         prepare_data_dir(&config.data_dir)?;
         let store = Store::open(&config.db_path())?;
+        if !config.environment_explicit {
+            if let Some(e) = store.setting("environment")? {
+                config.environment = if e == "production" {
+                    Environment::Production
+                } else {
+                    Environment::Sandbox
+                };
+            }
+        }
         let vault = Arc::new(Vault::open(&config.data_dir)?);
         let sandbox = match config.environment {
             Environment::Sandbox => {
@@ -174,18 +188,14 @@ impl App {
     }
 
     fn production_credentials(&self, slug: &str) -> AppResult<(String, Option<String>)> {
-        let env_key = slug.to_ascii_uppercase();
-        let id = std::env::var(format!("VITAL_LINK_{env_key}_CLIENT_ID")).ok();
-        let secret = std::env::var(format!("VITAL_LINK_{env_key}_CLIENT_SECRET")).ok();
-        match id {
-            Some(id) if !id.is_empty() => Ok((id, secret)),
-            _ => Err(AppError::bad_request(
+        self.stored_credentials(slug)?.ok_or_else(|| {
+            AppError::bad_request(
                 "credentials_missing",
                 format!(
-                    "no client credentials for {slug} in production: register an app as described in docs/providers/{slug}.md, then set VITAL_LINK_{env_key}_CLIENT_ID and VITAL_LINK_{env_key}_CLIENT_SECRET (or use the sandbox)"
+                    "no client credentials for {slug} in production: register an app as described in docs/providers/{slug}.md, then enter its client ID and secret in Settings (or `vital-link providers set {slug} --client-id … --client-secret …`); or use the sandbox"
                 ),
-            )),
-        }
+            )
+        })
     }
 
     pub fn set_api_addr(&self, addr: SocketAddr) {

@@ -20,14 +20,9 @@ pub struct Cli {
     #[arg(long, env = "VITAL_LINK_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
     /// sandbox: fake providers on loopback, no credentials needed. production: the real APIs.
-    #[arg(
-        long = "env",
-        env = "VITAL_LINK_ENV",
-        global = true,
-        value_enum,
-        default_value = "sandbox"
-    )]
-    pub environment: Environment,
+    /// Default: the one chosen in Settings, else sandbox.
+    #[arg(long = "env", env = "VITAL_LINK_ENV", global = true, value_enum)]
+    pub environment: Option<Environment>,
     /// Days of history the first sync of a connection fetches.
     #[arg(long, env = "VITAL_LINK_HISTORY_DAYS", global = true, default_value_t = DEFAULT_HISTORY_DAYS)]
     pub history_days: u32,
@@ -116,6 +111,9 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Providers: list them, and set the client credentials of your own registered apps.
+    #[command(subcommand)]
+    Providers(ProvidersCmd),
     /// Webhook endpoints that receive Vital's events, signed like Svix.
     #[command(subcommand)]
     Webhooks(WebhooksCmd),
@@ -153,6 +151,22 @@ pub enum UsersCmd {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum ProvidersCmd {
+    /// Every provider, its availability here and whether credentials are set (redacted).
+    List,
+    /// Store the client ID and secret of your app registered with the provider (sealed).
+    Set {
+        slug: String,
+        #[arg(long)]
+        client_id: String,
+        #[arg(long, env = "VITAL_LINK_CLIENT_SECRET", hide_env_values = true)]
+        client_secret: Option<String>,
+    },
+    /// Forget the stored credentials of a provider.
+    Clear { slug: String },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum WebhooksCmd {
     /// Add an endpoint; prints its signing secret once.
     Add {
@@ -183,7 +197,8 @@ impl Cli {
             None => Config::default_data_dir()?,
         };
         let mut c = Config::new(dir);
-        c.environment = self.environment;
+        c.environment = self.environment.unwrap_or(Environment::Sandbox);
+        c.environment_explicit = self.environment.is_some();
         c.history_days = self.history_days;
         c.api_port = self.port;
         Ok(c)
@@ -450,6 +465,28 @@ pub async fn run(cli: Cli, command: Command) -> AppResult<()> {
             app.wipe().await?;
             eprintln!("all data deleted from {}", app.config.data_dir.display());
         }
+        Command::Providers(ProvidersCmd::List) => {
+            let creds = app.credentials_view()?;
+            let list: Vec<Value> = app
+                .providers
+                .all()
+                .iter()
+                .map(|p| {
+                    let c = creds.iter().find(|c| c.slug == p.spec().slug);
+                    json!({"slug": p.spec().slug, "name": p.spec().name, "availability": p.availability(app.config.environment), "redirect": p.spec().redirect, "credentials": c})
+                })
+                .collect();
+            print_json(&Value::Array(list));
+        }
+        Command::Providers(ProvidersCmd::Set {
+            slug,
+            client_id,
+            client_secret,
+        }) => {
+            app.set_credentials(&slug, &client_id, client_secret.as_deref())?;
+            eprintln!("stored the {slug} client credentials (the secret is sealed)");
+        }
+        Command::Providers(ProvidersCmd::Clear { slug }) => app.clear_credentials(&slug)?,
         Command::ApiKey { rotate } => {
             let key = if rotate {
                 app.rotate_api_key()?

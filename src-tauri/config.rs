@@ -31,6 +31,8 @@ impl Environment {
 pub struct Config {
     pub data_dir: PathBuf,
     pub environment: Environment,
+    /// Given on the command line or in the environment; otherwise the saved setting applies.
+    pub environment_explicit: bool,
     /// How far back the first sync of a new connection reaches.
     pub history_days: u32,
     /// Port of the local Vital-compatible API; 0 picks a free one.
@@ -46,6 +48,7 @@ impl Config {
         Self {
             data_dir,
             environment: Environment::Sandbox,
+            environment_explicit: false,
             history_days: DEFAULT_HISTORY_DAYS,
             api_port: DEFAULT_API_PORT,
             oauth_timeout: std::time::Duration::from_secs(300),

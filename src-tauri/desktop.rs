@@ -2,27 +2,15 @@
 //! its arguments, calls the core and maps the error to `{code, message}`.
 use std::sync::Arc;
 
-use serde::Serialize;
 use serde_json::{json, Value};
 use tauri::{Emitter, State};
 
 use crate::app::App;
 use crate::cli::Cli;
 use crate::error::{AppError, AppResult};
-use crate::store::connections::ConnectionRow;
 use crate::store::links::NewLinkToken;
-use crate::store::readings::Counts;
 
 type Shared<'a> = State<'a, Arc<App>>;
-
-#[derive(Serialize)]
-struct Participant {
-    user_id: String,
-    client_user_id: String,
-    created_at: i64,
-    connections: Vec<ConnectionRow>,
-    counts: Counts,
-}
 
 #[tauri::command(rename_all = "camelCase")]
 async fn app_info(app: Shared<'_>) -> AppResult<Value> {
@@ -33,43 +21,80 @@ async fn app_info(app: Shared<'_>) -> AppResult<Value> {
         "data_dir": app.config.data_dir,
         "history_days": app.config.history_days,
         "today": app.clock.now().date_naive().to_string(),
+        "sandbox_providers": app.sandbox.fakes.keys().collect::<Vec<_>>(),
     }))
 }
 
-#[tauri::command(rename_all = "camelCase")]
-async fn list_participants(app: Shared<'_>) -> AppResult<Vec<Participant>> {
-    let app = app.inner().clone();
-    tokio::task::spawn_blocking(move || {
-        let (users, _) = app.store.list_users(0, i64::MAX)?;
-        users
-            .into_iter()
-            .map(|u| {
-                Ok(Participant {
-                    connections: app.store.connections(Some(&u.user_id))?,
-                    counts: app.store.counts(&u.user_id)?,
-                    user_id: u.user_id,
-                    client_user_id: u.client_user_id,
-                    created_at: u.created_at,
-                })
-            })
-            .collect()
-    })
-    .await?
+/// Runs blocking core work off the async runtime's threads.
+async fn blocking<T: Send + 'static>(
+    app: &Arc<App>,
+    f: impl FnOnce(&App) -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    let app = app.clone();
+    tokio::task::spawn_blocking(move || f(&app)).await?
 }
 
 #[tauri::command(rename_all = "camelCase")]
-async fn add_user(app: Shared<'_>, client_user_id: String) -> AppResult<crate::store::users::User> {
-    app.store.create_user(client_user_id.trim())
+async fn list_participants(
+    app: Shared<'_>,
+    from: Option<String>,
+    to: Option<String>,
+) -> AppResult<Vec<crate::console::Participant>> {
+    blocking(app.inner(), move |a| {
+        a.participants(from.as_deref(), to.as_deref())
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn add_user(
+    app: Shared<'_>,
+    client_user_id: String,
+    notes: Option<String>,
+    cohort: Option<String>,
+) -> AppResult<crate::store::users::User> {
+    let u = app.store.create_user(client_user_id.trim())?;
+    if notes.is_some() || cohort.is_some() {
+        let id = u.user_id.clone();
+        app.store.write(move |tx| {
+            tx.execute(
+                "UPDATE users SET notes = ?2, cohort = ?3 WHERE user_id = ?1",
+                rusqlite::params![id, notes, cohort],
+            )?;
+            Ok(())
+        })?;
+    }
+    app.store.user(&u.user_id)
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn import_participants(
+    app: Shared<'_>,
+    csv: String,
+) -> AppResult<crate::study::ImportReport> {
+    blocking(app.inner(), move |a| a.import_participants(&csv)).await
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn delete_user(app: Shared<'_>, user_id: String) -> AppResult<()> {
+    app.delete_user(&user_id).await
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn disconnect(app: Shared<'_>, user_id: String, provider: String) -> AppResult<()> {
+    app.deregister(&user_id, &provider).await
 }
 
 #[tauri::command(rename_all = "camelCase")]
 async fn create_link_token(
     app: Shared<'_>,
     user_id: String,
+    provider: Option<String>,
 ) -> AppResult<crate::link::LinkTokenResponse> {
     let user = app.store.resolve_user(&user_id)?;
     app.create_link_token(NewLinkToken {
         user_id: user.user_id,
+        provider,
         ..Default::default()
     })
 }
@@ -82,18 +107,26 @@ async fn user_data(
     from: String,
     to: String,
 ) -> AppResult<Value> {
-    let app = app.inner().clone();
-    tokio::task::spawn_blocking(move || {
+    blocking(app.inner(), move |app| {
         let user = app.store.resolve_user(&user_id)?;
         let range = crate::shapes::parse_range(&from, Some(&to), app.clock.now().date_naive())?;
         match kind.as_str() {
-            "heartrate" | "hrv" => {
-                crate::shapes::timeseries_grouped(&app, &user.user_id, &kind, range, None)
+            "sleep" | "activity" | "workouts" | "body" | "profile" => {
+                crate::shapes::summaries(app, &user.user_id, &kind, range, None)
             }
-            _ => crate::shapes::summaries(&app, &user.user_id, &kind, range, None),
+            _ => crate::shapes::timeseries_grouped(app, &user.user_id, &kind, range, None),
         }
     })
-    .await?
+    .await
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn coverage(
+    app: Shared<'_>,
+    from: String,
+    to: String,
+) -> AppResult<Vec<crate::console::CoverageRow>> {
+    blocking(app.inner(), move |a| a.coverage(&from, &to)).await
 }
 
 #[tauri::command(rename_all = "camelCase")]
@@ -107,6 +140,186 @@ async fn sync_now(
         .transpose()?
         .map(|u| u.user_id);
     app.sync_user(uid.as_deref()).await
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn export(
+    app: Shared<'_>,
+    format: crate::export::Format,
+    out: Option<String>,
+    participants: Vec<String>,
+    from: Option<String>,
+    to: Option<String>,
+    raw: bool,
+) -> AppResult<crate::export::ExportReport> {
+    let handle = app.inner().clone();
+    let out = out
+        .filter(|o| !o.is_empty())
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+            let fmt = serde_json::to_value(format)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            handle
+                .config
+                .data_dir
+                .join("exports")
+                .join(format!("{stamp}-{fmt}"))
+        });
+    blocking(app.inner(), move |a| {
+        let events = a.events.clone();
+        a.export(
+            &crate::export::ExportOptions {
+                format,
+                out,
+                participants,
+                from,
+                to,
+                raw,
+            },
+            &|done, total, what| {
+                let _ = events.send(crate::app::AppEvent::ExportProgress {
+                    done,
+                    total,
+                    what: what.to_string(),
+                });
+            },
+        )
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn agreement(app: Shared<'_>) -> AppResult<crate::study::Agreement> {
+    app.agreement()
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn set_agreement(app: Shared<'_>, version: String, text: String) -> AppResult<()> {
+    app.set_agreement(&crate::study::Agreement { version, text })
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn consents(
+    app: Shared<'_>,
+    user_id: Option<String>,
+) -> AppResult<Vec<crate::study::Consent>> {
+    app.consents(user_id.as_deref())
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn event_log(
+    app: Shared<'_>,
+    limit: Option<i64>,
+) -> AppResult<Vec<crate::store::events::Event>> {
+    app.store.events(limit.unwrap_or(500))
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn inspector(
+    app: Shared<'_>,
+    connection_id: Option<i64>,
+    provider: Option<String>,
+    limit: Option<usize>,
+) -> AppResult<Vec<crate::inspector::Exchange>> {
+    Ok(app
+        .inspector
+        .list(connection_id, provider.as_deref(), limit.unwrap_or(500)))
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn connection_details(
+    app: Shared<'_>,
+    connection_id: i64,
+) -> AppResult<crate::console::ConnectionDetails> {
+    app.connection_details(connection_id)
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn force_refresh(
+    app: Shared<'_>,
+    connection_id: i64,
+) -> AppResult<crate::console::ConnectionDetails> {
+    app.force_refresh(connection_id).await
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn faults(app: Shared<'_>, provider: String) -> AppResult<crate::fake::faults::Faults> {
+    app.faults(&provider)
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn set_faults(
+    app: Shared<'_>,
+    provider: String,
+    faults: crate::fake::faults::Faults,
+) -> AppResult<()> {
+    app.set_faults(&provider, faults)
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn settings(app: Shared<'_>) -> AppResult<Value> {
+    app.settings_view()
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn set_environment(app: Shared<'_>, environment: String) -> AppResult<()> {
+    if environment != "sandbox" && environment != "production" {
+        return Err(AppError::bad_request(
+            "invalid_environment",
+            "the environment is sandbox or production",
+        ));
+    }
+    app.store.set_setting("environment", &environment)
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn set_credentials(
+    app: Shared<'_>,
+    provider: String,
+    client_id: String,
+    client_secret: Option<String>,
+) -> AppResult<()> {
+    app.set_credentials(&provider, &client_id, client_secret.as_deref())
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn rotate_api_key(app: Shared<'_>) -> AppResult<String> {
+    app.rotate_api_key()
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn add_webhook(app: Shared<'_>, url: String) -> AppResult<Value> {
+    let (id, secret) = app.add_webhook(&url, None)?;
+    Ok(json!({"id": id, "secret": secret}))
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn remove_webhook(app: Shared<'_>, id: i64) -> AppResult<()> {
+    app.remove_webhook(id)
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn set_enrol_pin(app: Shared<'_>, pin: Option<String>) -> AppResult<()> {
+    app.set_enrol_pin(pin.as_deref())
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn check_enrol_pin(app: Shared<'_>, pin: String) -> AppResult<bool> {
+    app.check_enrol_pin(&pin)
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn wipe_all(app: Shared<'_>, confirm: String) -> AppResult<()> {
+    if confirm != "WIPE" {
+        return Err(AppError::bad_request(
+            "confirmation_needed",
+            "type WIPE to confirm",
+        ));
+    }
+    app.wipe().await
 }
 
 /// The window only ever shows the app's own pages; links elsewhere open in the system browser
@@ -197,9 +410,32 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Runtime) -> AppResult<()> {
             app_info,
             list_participants,
             add_user,
+            import_participants,
+            delete_user,
+            disconnect,
             create_link_token,
             user_data,
-            sync_now
+            coverage,
+            sync_now,
+            export,
+            agreement,
+            set_agreement,
+            consents,
+            event_log,
+            inspector,
+            connection_details,
+            force_refresh,
+            faults,
+            set_faults,
+            settings,
+            set_environment,
+            set_credentials,
+            rotate_api_key,
+            add_webhook,
+            remove_webhook,
+            set_enrol_pin,
+            check_enrol_pin,
+            wipe_all
         ])
         .run(tauri::generate_context!())
         .map_err(|e| AppError::internal(format!("the window could not start: {e}")))?;

@@ -9,6 +9,8 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod console;
+pub mod credentials;
 #[cfg(feature = "desktop")]
 pub mod desktop;
 pub mod error;

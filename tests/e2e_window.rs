@@ -140,15 +140,22 @@ async fn click(c: &Client, css: &str) {
         .unwrap();
 }
 
+/// The element's text; the console re-renders rows as data arrives, so a node found a moment
+/// ago may be gone: look it up again.
 async fn text(c: &Client, css: &str) -> String {
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap()
+    for _ in 0..20 {
+        let e = c
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        match e.text().await {
+            Ok(t) => return t,
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    panic!("{css} kept changing under the test");
 }
 
 /// Waits until `css` is on screen, not merely in the DOM.

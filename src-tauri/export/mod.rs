@@ -18,7 +18,7 @@ mod writers;
 use columns::{Cell, Column, COMMON, SAMPLES};
 use writers::{CsvTable, ParquetTable, Table};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Csv,

@@ -1,0 +1,127 @@
+//! Provider client credentials for production: entered in Settings or with
+//! `vital-link providers set`, stored with the secret sealed, shown redacted. Environment
+//! variables (`VITAL_LINK_<SLUG>_CLIENT_ID`/`_SECRET`) win, for kiosks and CI.
+use base64::Engine;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::app::App;
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CredentialView {
+    pub slug: String,
+    pub client_id: Option<String>,
+    /// `abcd…wxyz (n chars)`; never the secret itself.
+    pub client_secret: Option<String>,
+    /// settings | environment | none
+    pub source: &'static str,
+}
+
+fn key(slug: &str) -> String {
+    format!("provider_credentials/{slug}")
+}
+
+impl App {
+    pub fn set_credentials(
+        &self,
+        slug: &str,
+        client_id: &str,
+        client_secret: Option<&str>,
+    ) -> AppResult<()> {
+        let p = self.provider(slug)?;
+        let slug = p.spec().slug;
+        if client_id.trim().is_empty() {
+            return Err(AppError::bad_request(
+                "invalid_credentials",
+                "the client ID is empty",
+            ));
+        }
+        let sealed = client_secret.filter(|s| !s.is_empty()).map(|s| {
+            base64::engine::general_purpose::STANDARD
+                .encode(self.vault.seal_str(&format!("settings/{}", key(slug)), s))
+        });
+        self.store.set_setting(
+            &key(slug),
+            &json!({"client_id": client_id.trim(), "client_secret": sealed}).to_string(),
+        )?;
+        self.store.log_event(
+            "provider.credentials.set",
+            None,
+            Some(slug),
+            json!({"client_id": client_id.trim()}),
+        )?;
+        Ok(())
+    }
+
+    pub fn clear_credentials(&self, slug: &str) -> AppResult<()> {
+        let k = key(slug);
+        self.store.write(move |tx| {
+            tx.execute("DELETE FROM settings WHERE key = ?1", [k])?;
+            Ok(())
+        })
+    }
+
+    /// (client_id, client_secret) for production, or a message that says what to register where.
+    pub fn stored_credentials(&self, slug: &str) -> AppResult<Option<(String, Option<String>)>> {
+        let env_key = slug.to_ascii_uppercase();
+        if let Ok(id) = std::env::var(format!("VITAL_LINK_{env_key}_CLIENT_ID")) {
+            if !id.is_empty() {
+                return Ok(Some((
+                    id,
+                    std::env::var(format!("VITAL_LINK_{env_key}_CLIENT_SECRET")).ok(),
+                )));
+            }
+        }
+        let Some(raw) = self.store.setting(&key(slug))? else {
+            return Ok(None);
+        };
+        let v: serde_json::Value = serde_json::from_str(&raw)?;
+        let id = v["client_id"].as_str().unwrap_or_default().to_string();
+        let secret = match v["client_secret"].as_str() {
+            Some(b64) => {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .map_err(|_| {
+                        AppError::internal("stored credentials are damaged; set them again")
+                    })?;
+                Some(
+                    self.vault
+                        .open_str(&format!("settings/{}", key(slug)), &bytes)?,
+                )
+            }
+            None => None,
+        };
+        Ok(Some((id, secret)))
+    }
+
+    pub fn credentials_view(&self) -> AppResult<Vec<CredentialView>> {
+        self.providers
+            .all()
+            .iter()
+            .map(|p| {
+                let slug = p.spec().slug;
+                let from_env = std::env::var(format!(
+                    "VITAL_LINK_{}_CLIENT_ID",
+                    slug.to_ascii_uppercase()
+                ))
+                .is_ok_and(|v| !v.is_empty());
+                let c = self.stored_credentials(slug)?;
+                Ok(CredentialView {
+                    slug: slug.to_string(),
+                    client_id: c.as_ref().map(|c| c.0.clone()),
+                    client_secret: c
+                        .as_ref()
+                        .and_then(|c| c.1.as_deref().map(crate::vault::redact)),
+                    source: if from_env {
+                        "environment"
+                    } else if c.is_some() {
+                        "settings"
+                    } else {
+                        "none"
+                    },
+                })
+            })
+            .collect()
+    }
+}
