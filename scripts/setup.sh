@@ -35,10 +35,12 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
-echo "==> installing the UI's npm packages"
-if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
-  npm ci --prefix ui --no-audit --no-fund --loglevel=error
-fi
+echo "==> installing npm packages (UI, test authorization server, browser tests)"
+for dir in ui tests/oidc tests/browser; do
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+  fi
+done
 
 if [ "${VITAL_LINK_SKIP_DRIVER:-0}" != "1" ] && ! command -v tauri-driver >/dev/null 2>&1; then
   echo "==> installing tauri-driver (WebDriver for the real window)"

@@ -117,6 +117,9 @@ pub enum Command {
     /// Webhook endpoints that receive Vital's events, signed like Svix.
     #[command(subcommand)]
     Webhooks(WebhooksCmd),
+    /// One connection: show its token metadata, refresh it, or disconnect it.
+    #[command(subcommand)]
+    Connection(ConnectionCmd),
     /// Print the local API key (x-vital-api-key), or replace it.
     ApiKey {
         #[arg(long)]
@@ -163,7 +166,39 @@ pub enum ProvidersCmd {
         client_secret: Option<String>,
     },
     /// Forget the stored credentials of a provider.
-    Clear { slug: String },
+    Clear {
+        slug: String,
+    },
+    /// Add a custom OAuth 2.0 / OpenID Connect provider (QA): discovery from --issuer, or
+    /// explicit --authorize-url and --token-url.
+    AddCustom {
+        slug: String,
+        #[arg(long)]
+        issuer: Option<String>,
+        #[arg(long)]
+        client_id: String,
+        #[arg(long, env = "VITAL_LINK_CLIENT_SECRET", hide_env_values = true)]
+        client_secret: Option<String>,
+        #[arg(long)]
+        scope: Option<String>,
+        #[arg(long)]
+        authorize_url: Option<String>,
+        #[arg(long)]
+        token_url: Option<String>,
+    },
+    RemoveCustom {
+        slug: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConnectionCmd {
+    /// Token metadata (expiry, scopes, ID-token claims) and sync cursors; never the token itself.
+    Show { user: String, provider: String },
+    /// Refresh the access token now.
+    Refresh { user: String, provider: String },
+    /// Revoke at the provider and end the connection (the data already synced stays).
+    Disconnect { user: String, provider: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -487,6 +522,66 @@ pub async fn run(cli: Cli, command: Command) -> AppResult<()> {
             eprintln!("stored the {slug} client credentials (the secret is sealed)");
         }
         Command::Providers(ProvidersCmd::Clear { slug }) => app.clear_credentials(&slug)?,
+        Command::Providers(ProvidersCmd::AddCustom {
+            slug,
+            issuer,
+            client_id,
+            client_secret,
+            scope,
+            authorize_url,
+            token_url,
+        }) => {
+            let cfg = crate::providers::custom::config_from(
+                &app.http,
+                &slug,
+                issuer.as_deref(),
+                authorize_url.as_deref(),
+                token_url.as_deref(),
+                scope.as_deref(),
+            )
+            .await?;
+            app.add_custom_provider(cfg.clone(), &client_id, client_secret.as_deref())?;
+            print_json(&crate::providers::custom::summary(&cfg));
+        }
+        Command::Providers(ProvidersCmd::RemoveCustom { slug }) => {
+            app.remove_custom_provider(&slug)?
+        }
+        Command::Connection(cmd) => {
+            let (user, provider) = match &cmd {
+                ConnectionCmd::Show { user, provider }
+                | ConnectionCmd::Refresh { user, provider }
+                | ConnectionCmd::Disconnect { user, provider } => (user, provider),
+            };
+            let u = app.store.resolve_user(user)?;
+            let c = app
+                .store
+                .connection_for(&u.user_id, provider)?
+                .ok_or_else(|| {
+                    AppError::not_found(format!(
+                        "{} has no {provider} connection",
+                        u.client_user_id
+                    ))
+                })?;
+            match cmd {
+                ConnectionCmd::Show { .. } => {}
+                ConnectionCmd::Refresh { .. } => {
+                    app.force_refresh(c.id).await?;
+                }
+                ConnectionCmd::Disconnect { .. } => {
+                    app.deregister(&u.user_id, provider).await?;
+                    eprintln!("disconnected {provider} for {} (the token was revoked where the provider allows)", u.client_user_id);
+                    return Ok(());
+                }
+            }
+            let d = app.connection_details(c.id)?;
+            let claims = app
+                .store
+                .events(1000)?
+                .into_iter()
+                .find(|e| e.kind == "oidc.id_token.verified" && e.detail["connection_id"] == c.id)
+                .map(|e| e.detail["claims"].clone());
+            print_json(&json!({"details": d, "id_token_claims": claims}));
+        }
         Command::ApiKey { rotate } => {
             let key = if rotate {
                 app.rotate_api_key()?

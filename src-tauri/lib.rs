@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod console;
 pub mod credentials;
+pub mod custom_providers;
 #[cfg(feature = "desktop")]
 pub mod desktop;
 pub mod error;

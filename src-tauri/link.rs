@@ -280,11 +280,14 @@ impl App {
         };
         let provider = provider.to_string();
         let timeout = self.config.oauth_timeout;
+        let expected_iss = p.issuer();
         let h = tokio::spawn(async move {
             let state = pending.state.clone();
-            let outcome = tokio::task::spawn_blocking(move || listener.wait(&state, None, timeout))
-                .await
-                .unwrap_or(CallbackOutcome::Cancelled);
+            let outcome = tokio::task::spawn_blocking(move || {
+                listener.wait(&state, expected_iss.as_deref(), timeout)
+            })
+            .await
+            .unwrap_or(CallbackOutcome::Cancelled);
             if !app.take_flow(&hash, flow_id) {
                 return;
             }
@@ -427,6 +430,11 @@ impl App {
         if tokens.scope.is_none() {
             tokens.scope = granted;
         }
+        // OpenID Connect: the ID token must be signed by the issuer, for this client, unexpired.
+        let id_claims = match tokens.id_token.take() {
+            Some(idt) => p.check_id_token(&self.http, &idt, &cfg.client_id).await?,
+            None => None,
+        };
         if let Some(missing) = missing_required_scope(p.as_ref(), tokens.scope.as_deref()) {
             return Err(AppError::new(
                 "required_scopes_not_granted",
@@ -461,6 +469,15 @@ impl App {
             Some(provider),
             json!({"connection_id": conn.id, "scopes": conn.scopes}),
         )?;
+        if let Some(claims) = &id_claims {
+            // Claims only (sub, iss, aud, exp, ...): the token itself is never kept.
+            self.store.log_event(
+                "oidc.id_token.verified",
+                Some(user_id),
+                Some(provider),
+                json!({"connection_id": conn.id, "claims": claims}),
+            )?;
+        }
         let pref = crate::api::provider_ref(self, provider);
         let availability: serde_json::Map<String, serde_json::Value> = p
             .spec()

@@ -55,6 +55,9 @@ fn source_link(
     oauth_url: Option<String>,
 ) -> Value {
     let s = p.spec();
+    let availability = p.availability(app.config.environment);
+    let credentials_ready = app.config.environment == crate::config::Environment::Sandbox
+        || app.stored_credentials(s.slug).ok().flatten().is_some();
     let name = match app.config.environment {
         crate::config::Environment::Sandbox => format!("{} (sandbox)", s.name),
         crate::config::Environment::Production => s.name.to_string(),
@@ -69,7 +72,10 @@ fn source_link(
         "oauth_url": oauth_url,
         "auth_type": "oauth",
         "source_type": "provider",
-        "is_active": true,
+        // Unavailable providers stay listed with the reason, never as a half-path.
+        "is_active": availability == crate::providers::Availability::Available && credentials_ready,
+        "availability": availability,
+        "needs_credentials": !credentials_ready,
         "backfill_num_days": app.config.history_days,
         "form_components": Value::Null,
     })

@@ -33,6 +33,9 @@ pub struct ProviderTokenFields {
     /// adapter copies its own field (`userid`, `x_user_id`, `athlete.id`) here, as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_user_id: Option<String>,
+    /// OpenID Connect's ID token, when the provider sends one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
 }
 
 impl oauth2::ExtraTokenFields for ProviderTokenFields {}
@@ -208,6 +211,7 @@ pub fn authorize(
 fn token_set(t: &TokenBody) -> TokenSet {
     TokenSet {
         provider_user_id: t.extra_fields().provider_user_id.clone(),
+        id_token: t.extra_fields().id_token.clone(),
         access_token: t.access_token().secret().clone(),
         refresh_token: t.refresh_token().map(|r| r.secret().clone()),
         token_type: "Bearer".into(),

@@ -32,6 +32,8 @@ pub struct TokenSet {
     /// The provider's user id when its token response carries one (not stored with the tokens:
     /// it becomes the connection's `external_user_id`).
     pub provider_user_id: Option<String>,
+    /// An OpenID Connect ID token from the same response (checked, never stored).
+    pub id_token: Option<String>,
 }
 
 impl std::fmt::Debug for TokenSet {
@@ -205,6 +207,7 @@ impl Store {
             expires_at,
             scope,
             provider_user_id: None,
+            id_token: None,
         })
     }
 
