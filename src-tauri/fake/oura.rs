@@ -260,6 +260,22 @@ async fn guard(f: &OuraFake, headers: &HeaderMap, scope: &str) -> Result<Grant, 
             "{\"data\": [{\"id\": \"",
         )
             .into_response()),
+        // The headers and a first chunk arrive, then the connection breaks (a reset mid-body).
+        DataFault::DropConnection => {
+            let chunks: Vec<Result<&'static str, std::io::Error>> = vec![
+                Ok("{\"data\": [{\"id\": \""),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "sandbox fault: connection dropped",
+                )),
+            ];
+            Err((
+                StatusCode::OK,
+                [("content-type", "application/json")],
+                axum::body::Body::from_stream(futures_util::stream::iter(chunks)),
+            )
+                .into_response())
+        }
     }
 }
 

@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult};
 pub mod connections;
 pub mod events;
 pub mod links;
+pub mod outbox;
 pub mod readings;
 pub mod users;
 
@@ -24,6 +25,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0002_api.sql")),
     M::up(include_str!("migrations/0003_streams.sql")),
     M::up(include_str!("migrations/0004_samples_by_time.sql")),
+    M::up(include_str!("migrations/0005_sync_forward.sql")),
 ];
 
 /// The schema version this binary writes.
