@@ -215,8 +215,12 @@ impl App {
                     break;
                 }
                 // A provider asking to wait long is asked again after the wait, not hammered
-                // with the other resources now.
-                Err(f) if f.retry_after.is_some() => {
+                // with the other resources now; one that stays down after the retries is not
+                // tried again for every other resource either.
+                Err(f)
+                    if f.retry_after.is_some()
+                        || matches!(f.err.code, "provider_unavailable" | "network_error") =>
+                {
                     report
                         .errors
                         .push(format!("{}: {}", res.name, f.err.message));
