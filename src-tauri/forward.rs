@@ -233,37 +233,7 @@ impl App {
 
     /// Outbox depth, last delivery and last error (for `forward status` and the console).
     pub fn forward_status(&self) -> AppResult<ForwardStatus> {
-        let url = self.store.setting(TARGET_SETTING)?;
-        let ms = |k: &str| -> AppResult<Option<String>> {
-            Ok(self
-                .store
-                .setting(k)?
-                .and_then(|v| v.parse::<i64>().ok())
-                .map(crate::model::iso_utc_ms))
-        };
-        Ok(ForwardStatus {
-            enabled: url.is_some(),
-            provider_mode: url.as_ref().map(|_| {
-                ProviderMode::parse(
-                    &self
-                        .store
-                        .setting(MODE_SETTING)
-                        .ok()
-                        .flatten()
-                        .unwrap_or_default(),
-                )
-            }),
-            url,
-            outbox: self.store.outbox_depth()?,
-            delivered_readings: self
-                .store
-                .setting(DELIVERED)?
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0),
-            last_delivery_at: ms(LAST_DELIVERY)?,
-            last_error: self.store.setting(LAST_ERROR)?,
-            last_error_at: ms(LAST_ERROR_AT)?,
-        })
+        status(&self.store)
     }
 
     fn forward_error(&self, message: &str) {
@@ -611,6 +581,33 @@ impl App {
         }
         Ok(delivered)
     }
+}
+
+/// Outbox depth, last delivery and last error of the store's forward target.
+pub fn status(store: &crate::store::Store) -> AppResult<ForwardStatus> {
+    let url = store.setting(TARGET_SETTING)?;
+    let ms = |k: &str| -> AppResult<Option<String>> {
+        Ok(store
+            .setting(k)?
+            .and_then(|v| v.parse::<i64>().ok())
+            .map(crate::model::iso_utc_ms))
+    };
+    let mode = store.setting(MODE_SETTING)?;
+    Ok(ForwardStatus {
+        enabled: url.is_some(),
+        provider_mode: url
+            .as_ref()
+            .map(|_| ProviderMode::parse(mode.as_deref().unwrap_or_default())),
+        url,
+        outbox: store.outbox_depth()?,
+        delivered_readings: store
+            .setting(DELIVERED)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+        last_delivery_at: ms(LAST_DELIVERY)?,
+        last_error: store.setting(LAST_ERROR)?,
+        last_error_at: ms(LAST_ERROR_AT)?,
+    })
 }
 
 /// Drains the outbox in the background while the app runs.
