@@ -24,6 +24,7 @@ pub mod receive;
 pub mod sandbox_browser;
 pub mod scheduler;
 pub mod shapes;
+pub mod status;
 pub mod store;
 pub mod sync;
 pub mod vault;

@@ -168,6 +168,16 @@ impl App {
         let lock = self.sync_lock_for(connection_id);
         let _guard = lock.lock().await;
         let conn = self.store.connection(connection_id)?;
+        if conn.kind != "oauth" {
+            // Readings pushed to this server: there is nothing to fetch.
+            return Ok(SyncReport {
+                connection_id,
+                provider: conn.provider.clone(),
+                status: conn.sync_status,
+                next_sync_at: conn.next_sync_at,
+                ..Default::default()
+            });
+        }
         let p = self.provider(&conn.provider)?;
         let slots = self.provider_slots(&conn.provider);
         let _slot = slots

@@ -321,3 +321,38 @@ async fn the_ingestion_routes_take_gzip_dedupe_and_refuse_what_they_cannot_store
     .await;
     assert_eq!(s, 404);
 }
+
+#[tokio::test]
+async fn a_refresh_on_the_receiver_leaves_pushed_connections_alone() {
+    let b = start(1).await;
+    let a = start(3).await;
+    connect(&a, "refreshed").await;
+    a.app
+        .forward_set(
+            &b.app.api_base_url(),
+            &b.app.api_key().unwrap(),
+            ProviderMode::Source,
+        )
+        .unwrap();
+    drain(&a).await;
+    let user_b = b.app.store.user_by_client_id("refreshed").unwrap().user_id;
+    let r: Value = reqwest::Client::new()
+        .post(format!("{}/v2/user/refresh/{user_b}", b.app.api_base_url()))
+        .header("x-vital-api-key", b.app.api_key().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["success"], true);
+    b.app.wait_background().await;
+    assert!(b.app.sync_user(Some(&user_b)).await.unwrap().is_empty());
+    let c = b
+        .app
+        .store
+        .connection_for(&user_b, "oura")
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.sync_status, "connected");
+}

@@ -439,3 +439,34 @@ async fn the_scheduler_runs_due_connections_and_sets_the_next_run() {
     let wait = c.next_sync_at.unwrap() - vital_link::store::now_ms();
     assert!((1_700_000..=1_800_000).contains(&wait), "{wait}");
 }
+
+#[tokio::test]
+async fn introspection_and_participants_show_status_last_success_and_next_run() {
+    let h = start(3).await;
+    let (user, _) = connect(&h, "introspected").await;
+    let v: serde_json::Value = reqwest::Client::new()
+        .get(format!(
+            "{}/v2/introspect/historical_pull?user_id={user}",
+            h.app.api_base_url()
+        ))
+        .header("x-vital-api-key", h.app.api_key().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sync = &v["data"][0]["sync"];
+    assert_eq!(sync["status"], "connected", "{v}");
+    assert!(sync["last_success"].as_str().unwrap().starts_with("20"));
+    assert!(sync["next_run"].as_str().unwrap().starts_with("20"));
+    let o = h.app.overview().unwrap();
+    let p = o
+        .participants
+        .iter()
+        .find(|p| p.client_user_id == "introspected")
+        .unwrap();
+    assert_eq!(p.connections[0].sync_status, "connected");
+    assert!(p.connections[0].next_sync_at.is_some());
+    assert!(!o.forward.enabled);
+}

@@ -67,6 +67,18 @@ fn users_for(
     })
 }
 
+/// The connection's sync state as status screens show it (an extension of Vital's shape).
+fn sync_state(c: &crate::store::connections::ConnectionRow) -> Value {
+    json!({
+        "status": c.sync_status,
+        "backfill_progress": c.backfill_progress,
+        "last_success": c.last_sync_at.map(crate::model::iso_utc_ms),
+        "last_attempt": c.last_attempt_at.map(crate::model::iso_utc_ms),
+        "next_run": c.next_sync_at.map(crate::model::iso_utc_ms),
+        "error_type": c.error_type.as_ref().filter(|_| c.status != "connected"),
+    })
+}
+
 /// Per user and provider: each resource's status, with what is stored.
 async fn resources(
     State(app): State<AppState>,
@@ -86,7 +98,7 @@ async fn resources(
                     json!({"status": "active", "count": s.count, "first_data_point": s.first, "last_data_point": s.last, "last_attempt": c.last_sync_at.map(crate::model::iso_utc_ms)}),
                 );
             }
-            data.push(json!({"user_id": u.user_id, "provider": c.provider, "user_resources": res, "status": c.status}));
+            data.push(json!({"user_id": u.user_id, "provider": c.provider, "user_resources": res, "status": c.status, "sync": sync_state(&c)}));
         }
     }
     Ok(Json(
@@ -121,7 +133,7 @@ async fn historical(
                     json!({"status": status, "range_start": cur.oldest_day, "range_end": cur.newest_day, "target_start": cur.backfill_target}),
                 );
             }
-            data.push(json!({"user_id": u.user_id, "provider": c.provider, "historical_pulls": pulls, "status": c.status}));
+            data.push(json!({"user_id": u.user_id, "provider": c.provider, "historical_pulls": pulls, "status": c.status, "sync": sync_state(&c)}));
         }
     }
     Ok(Json(
