@@ -149,10 +149,20 @@ impl App {
             let app = self.clone();
             jobs.spawn(async move { (i, app.sync_connection(c.id, None).await) });
         }
+        // Every job runs to its end (dropping the set would abort the others); the first
+        // error, if any, is returned after.
         let mut reports = vec![];
+        let mut first_error = None;
         while let Some(done) = jobs.join_next().await {
-            let (i, r) = done?;
-            reports.push((i, r?));
+            match done.map_err(AppError::from) {
+                Ok((i, Ok(r))) => reports.push((i, r)),
+                Ok((_, Err(e))) | Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        if let Some(e) = first_error {
+            return Err(e);
         }
         reports.sort_by_key(|(i, _)| *i);
         Ok(reports.into_iter().map(|(_, r)| r).collect())

@@ -470,3 +470,35 @@ async fn introspection_and_participants_show_status_last_success_and_next_run() 
     assert!(p.connections[0].next_sync_at.is_some());
     assert!(!o.forward.enabled);
 }
+
+#[tokio::test]
+async fn connections_sync_concurrently_so_one_slow_one_does_not_hold_up_the_rest() {
+    let h = start(3).await;
+    for i in 0..3 {
+        connect(&h, &format!("parallel-{i}")).await;
+    }
+    faults(
+        &h,
+        Faults {
+            slow_ms: Some(300),
+            ..Default::default()
+        },
+    );
+    let t = Instant::now();
+    let only = h
+        .app
+        .sync_connection(h.app.store.connections(None).unwrap()[0].id, None)
+        .await
+        .unwrap();
+    let one = t.elapsed();
+    assert_eq!(only.status, "connected");
+    let t = Instant::now();
+    let reports = h.app.sync_user(None).await.unwrap();
+    let all = t.elapsed();
+    assert_eq!(reports.len(), 3);
+    assert!(reports.iter().all(|r| r.status == "connected"));
+    assert!(
+        all < one * 2,
+        "three connections took {all:?}, one alone {one:?}"
+    );
+}
