@@ -209,6 +209,15 @@ fn main() {
     };
     let long = run(days, true);
     let brief = run(short, false);
+    // The same for one user, where no other user's sync overlaps to blur the peak.
+    let run1 = |d: u32| -> String {
+        let o = Command::new(&me)
+            .args(["--child", "--users", "1", "--days", &d.to_string()])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let (one_long, one_short) = (run1(days), run1(short));
     let (secs, readings, samples) = (
         field(&long, "sync_secs"),
         field(&long, "readings"),
@@ -227,8 +236,13 @@ fn main() {
     );
     println!("  sync / floor: {:.2}× (target ≤ 3×)", secs / floor_secs);
     println!(
-        "  peak RSS (VmHWM): {days} days {:.1} MiB, {short} days {:.1} MiB",
+        "  peak RSS (VmHWM), {users} users: {days} days {:.1} MiB, {short} days {:.1} MiB",
         field(&long, "vmhwm_kib") / 1024.0,
         field(&brief, "vmhwm_kib") / 1024.0
+    );
+    println!(
+        "  peak RSS (VmHWM), 1 user: {days} days {:.1} MiB, {short} days {:.1} MiB",
+        field(&one_long, "vmhwm_kib") / 1024.0,
+        field(&one_short, "vmhwm_kib") / 1024.0
     );
 }
