@@ -20,6 +20,7 @@ pub mod logging;
 pub mod model;
 pub mod oauth;
 pub mod providers;
+pub mod ratelimit;
 pub mod receive;
 pub mod sandbox_browser;
 pub mod scheduler;
