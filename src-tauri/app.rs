@@ -57,6 +57,15 @@ pub struct App {
     /// token may record an outcome.
     pub(crate) link_flows: Mutex<HashMap<String, crate::link::RunningFlow>>,
     pub(crate) sync_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    /// Single-flight token refresh, per connection (see `sync::fresh_tokens`).
+    pub(crate) refresh_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    /// Concurrent syncs allowed per provider.
+    pub(crate) provider_slots: Mutex<HashMap<String, Arc<tokio::sync::Semaphore>>>,
+    /// Minutes between scheduled runs of a connection (set by the scheduler).
+    pub(crate) sync_interval_ms: std::sync::atomic::AtomicI64,
+    pub(crate) schedule_wake: tokio::sync::Notify,
+    pub(crate) forward_wake: tokio::sync::Notify,
+    pub(crate) forward_state: tokio::sync::Mutex<crate::forward::RemoteCache>,
     pub(crate) background: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     pub(crate) api_key_cache: Mutex<Option<String>>,
     pub(crate) webhook_wake: tokio::sync::Notify,
@@ -93,6 +102,16 @@ impl App {
                 t
             }
         };
+        let mut config = config;
+        if !config.history_days_explicit {
+            if let Some(d) = store
+                .setting(crate::config::HISTORY_DAYS_SETTING)?
+                .and_then(|v| v.parse::<u32>().ok())
+                .filter(|d| *d > 0)
+            {
+                config.history_days = d;
+            }
+        }
         let (events, _) = broadcast::channel(256);
         let app = Arc::new(App {
             config,
@@ -107,6 +126,14 @@ impl App {
             inspector: Arc::default(),
             link_flows: Mutex::default(),
             sync_locks: Mutex::default(),
+            refresh_locks: Mutex::default(),
+            provider_slots: Mutex::default(),
+            sync_interval_ms: std::sync::atomic::AtomicI64::new(
+                crate::config::DEFAULT_SYNC_INTERVAL_MINUTES * 60_000,
+            ),
+            schedule_wake: tokio::sync::Notify::new(),
+            forward_wake: tokio::sync::Notify::new(),
+            forward_state: tokio::sync::Mutex::default(),
             background: Mutex::default(),
             api_key_cache: Mutex::default(),
             webhook_wake: tokio::sync::Notify::new(),

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::app::{App, AppEvent};
 use crate::clock::Clock;
-use crate::config::{Config, Environment, DEFAULT_API_PORT, DEFAULT_HISTORY_DAYS};
+use crate::config::{Config, Environment, DEFAULT_API_PORT, DEFAULT_SYNC_INTERVAL_MINUTES};
 use crate::error::{AppError, AppResult};
 use crate::shapes;
 use crate::store::links::NewLinkToken;
@@ -23,9 +23,10 @@ pub struct Cli {
     /// Default: the one chosen in Settings, else sandbox.
     #[arg(long = "env", env = "VITAL_LINK_ENV", global = true, value_enum)]
     pub environment: Option<Environment>,
-    /// Days of history the first sync of a connection fetches.
-    #[arg(long, env = "VITAL_LINK_HISTORY_DAYS", global = true, default_value_t = DEFAULT_HISTORY_DAYS)]
-    pub history_days: u32,
+    /// Days of history a connection's backfill reaches (capped by each provider's own limit).
+    /// Default: the `history_days` setting, else 90.
+    #[arg(long, env = "VITAL_LINK_HISTORY_DAYS", global = true)]
+    pub history_days: Option<u32>,
     /// Port of the local Vital API (the window and `serve`); 0 picks a free one.
     #[arg(long, env = "VITAL_LINK_PORT", global = true, default_value_t = DEFAULT_API_PORT)]
     pub port: u16,
@@ -76,9 +77,10 @@ pub enum Command {
         /// Allow a non-loopback --bind: every device on the network can then reach the API.
         #[arg(long)]
         allow_remote: bool,
-        /// Minutes between scheduled syncs of every connection.
-        #[arg(long, env = "VITAL_LINK_SYNC_INTERVAL_MINUTES", default_value_t = 60)]
-        sync_interval_minutes: u64,
+        /// Minutes between scheduled syncs of each connection (default: the
+        /// `sync_interval_minutes` setting, else 60).
+        #[arg(long, env = "VITAL_LINK_SYNC_INTERVAL_MINUTES")]
+        sync_interval_minutes: Option<u64>,
     },
     /// Export readings for analysis: CSV (+ data dictionary), JSON (Vital's shapes) or Parquet.
     Export {
@@ -114,6 +116,12 @@ pub enum Command {
     /// Providers: list them, and set the client credentials of your own registered apps.
     #[command(subcommand)]
     Providers(ProvidersCmd),
+    /// Forward every new or changed reading to a Vital-compatible server.
+    #[command(subcommand)]
+    Forward(ForwardCmd),
+    /// Stored settings: `history_days`, `sync_interval_minutes`.
+    #[command(subcommand)]
+    Settings(SettingsCmd),
     /// Webhook endpoints that receive Vital's events, signed like Svix.
     #[command(subcommand)]
     Webhooks(WebhooksCmd),
@@ -216,6 +224,39 @@ pub enum WebhooksCmd {
     },
 }
 
+#[derive(Subcommand, Debug)]
+pub enum ForwardCmd {
+    /// Set the target (its base URL and API key). A new target gets every stored reading.
+    Set {
+        #[arg(long)]
+        url: String,
+        #[arg(long, env = "VITAL_LINK_FORWARD_API_KEY")]
+        api_key: String,
+        /// `source` keeps the provider's slug (a self-hosted server); `manual` is what real
+        /// Vital/Junction accepts for pushed readings.
+        #[arg(long, value_enum, default_value = "source")]
+        provider_mode: crate::forward::ProviderMode,
+    },
+    /// Target, outbox depth, last delivery and last error (JSON).
+    Status,
+    /// Send what is queued now, until the outbox is empty or the target fails.
+    Push,
+    /// Stop forwarding and empty the outbox.
+    Off,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SettingsCmd {
+    Get { key: String },
+    Set { key: String, value: String },
+    List,
+}
+
+const SETTINGS: [&str; 2] = [
+    crate::config::HISTORY_DAYS_SETTING,
+    crate::config::SYNC_INTERVAL_SETTING,
+];
+
 #[derive(ValueEnum, Clone, Copy, Debug)]
 pub enum DataKind {
     Sleep,
@@ -234,7 +275,10 @@ impl Cli {
         let mut c = Config::new(dir);
         c.environment = self.environment.unwrap_or(Environment::Sandbox);
         c.environment_explicit = self.environment.is_some();
-        c.history_days = self.history_days;
+        if let Some(d) = self.history_days {
+            c.history_days = d.max(1);
+            c.history_days_explicit = true;
+        }
         c.api_port = self.port;
         Ok(c)
     }
@@ -389,17 +433,41 @@ pub async fn run(cli: Cli, command: Command) -> AppResult<()> {
                 .map(|u| u.user_id);
             for c in app.store.connections(uid.as_deref())? {
                 let u = app.store.user(&c.user_id)?;
-                let last = c
-                    .last_sync_at
-                    .map(crate::model::iso_utc_ms)
-                    .unwrap_or_else(|| "never".into());
+                let when = |t: Option<i64>, none: &str| {
+                    t.map(crate::model::iso_utc_ms)
+                        .unwrap_or_else(|| none.to_string())
+                };
+                let next = if c.kind == "push" {
+                    "received, not synced".to_string()
+                } else if matches!(c.status.as_str(), "reauth_required" | "deregistered") {
+                    "not scheduled".to_string()
+                } else {
+                    format!("next run {}", when(c.next_sync_at, "when serving"))
+                };
                 let err = c
                     .error_message
+                    .as_ref()
+                    .filter(|_| c.status != "connected")
                     .map(|m| format!("  {m}"))
                     .unwrap_or_default();
                 println!(
-                    "{}\t{}\t{}\tlast sync {last}{err}",
-                    u.client_user_id, c.provider, c.status
+                    "{}\t{}\t{}\tlast success {}\t{next}{err}",
+                    u.client_user_id,
+                    c.provider,
+                    c.sync_status,
+                    when(c.last_sync_at, "never"),
+                );
+            }
+            let f = app.forward_status()?;
+            if f.enabled {
+                println!(
+                    "forwarding to {}: {} readings queued, last delivery {}{}",
+                    f.url.unwrap_or_default(),
+                    f.outbox.readings,
+                    f.last_delivery_at.unwrap_or_else(|| "never".into()),
+                    f.last_error
+                        .map(|e| format!(", last error: {e}"))
+                        .unwrap_or_default()
                 );
             }
         }
@@ -419,10 +487,15 @@ pub async fn run(cli: Cli, command: Command) -> AppResult<()> {
             }
             let addr = crate::api::serve_on(app.clone(), bind, app.config.api_port).await?;
             let _ = app.api_key()?;
-            crate::scheduler::start(
-                app.clone(),
-                Duration::from_secs(sync_interval_minutes.max(1) * 60),
-            );
+            let minutes = match sync_interval_minutes {
+                Some(m) => m,
+                None => app
+                    .store
+                    .setting(crate::config::SYNC_INTERVAL_SETTING)?
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(DEFAULT_SYNC_INTERVAL_MINUTES as u64),
+            };
+            crate::scheduler::start(app.clone(), Duration::from_secs(minutes.max(1) * 60));
             crate::webhooks::start_worker(app.clone());
             eprintln!(
                 "Vital Link API on http://{addr} ({} environment). API key: `vital-link api-key`. Ctrl-C to stop.",
@@ -438,6 +511,53 @@ pub async fn run(cli: Cli, command: Command) -> AppResult<()> {
             eprintln!(
                 "Keep the secret: it is shown only now. Verify deliveries with any Svix verifier."
             );
+        }
+        Command::Forward(ForwardCmd::Set {
+            url,
+            api_key,
+            provider_mode,
+        }) => {
+            let st = app.forward_set(&url, &api_key, provider_mode)?;
+            print_json(&serde_json::to_value(st)?);
+        }
+        Command::Forward(ForwardCmd::Status) => {
+            print_json(&serde_json::to_value(app.forward_status()?)?)
+        }
+        Command::Forward(ForwardCmd::Push) => {
+            if app.forward_config()?.is_none() {
+                return Err(AppError::bad_request(
+                    "forward_off",
+                    "no forward target: `vital-link forward set --url ... --api-key ...` first",
+                ));
+            }
+            while app.forward_once().await? > 0 {}
+            print_json(&serde_json::to_value(app.forward_status()?)?);
+        }
+        Command::Forward(ForwardCmd::Off) => {
+            app.forward_off()?;
+            eprintln!("forwarding is off; the outbox was emptied");
+        }
+        Command::Settings(SettingsCmd::List) => {
+            for k in SETTINGS {
+                println!(
+                    "{k}\t{}",
+                    app.store.setting(k)?.unwrap_or_else(|| "-".into())
+                );
+            }
+        }
+        Command::Settings(SettingsCmd::Get { key }) => {
+            check_setting(&key)?;
+            println!("{}", app.store.setting(&key)?.unwrap_or_default());
+        }
+        Command::Settings(SettingsCmd::Set { key, value }) => {
+            check_setting(&key)?;
+            if value.parse::<u32>().ok().filter(|v| *v > 0).is_none() {
+                return Err(AppError::bad_request(
+                    "invalid_setting",
+                    format!("{key} takes a whole number above 0, not {value:?}"),
+                ));
+            }
+            app.store.set_setting(&key, &value)?;
         }
         Command::Webhooks(WebhooksCmd::List) => print_json(&serde_json::to_value(app.webhooks()?)?),
         Command::Webhooks(WebhooksCmd::Remove { id }) => app.remove_webhook(id)?,
@@ -595,6 +715,17 @@ pub async fn run(cli: Cli, command: Command) -> AppResult<()> {
     }
     app.wait_background().await;
     Ok(())
+}
+
+fn check_setting(key: &str) -> AppResult<()> {
+    if SETTINGS.contains(&key) {
+        Ok(())
+    } else {
+        Err(AppError::bad_request(
+            "invalid_setting",
+            format!("unknown setting {key:?}; known: {}", SETTINGS.join(", ")),
+        ))
+    }
 }
 
 fn progress_bar(app: &Arc<App>) -> tokio::task::JoinHandle<()> {

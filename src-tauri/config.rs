@@ -7,7 +7,12 @@ use crate::error::{AppError, AppResult};
 
 pub const APP_IDENTIFIER: &str = "org.vitallink.desktop";
 pub const DEFAULT_API_PORT: u16 = 8750;
-pub const DEFAULT_HISTORY_DAYS: u32 = 30;
+pub const DEFAULT_HISTORY_DAYS: u32 = 90;
+/// The setting (`vital-link settings set history_days N`) used when no flag or environment
+/// variable gives the history depth.
+pub const HISTORY_DAYS_SETTING: &str = "history_days";
+pub const DEFAULT_SYNC_INTERVAL_MINUTES: i64 = 60;
+pub const SYNC_INTERVAL_SETTING: &str = "sync_interval_minutes";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -35,6 +40,9 @@ pub struct Config {
     pub environment_explicit: bool,
     /// How far back the first sync of a new connection reaches.
     pub history_days: u32,
+    /// Whether `history_days` came from a flag or the environment (else the stored setting,
+    /// when there is one, wins over the default).
+    pub history_days_explicit: bool,
     /// Port of the local Vital-compatible API; 0 picks a free one.
     pub api_port: u16,
     /// How long the loopback listener waits for the browser to come back.
@@ -50,6 +58,7 @@ impl Config {
             environment: Environment::Sandbox,
             environment_explicit: false,
             history_days: DEFAULT_HISTORY_DAYS,
+            history_days_explicit: false,
             api_port: DEFAULT_API_PORT,
             oauth_timeout: std::time::Duration::from_secs(300),
             api_rate_limit: (2000.0, 1000.0),

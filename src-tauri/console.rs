@@ -190,7 +190,9 @@ impl App {
     pub async fn force_refresh(&self, connection_id: i64) -> AppResult<ConnectionDetails> {
         let c = self.store.connection(connection_id)?;
         let p = self.provider(&c.provider)?;
-        match self.fresh_tokens(&c, p.as_ref(), true).await {
+        // Presenting the current access token as rejected forces a refresh.
+        let current = self.store.tokens(&self.vault, c.id)?.access_token;
+        match self.fresh_tokens(&c, p.as_ref(), Some(&current)).await {
             Ok(_) => {}
             Err(e) if e.code == "reauth_required" => {
                 self.store.set_connection_status(

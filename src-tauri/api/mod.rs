@@ -18,6 +18,7 @@ use crate::error::{AppError, AppResult};
 
 mod data;
 pub mod extract;
+pub mod ingest;
 mod limits;
 mod link;
 mod logo;
@@ -48,6 +49,7 @@ pub fn router(app: AppState) -> Router {
         .merge(link::keyed_routes())
         .merge(data::routes())
         .merge(providers::routes())
+        .merge(ingest::routes())
         .layer(middleware::from_fn_with_state(app.clone(), require_api_key));
     Router::new()
         .merge(keyed)

@@ -67,6 +67,18 @@ fn users_for(
     })
 }
 
+/// The connection's sync state as status screens show it (an extension of Vital's shape).
+fn sync_state(c: &crate::store::connections::ConnectionRow) -> Value {
+    json!({
+        "status": c.sync_status,
+        "backfill_progress": c.backfill_progress,
+        "last_success": c.last_sync_at.map(crate::model::iso_utc_ms),
+        "last_attempt": c.last_attempt_at.map(crate::model::iso_utc_ms),
+        "next_run": c.next_sync_at.map(crate::model::iso_utc_ms),
+        "error_type": c.error_type.as_ref().filter(|_| c.status != "connected"),
+    })
+}
+
 /// Per user: for each provider, each resource's statistics (Vital's `UserResourcesResponse`).
 async fn resources(
     State(app): State<AppState>,
@@ -76,7 +88,10 @@ async fn resources(
     for u in users_for(&app, &q)? {
         let stats = app.store.resource_stats(&u.user_id)?;
         let mut providers = serde_json::Map::new();
+        // Our extension beside Vital's shape: each connection's sync state.
+        let mut sync = serde_json::Map::new();
         for c in app.store.connections(Some(&u.user_id))? {
+            sync.insert(c.provider.clone(), sync_state(&c));
             if q.provider.as_deref().is_some_and(|p| p != c.provider) {
                 continue;
             }
@@ -92,7 +107,7 @@ async fn resources(
             }
             providers.insert(c.provider.clone(), Value::Object(res));
         }
-        data.push(json!({"user_id": u.user_id, "provider": providers}));
+        data.push(json!({"user_id": u.user_id, "provider": providers, "sync": sync}));
     }
     Ok(Json(
         json!({"data": data, "next": Value::Null, "next_cursor": Value::Null}),
@@ -118,7 +133,10 @@ async fn historical(
     for u in users_for(&app, &q)? {
         let stats = app.store.resource_stats(&u.user_id)?;
         let mut providers = serde_json::Map::new();
+        // Our extension beside Vital's shape: each connection's sync state.
+        let mut sync = serde_json::Map::new();
         for c in app.store.connections(Some(&u.user_id))? {
+            sync.insert(c.provider.clone(), sync_state(&c));
             if q.provider.as_deref().is_some_and(|p| p != c.provider) {
                 continue;
             }
@@ -181,7 +199,7 @@ async fn historical(
                 json!({"pulled": pulled, "not_pulled": []}),
             );
         }
-        data.push(json!({"user_id": u.user_id, "provider": providers}));
+        data.push(json!({"user_id": u.user_id, "provider": providers, "sync": sync}));
     }
     Ok(Json(
         json!({"data": data, "next": Value::Null, "next_cursor": Value::Null}),

@@ -235,7 +235,9 @@ async fn refresh(
         .store
         .connections(Some(&u.user_id))?
         .into_iter()
-        .filter(|c| c.status != "deregistered" && c.status != "reauth_required")
+        .filter(|c| {
+            c.status != "deregistered" && c.status != "reauth_required" && c.kind == "oauth"
+        })
         .collect();
     let (ok, failed): (Vec<_>, Vec<_>) = conns
         .into_iter()

@@ -21,8 +21,12 @@ pub struct Faults {
     pub malformed_json: bool,
     /// Data routes wait this long before answering.
     pub slow_ms: Option<u64>,
+    /// Data routes send the headers and part of the body, then drop the connection.
+    pub drop_connection: bool,
     /// The data faults above apply only after this many data responses succeeded.
     pub after_pages: Option<u32>,
+    /// ... and then only to this many responses, after which the provider recovers.
+    pub fault_count: Option<u32>,
     /// Lifetime of issued access tokens, in seconds (default: the provider's own).
     pub access_token_ttl: Option<i64>,
 }
@@ -34,12 +38,14 @@ pub enum DataFault {
     RateLimited(u64),
     ServerError,
     Malformed,
+    DropConnection,
 }
 
 #[derive(Debug, Default)]
 pub struct FaultState {
     faults: Mutex<Faults>,
     data_pages_served: Mutex<u32>,
+    faults_served: Mutex<u32>,
 }
 
 impl FaultState {
@@ -50,13 +56,21 @@ impl FaultState {
     pub fn set(&self, f: Faults) {
         *self.faults.lock().expect("fault lock") = f;
         *self.data_pages_served.lock().expect("fault lock") = 0;
+        *self.faults_served.lock().expect("fault lock") = 0;
+    }
+
+    /// How many faulty responses were served since the faults were set.
+    pub fn faults_served(&self) -> u32 {
+        *self.faults_served.lock().expect("fault lock")
     }
 
     /// Decides the fate of one data request (and counts it when it succeeds).
     pub fn data_fault(&self) -> (DataFault, Option<u64>) {
         let f = self.get();
         let mut served = self.data_pages_served.lock().expect("fault lock");
-        let armed = f.after_pages.is_none_or(|n| *served >= n);
+        let mut faulted = self.faults_served.lock().expect("fault lock");
+        let armed = f.after_pages.is_none_or(|n| *served >= n)
+            && f.fault_count.is_none_or(|n| *faulted < n);
         let fault = if !armed {
             DataFault::None
         } else if let Some(s) = f.rate_limit_retry_after {
@@ -65,11 +79,15 @@ impl FaultState {
             DataFault::ServerError
         } else if f.malformed_json {
             DataFault::Malformed
+        } else if f.drop_connection {
+            DataFault::DropConnection
         } else {
             DataFault::None
         };
         if fault == DataFault::None {
             *served += 1;
+        } else {
+            *faulted += 1;
         }
         (fault, f.slow_ms)
     }

@@ -260,6 +260,22 @@ async fn guard(f: &OuraFake, headers: &HeaderMap, scope: &str) -> Result<Grant, 
             "{\"data\": [{\"id\": \"",
         )
             .into_response()),
+        // The headers and a first chunk arrive, then the connection breaks (a reset mid-body).
+        DataFault::DropConnection => {
+            let chunks: Vec<Result<&'static str, std::io::Error>> = vec![
+                Ok("{\"data\": [{\"id\": \""),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "sandbox fault: connection dropped",
+                )),
+            ];
+            Err((
+                StatusCode::OK,
+                [("content-type", "application/json")],
+                axum::body::Body::from_stream(futures_util::stream::iter(chunks)),
+            )
+                .into_response())
+        }
     }
 }
 
@@ -513,11 +529,22 @@ async fn heartrate(
     }
     let (from, to) = (start.timestamp(), end.timestamp().min(now.timestamp()));
     let tz = acct.tz();
+    // The paging key names the request, not the clock: pages of one query may span seconds.
+    let key = format!("heartrate|{}|{}", start.timestamp(), end.timestamp());
+    // Only the rows of the requested page are built; the others are placeholders that
+    // `paginate` skips (it decodes the token again and answers a bad one).
+    let offset = q
+        .get("next_token")
+        .and_then(|t| decode_token(t, &key))
+        .unwrap_or(0);
+    let wanted = offset..offset + HEARTRATE_PAGE;
     let mut rows = Vec::new();
     let mut day = start.with_timezone(&tz).date_naive() - Duration::days(1);
     while day <= end.with_timezone(&tz).date_naive() {
         for (t, bpm, src) in synth::heart_rate(acct, day) {
-            if t >= from && t <= to {
+            if t >= from && t <= to && !wanted.contains(&rows.len()) {
+                rows.push(Value::Null);
+            } else if t >= from && t <= to {
                 rows.push(json!({
                     "bpm": bpm,
                     "source": match src { HrSource::Awake => "awake", HrSource::Rest => "rest", HrSource::Sleep => "sleep", HrSource::Workout => "workout" },
@@ -528,8 +555,6 @@ async fn heartrate(
         }
         day += Duration::days(1);
     }
-    // The paging key names the request, not the clock: pages of one query may span seconds.
-    let key = format!("heartrate|{}|{}", start.timestamp(), end.timestamp());
     paginate(
         rows,
         &q,
@@ -558,10 +583,8 @@ fn local_ms(acct: &Account, t: i64) -> String {
 }
 
 fn utc(t: i64) -> String {
-    Utc.timestamp_opt(t, 0)
-        .unwrap()
-        .format("%Y-%m-%dT%H:%M:%S+00:00")
-        .to_string()
+    // `YYYY-MM-DDTHH:MM:SS+00:00`, formatted by hand: this runs once per heart-rate row.
+    crate::model::iso_utc_ms(t * 1000)
 }
 
 fn meta(updated: i64) -> Value {

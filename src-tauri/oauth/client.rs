@@ -215,6 +215,7 @@ fn token_set(t: &TokenBody) -> TokenSet {
         access_token: t.access_token().secret().clone(),
         refresh_token: t.refresh_token().map(|r| r.secret().clone()),
         token_type: "Bearer".into(),
+        issued_at: Some(chrono::Utc::now().timestamp_millis()),
         expires_at: t
             .expires_in()
             .map(|d| chrono::Utc::now().timestamp_millis() + d.as_millis() as i64),

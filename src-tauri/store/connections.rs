@@ -19,6 +19,36 @@ pub struct ConnectionRow {
     pub last_sync_at: Option<i64>,
     pub error_type: Option<String>,
     pub error_message: Option<String>,
+    /// `oauth` (synced from the provider) or `push` (readings received through the ingestion
+    /// routes; never synced).
+    pub kind: String,
+    /// When the scheduler runs this connection next (epoch ms); `None` = as soon as possible.
+    pub next_sync_at: Option<i64>,
+    pub last_attempt_at: Option<i64>,
+    /// 0..100 while a backfill is under way.
+    pub backfill_progress: Option<i64>,
+    /// What the status screens show: `connected`, `syncing`, `backfilling 40%`,
+    /// `error: rate_limited`, `reauth_required`, `deregistered`.
+    pub sync_status: String,
+}
+
+impl ConnectionRow {
+    /// The status line of status screens (see `sync_status`).
+    pub fn display_status(&self) -> String {
+        display_status(
+            &self.status,
+            self.error_type.as_deref(),
+            self.backfill_progress,
+        )
+    }
+}
+
+pub fn display_status(status: &str, error_type: Option<&str>, progress: Option<i64>) -> String {
+    match (status, progress) {
+        ("syncing", Some(p)) if p < 100 => format!("backfilling {p}%"),
+        ("error", _) => format!("error: {}", error_type.unwrap_or("unknown")),
+        (s, _) => s.to_string(),
+    }
 }
 
 /// Tokens as the provider issued them; only ever held in memory, sealed at rest.
@@ -27,6 +57,8 @@ pub struct TokenSet {
     pub access_token: String,
     pub refresh_token: Option<String>,
     pub token_type: String,
+    /// When the access token was issued (stored: when it was saved), epoch ms.
+    pub issued_at: Option<i64>,
     pub expires_at: Option<i64>,
     pub scope: Option<String>,
     /// The provider's user id when its token response carries one (not stored with the tokens:
@@ -58,20 +90,28 @@ pub struct Cursor {
     pub backfill_target: Option<String>,
 }
 
-const COLUMNS: &str = "id, user_id, provider, status, external_user_id, scopes, created_at, updated_at, last_sync_at, error_type, error_message";
+const COLUMNS: &str = "id, user_id, provider, status, external_user_id, scopes, created_at, updated_at, last_sync_at, error_type, error_message, kind, next_sync_at, last_attempt_at, backfill_progress";
 
 fn from_row(r: &Row) -> rusqlite::Result<ConnectionRow> {
+    let status: String = r.get(3)?;
+    let error_type: Option<String> = r.get(9)?;
+    let backfill_progress: Option<i64> = r.get(14)?;
     Ok(ConnectionRow {
+        sync_status: display_status(&status, error_type.as_deref(), backfill_progress),
+        kind: r.get(11)?,
+        next_sync_at: r.get(12)?,
+        last_attempt_at: r.get(13)?,
+        backfill_progress,
         id: r.get(0)?,
         user_id: r.get(1)?,
         provider: r.get(2)?,
-        status: r.get(3)?,
+        status,
         external_user_id: r.get(4)?,
         scopes: r.get(5)?,
         created_at: r.get(6)?,
         updated_at: r.get(7)?,
         last_sync_at: r.get(8)?,
-        error_type: r.get(9)?,
+        error_type,
         error_message: r.get(10)?,
     })
 }
@@ -126,7 +166,8 @@ impl Store {
             tx.execute(
                 "INSERT INTO connections (user_id, provider, status, external_user_id, scopes, created_at, updated_at)
                  VALUES (?1, ?2, 'connected', ?3, ?4, ?5, ?5)
-                 ON CONFLICT(user_id, provider) DO UPDATE SET status = 'connected',
+                 ON CONFLICT(user_id, provider) DO UPDATE SET status = 'connected', kind = 'oauth',
+                     next_sync_at = NULL, backfill_progress = NULL,
                      external_user_id = COALESCE(excluded.external_user_id, connections.external_user_id),
                      scopes = excluded.scopes, updated_at = excluded.updated_at,
                      error_type = NULL, error_message = NULL",
@@ -182,28 +223,33 @@ impl Store {
             String,
             Option<i64>,
             Option<String>,
+            i64,
         );
         let row: Option<Sealed> = self.read(move |c| {
             Ok(c.query_row(
-                "SELECT access_token, refresh_token, token_type, expires_at, scope FROM connection_tokens WHERE connection_id = ?1",
+                "SELECT access_token, refresh_token, token_type, expires_at, scope, updated_at FROM connection_tokens WHERE connection_id = ?1",
                 [connection_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
             )
             .optional()?)
         })?;
-        let (access, refresh, token_type, expires_at, scope) = row.ok_or_else(|| {
-            AppError::new(
-                "reauth_required",
-                409,
-                format!("connection {connection_id} has no stored tokens; reconnect the provider"),
-            )
-        })?;
+        let (access, refresh, token_type, expires_at, scope, updated_at) =
+            row.ok_or_else(|| {
+                AppError::new(
+                    "reauth_required",
+                    409,
+                    format!(
+                        "connection {connection_id} has no stored tokens; reconnect the provider"
+                    ),
+                )
+            })?;
         Ok(TokenSet {
             access_token: vault.open_str(&aad("access_token", connection_id), &access)?,
             refresh_token: refresh
                 .map(|r| vault.open_str(&aad("refresh_token", connection_id), &r))
                 .transpose()?,
             token_type,
+            issued_at: Some(updated_at),
             expires_at,
             scope,
             provider_user_id: None,
@@ -255,6 +301,78 @@ impl Store {
         self.write(move |tx| {
             tx.execute("DELETE FROM connections WHERE id = ?1", [id])?;
             Ok(())
+        })
+    }
+
+    /// The connection that holds readings pushed for (user, provider): an existing one, or a
+    /// new `push` connection (never synced, no tokens). Returns it and whether it was created.
+    pub fn push_connection(
+        &self,
+        user_id: &str,
+        provider: &str,
+    ) -> AppResult<(ConnectionRow, bool)> {
+        let (u, p) = (user_id.to_string(), provider.to_string());
+        self.write(move |tx| {
+            let now = now_ms();
+            let n = tx.execute(
+                "INSERT INTO connections (user_id, provider, status, kind, created_at, updated_at)
+                 VALUES (?1, ?2, 'connected', 'push', ?3, ?3) ON CONFLICT(user_id, provider) DO NOTHING",
+                params![u, p, now],
+            )?;
+            let id: i64 = tx.query_row(
+                "SELECT id FROM connections WHERE user_id = ?1 AND provider = ?2",
+                params![u, p],
+                |r| r.get(0),
+            )?;
+            Ok((get_connection(tx, id)?, n > 0))
+        })
+    }
+
+    /// A sync run starts: `syncing`, with the backfill progress when a backfill is under way.
+    pub fn set_sync_started(&self, id: i64, progress: Option<i64>) -> AppResult<()> {
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE connections SET status = 'syncing', backfill_progress = ?2, last_attempt_at = ?3, updated_at = ?3 WHERE id = ?1",
+                params![id, progress, now_ms()],
+            )?;
+            Ok(())
+        })
+    }
+
+    pub fn set_backfill_progress(&self, id: i64, progress: Option<i64>) -> AppResult<()> {
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE connections SET backfill_progress = ?2 WHERE id = ?1",
+                params![id, progress],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// When the scheduler should run the connection next (epoch ms).
+    pub fn set_next_sync(&self, id: i64, at: Option<i64>) -> AppResult<()> {
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE connections SET next_sync_at = ?2 WHERE id = ?1",
+                params![id, at],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Connections the scheduler should run now: synced ones whose next run is due.
+    pub fn connections_due(&self, now: i64) -> AppResult<Vec<ConnectionRow>> {
+        self.read(move |c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {COLUMNS} FROM connections WHERE kind = 'oauth'
+                   AND status NOT IN ('reauth_required', 'deregistered')
+                   AND (next_sync_at IS NULL OR next_sync_at <= ?1)
+                 ORDER BY COALESCE(next_sync_at, 0), id"
+            ))?;
+            let rows = st
+                .query_map([now], from_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
         })
     }
 

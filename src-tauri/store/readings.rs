@@ -20,6 +20,10 @@ pub struct Page {
     pub summaries: Vec<SummaryDoc>,
     pub samples: Vec<Sample>,
     pub cursor: Option<Cursor>,
+    /// New data of recent days (incremental), as opposed to backfill: the forward stage.
+    pub daily: bool,
+    /// The days the page was fetched for (`YYYY-MM-DD`, inclusive), when known.
+    pub window: Option<(String, String)>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -144,6 +148,7 @@ pub fn write_page(tx: &Transaction, page: &Page) -> AppResult<(PageOutcome, Page
     if let Some(c) = &page.cursor {
         put_cursor(tx, page.connection_id, c)?;
     }
+    super::outbox::enqueue_page(tx, page, &changes)?;
     Ok((out, changes))
 }
 
@@ -164,6 +169,20 @@ pub struct StoredSample {
     pub unit: String,
     pub tz_offset: Option<i64>,
     pub source_type: Option<String>,
+}
+
+/// A summary row as stored, for forwarding: the document, its stream and its identity.
+#[derive(Debug, Clone)]
+pub struct SummaryRow {
+    pub id: String,
+    pub resource: String,
+    pub provider: String,
+    pub provider_record_id: String,
+    pub calendar_date: String,
+    pub start_at: Option<i64>,
+    pub end_at: Option<i64>,
+    pub data: serde_json::Value,
+    pub stream: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -299,6 +318,65 @@ impl Store {
                 )?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
+        })
+    }
+
+    /// Summaries by id, as stored (missing ids are skipped).
+    pub fn summary_rows(&self, ids: Vec<String>) -> AppResult<Vec<SummaryRow>> {
+        use rusqlite::OptionalExtension;
+        self.read(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, resource, provider, provider_record_id, calendar_date, start_at, end_at, data, stream
+                 FROM summaries WHERE id = ?1",
+            )?;
+            let mut out = Vec::with_capacity(ids.len());
+            for id in &ids {
+                let row = st
+                    .query_row([id], |r| {
+                        let data: String = r.get(7)?;
+                        let stream: Option<String> = r.get(8)?;
+                        Ok(SummaryRow {
+                            id: r.get(0)?,
+                            resource: r.get(1)?,
+                            provider: r.get(2)?,
+                            provider_record_id: r.get(3)?,
+                            calendar_date: r.get(4)?,
+                            start_at: r.get(5)?,
+                            end_at: r.get(6)?,
+                            data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+                            stream: stream.and_then(|s| serde_json::from_str(&s).ok()),
+                        })
+                    })
+                    .optional()?;
+                out.extend(row);
+            }
+            Ok(out)
+        })
+    }
+
+    /// The samples of (user, metric, provider) at exactly these timestamps.
+    pub fn samples_at(
+        &self,
+        user_id: &str,
+        metric: &str,
+        provider: &str,
+        ts: Vec<i64>,
+    ) -> AppResult<Vec<StoredSample>> {
+        let (u, m, p) = (
+            user_id.to_string(),
+            metric.to_string(),
+            provider.to_string(),
+        );
+        self.read(move |c| {
+            let (Some(lo), Some(hi)) = (ts.iter().min().copied(), ts.iter().max().copied()) else {
+                return Ok(vec![]);
+            };
+            let wanted: std::collections::HashSet<i64> = ts.into_iter().collect();
+            let rows = query_samples(c, &u, &m, lo, hi + 1, Some(&p))?;
+            Ok(rows
+                .into_iter()
+                .filter(|s| wanted.contains(&s.ts))
+                .collect())
         })
     }
 

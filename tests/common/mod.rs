@@ -168,3 +168,78 @@ pub fn expected(login: &str, first: NaiveDate) -> Expected {
     }
     e
 }
+
+/// What a user's readings are, independent of ids that differ between machines and runs (user
+/// uuids, summary uuids, created/updated times): counts of summaries and samples and a SHA-256
+/// over every summary (resource, provider record id, dates, document, stream) and every sample.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    pub summaries: usize,
+    pub samples: usize,
+    pub hash: String,
+}
+
+pub fn fingerprint(
+    store: &vital_link::store::Store,
+    user_id: &str,
+    with_provider: bool,
+) -> Fingerprint {
+    use sha2::Digest;
+    let u = user_id.to_string();
+    store
+        .read(move |c| {
+            let mut h = sha2::Sha256::new();
+            let mut summaries = 0;
+            let mut st = c.prepare(
+                "SELECT resource, provider_record_id, calendar_date, start_at, end_at, data, stream, provider
+                 FROM summaries WHERE user_id = ?1 ORDER BY resource, provider_record_id",
+            )?;
+            let mut rows = st.query([&u])?;
+            while let Some(r) = rows.next()? {
+                let mut data: serde_json::Value = serde_json::from_str(&r.get::<_, String>(5)?).unwrap();
+                let m = data.as_object_mut().unwrap();
+                m.remove("id");
+                m.remove("user_id");
+                let line = format!(
+                    "{}|{}|{}|{:?}|{:?}|{}|{}|{}\n",
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<i64>>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
+                    data,
+                    r.get::<_, Option<String>>(6)?.map(|s| serde_json::from_str::<serde_json::Value>(&s).unwrap().to_string()).unwrap_or_default(),
+                    if with_provider { r.get::<_, String>(7)? } else { String::new() },
+                );
+                h.update(line.as_bytes());
+                summaries += 1;
+            }
+            let mut samples = 0;
+            let mut st = c.prepare(
+                "SELECT metric, provider, ts, end_ts, value, unit, tz_offset, source_type FROM samples
+                 WHERE user_id = ?1 ORDER BY metric, ts, provider",
+            )?;
+            let mut rows = st.query([&u])?;
+            while let Some(r) = rows.next()? {
+                let line = format!(
+                    "{}|{}|{}|{:?}|{}|{}|{:?}|{:?}\n",
+                    r.get::<_, String>(0)?,
+                    if with_provider { r.get::<_, String>(1)? } else { String::new() },
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, Option<i64>>(3)?,
+                    r.get::<_, f64>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, Option<i64>>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                );
+                h.update(line.as_bytes());
+                samples += 1;
+            }
+            Ok(Fingerprint {
+                summaries,
+                samples,
+                hash: hex::encode(h.finalize()),
+            })
+        })
+        .unwrap()
+}

@@ -110,7 +110,9 @@ pub async fn force_refresh(
 ) {
     let p = provider(app, &conn.provider);
     let old = app.store.tokens(&app.vault, conn.id).unwrap();
-    let new = app.fresh_tokens(conn, p.as_ref(), true).await;
+    let new = app
+        .fresh_tokens(conn, p.as_ref(), Some(&old.access_token))
+        .await;
     (old, new)
 }
 

@@ -1,0 +1,263 @@
+//! The outbox: new or changed readings waiting to be forwarded to a remote Vital-compatible
+//! server. Rows are added in the transaction of the page that produced the readings (so a crash
+//! can never store a reading without queueing it), hold references (summary ids, sample
+//! timestamps) rather than copies, and are deleted only once the target accepted them.
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde::Serialize;
+
+use super::readings::{Page, PageChanges};
+use super::{now_ms, Store};
+use crate::error::AppResult;
+
+/// The setting that holds the forward target; its presence turns queueing on.
+pub const TARGET_SETTING: &str = "forward.url";
+/// At most this many summaries, or samples, per outbox row (and so per request).
+pub const SUMMARY_CHUNK: usize = 100;
+pub const SAMPLE_CHUNK: usize = 5000;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub user_id: String,
+    pub provider: String,
+    /// `summary` or `samples`.
+    pub kind: String,
+    pub resource: String,
+    /// Summary ids (strings) or sample timestamps (numbers).
+    pub keys: serde_json::Value,
+    /// `daily` or `historical`.
+    pub stage: String,
+    pub start_day: Option<String>,
+    pub end_day: Option<String>,
+    pub attempts: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Depth {
+    /// Outbox rows (batches) waiting.
+    pub batches: i64,
+    /// Readings in them.
+    pub readings: i64,
+}
+
+/// Whether pages should queue what they change (a forward target is configured).
+pub fn enabled(c: &Connection) -> AppResult<bool> {
+    Ok(c.query_row(
+        "SELECT 1 FROM settings WHERE key = ?1",
+        [TARGET_SETTING],
+        |_| Ok(()),
+    )
+    .optional()?
+    .is_some())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert(
+    tx: &Transaction,
+    user_id: &str,
+    provider: &str,
+    kind: &str,
+    resource: &str,
+    keys: &str,
+    stage: &str,
+    window: Option<&(String, String)>,
+) -> AppResult<()> {
+    let mut st = tx.prepare_cached(
+        "INSERT INTO outbox (user_id, provider, kind, resource, keys, stage, start_day, end_day, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    st.execute(params![
+        user_id,
+        provider,
+        kind,
+        resource,
+        keys,
+        stage,
+        window.map(|w| &w.0),
+        window.map(|w| &w.1),
+        now_ms()
+    ])?;
+    Ok(())
+}
+
+/// Queues what a page changed, inside the page's transaction.
+pub fn enqueue_page(tx: &Transaction, page: &Page, changes: &PageChanges) -> AppResult<()> {
+    if changes.summaries.is_empty() && changes.samples.is_empty() {
+        return Ok(());
+    }
+    if !enabled(tx)? {
+        return Ok(());
+    }
+    let stage = if page.daily { "daily" } else { "historical" };
+    let window = page.window.as_ref();
+    let mut by_resource: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for (id, res, _) in &changes.summaries {
+        by_resource.entry(res).or_default().push(id);
+    }
+    for (res, ids) in by_resource {
+        for chunk in ids.chunks(SUMMARY_CHUNK) {
+            let keys = serde_json::to_string(chunk)?;
+            insert(
+                tx,
+                &page.user_id,
+                &page.provider,
+                "summary",
+                res,
+                &keys,
+                stage,
+                window,
+            )?;
+        }
+    }
+    let mut by_metric: std::collections::BTreeMap<&str, Vec<i64>> = Default::default();
+    for i in &changes.samples {
+        let s = &page.samples[*i];
+        by_metric.entry(s.metric).or_default().push(s.ts);
+    }
+    for (metric, ts) in by_metric {
+        for chunk in ts.chunks(SAMPLE_CHUNK) {
+            let keys = serde_json::to_string(chunk)?;
+            insert(
+                tx,
+                &page.user_id,
+                &page.provider,
+                "samples",
+                metric,
+                &keys,
+                stage,
+                window,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Queues every stored reading (a new forward target gets everything), as historical batches.
+pub fn enqueue_all(tx: &Transaction) -> AppResult<Depth> {
+    let mut depth = Depth::default();
+    type Group = (String, String, String);
+    let mut flush = |tx: &Transaction,
+                     kind: &str,
+                     g: &Group,
+                     keys: &mut Vec<serde_json::Value>,
+                     days: &mut Option<(String, String)>|
+     -> AppResult<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        depth.batches += 1;
+        depth.readings += keys.len() as i64;
+        let k = serde_json::to_string(&keys)?;
+        insert(tx, &g.0, &g.1, kind, &g.2, &k, "historical", days.as_ref())?;
+        keys.clear();
+        *days = None;
+        Ok(())
+    };
+    {
+        let mut st = tx.prepare(
+            "SELECT user_id, provider, resource, id, calendar_date FROM summaries
+             ORDER BY user_id, provider, resource, calendar_date, id",
+        )?;
+        let mut rows = st.query([])?;
+        let mut cur: Option<Group> = None;
+        let mut keys = vec![];
+        let mut days: Option<(String, String)> = None;
+        while let Some(r) = rows.next()? {
+            let g: Group = (r.get(0)?, r.get(1)?, r.get(2)?);
+            let (id, day): (String, String) = (r.get(3)?, r.get(4)?);
+            if cur.as_ref() != Some(&g) || keys.len() >= SUMMARY_CHUNK {
+                if let Some(c) = &cur {
+                    flush(tx, "summary", c, &mut keys, &mut days)?;
+                }
+                cur = Some(g);
+            }
+            days = Some(match days {
+                None => (day.clone(), day),
+                Some((a, _)) => (a, day),
+            });
+            keys.push(id.into());
+        }
+        if let Some(c) = &cur {
+            flush(tx, "summary", c, &mut keys, &mut days)?;
+        }
+    }
+    {
+        let mut st = tx.prepare(
+            "SELECT user_id, provider, metric, ts FROM samples ORDER BY user_id, metric, provider, ts",
+        )?;
+        let mut rows = st.query([])?;
+        let mut cur: Option<Group> = None;
+        let mut keys = vec![];
+        let mut first_last: Option<(i64, i64)> = None;
+        let day_of = |ms: i64| crate::model::iso_utc_ms(ms)[..10].to_string();
+        while let Some(r) = rows.next()? {
+            let g: Group = (r.get(0)?, r.get(1)?, r.get(2)?);
+            let ts: i64 = r.get(3)?;
+            if cur.as_ref() != Some(&g) || keys.len() >= SAMPLE_CHUNK {
+                if let Some(c) = &cur {
+                    let mut days = first_last.map(|(a, b)| (day_of(a), day_of(b)));
+                    flush(tx, "samples", c, &mut keys, &mut days)?;
+                    first_last = None;
+                }
+                cur = Some(g);
+            }
+            first_last = Some(first_last.map_or((ts, ts), |(a, _)| (a, ts)));
+            keys.push(ts.into());
+        }
+        if let Some(c) = &cur {
+            let mut days = first_last.map(|(a, b)| (day_of(a), day_of(b)));
+            flush(tx, "samples", c, &mut keys, &mut days)?;
+        }
+    }
+    Ok(depth)
+}
+
+impl Store {
+    /// The oldest batches that are due (their own retry time has come), in queue order.
+    pub fn outbox_due(&self, now: i64, limit: i64) -> AppResult<Vec<OutboxRow>> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, user_id, provider, kind, resource, keys, stage, start_day, end_day, attempts
+                 FROM outbox WHERE next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
+            )?;
+            let rows = st
+                .query_map(params![now, limit], |r| {
+                    let keys: String = r.get(5)?;
+                    Ok(OutboxRow {
+                        id: r.get(0)?,
+                        user_id: r.get(1)?,
+                        provider: r.get(2)?,
+                        kind: r.get(3)?,
+                        resource: r.get(4)?,
+                        keys: serde_json::from_str(&keys).unwrap_or_default(),
+                        stage: r.get(6)?,
+                        start_day: r.get(7)?,
+                        end_day: r.get(8)?,
+                        attempts: r.get(9)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    pub fn outbox_depth(&self) -> AppResult<Depth> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT COUNT(*), COALESCE(SUM(json_array_length(keys)), 0) FROM outbox",
+                [],
+                |r| {
+                    Ok(Depth {
+                        batches: r.get(0)?,
+                        readings: r.get(1)?,
+                    })
+                },
+            )?)
+        })
+    }
+
+    /// The oldest waiting batch's retry time, if any (to sleep until it).
+    pub fn outbox_next_attempt(&self) -> AppResult<Option<i64>> {
+        self.read(|c| Ok(c.query_row("SELECT MIN(next_attempt_at) FROM outbox", [], |r| r.get(0))?))
+    }
+}

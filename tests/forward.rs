@@ -1,0 +1,358 @@
+//! Forwarding in one process, over real loopback HTTP and real SQLite files: machine A syncs
+//! from the sandbox and forwards with Vital's ingestion contract to machine B's local API, which
+//! stores what it receives deduplicated. (The end-to-end version with two child processes and
+//! the official Python SDK is in `forward_e2e.rs`.)
+mod common;
+
+use std::io::Write;
+
+use common::*;
+use serde_json::{json, Value};
+use vital_link::forward::ProviderMode;
+use vital_link::sandbox_browser::{complete, Choice};
+
+async fn connect(h: &Harness, login: &str) -> String {
+    let (token, url) = begin_link(&h.app, login).await;
+    complete(&url, &Choice::default()).await.unwrap();
+    assert_eq!(settle(&h.app, &token).await.state, "success");
+    h.app.wait_background().await;
+    h.app.store.user_by_client_id(login).unwrap().user_id
+}
+
+async fn drain(h: &Harness) {
+    while h.app.forward_once().await.unwrap() > 0 {}
+}
+
+#[tokio::test]
+async fn a_forwards_every_reading_to_b_exactly_once() {
+    let b = start(1).await;
+    let a = start(30).await;
+    // Forwarding is on before the first sync: pages queue what they write.
+    a.app
+        .forward_set(
+            &b.app.api_base_url(),
+            &b.app.api_key().unwrap(),
+            ProviderMode::Source,
+        )
+        .unwrap();
+    let user_a = connect(&a, "lab-7").await;
+    let queued = a.app.forward_status().unwrap();
+    assert!(queued.outbox.readings > 7000, "{queued:?}");
+    // A re-sync changes nothing and queues nothing.
+    let conn = a
+        .app
+        .store
+        .connection_for(&user_a, "oura")
+        .unwrap()
+        .unwrap();
+    a.app.sync_connection(conn.id, None).await.unwrap();
+    assert_eq!(a.app.forward_status().unwrap().outbox, queued.outbox);
+
+    drain(&a).await;
+    let st = a.app.forward_status().unwrap();
+    assert_eq!(st.outbox.readings, 0);
+    assert_eq!(st.delivered_readings, queued.outbox.readings);
+    assert!(st.last_delivery_at.is_some());
+    assert_eq!(st.last_error, None);
+
+    // B created the user by client_user_id and holds exactly A's readings.
+    let user_b = b.app.store.user_by_client_id("lab-7").unwrap().user_id;
+    let fa = fingerprint(&a.app.store, &user_a, true);
+    let fb = fingerprint(&b.app.store, &user_b, true);
+    assert_eq!(fa, fb);
+    let cb = b
+        .app
+        .store
+        .connection_for(&user_b, "oura")
+        .unwrap()
+        .unwrap();
+    assert_eq!(cb.kind, "push");
+    // B serves them through the read API, with its own ids.
+    let range = vital_link::shapes::parse_range("2026-10-01", None, now().date_naive()).unwrap();
+    let sa = vital_link::shapes::summaries(&a.app, &user_a, "sleep", range, None).unwrap();
+    let sb = vital_link::shapes::summaries(&b.app, &user_b, "sleep", range, None).unwrap();
+    let strip = |v: &Value| -> Vec<Value> {
+        v["sleep"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let mut d = d.clone();
+                for k in ["id", "user_id", "created_at", "updated_at"] {
+                    d.as_object_mut().unwrap().remove(k);
+                }
+                d["source"]["logo"] = Value::Null;
+                d
+            })
+            .collect()
+    };
+    assert_eq!(strip(&sa), strip(&sb));
+    assert!(sb["sleep"][0]["user_id"] == user_b.as_str());
+
+    // Everything sent again (a crash between B's answer and A's delete): B changes nothing.
+    a.app.forward_off().unwrap();
+    a.app
+        .forward_set(
+            &b.app.api_base_url(),
+            &b.app.api_key().unwrap(),
+            ProviderMode::Source,
+        )
+        .unwrap();
+    assert!(a.app.forward_status().unwrap().outbox.readings >= queued.outbox.readings);
+    let before = b.app.store.counts(&user_b).unwrap();
+    drain(&a).await;
+    assert_eq!(b.app.store.counts(&user_b).unwrap(), before);
+    assert_eq!(fingerprint(&b.app.store, &user_b, true), fa);
+}
+
+#[tokio::test]
+async fn nothing_is_dropped_while_the_target_is_down() {
+    let a = start(10).await;
+    let user_a = connect(&a, "offline-lab").await;
+    // A target that refuses connections: batches stay queued, the error is shown.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!("http://{}", dead.local_addr().unwrap());
+    drop(dead);
+    let set = a
+        .app
+        .forward_set(&dead_url, "sk_whatever", ProviderMode::Source)
+        .unwrap();
+    assert!(set.outbox.readings > 2000, "existing readings are queued");
+    for _ in 0..3 {
+        let e = a.app.forward_once().await.err().unwrap();
+        assert_eq!(e.code, "forward_target_unavailable");
+    }
+    let st = a.app.forward_status().unwrap();
+    assert_eq!(st.outbox, set.outbox);
+    assert!(st.last_error.unwrap().contains("connection refused"));
+    // The outbox survives a restart of A.
+    let b = start(1).await;
+    let data_dir = a.app.config.data_dir.clone();
+    drop(a.app);
+    let mut config = vital_link::config::Config::new(data_dir);
+    config.api_port = 0;
+    let a2 = vital_link::App::start(config, vital_link::clock::Clock::fixed(now()))
+        .await
+        .unwrap();
+    assert_eq!(a2.forward_status().unwrap().outbox, set.outbox);
+    // The target comes (back) up: everything arrives.
+    a2.forward_set(
+        &b.app.api_base_url(),
+        &b.app.api_key().unwrap(),
+        ProviderMode::Source,
+    )
+    .unwrap();
+    while a2.forward_once().await.unwrap() > 0 {}
+    let user_b = b
+        .app
+        .store
+        .user_by_client_id("offline-lab")
+        .unwrap()
+        .user_id;
+    assert_eq!(
+        fingerprint(&a2.store, &user_a, true),
+        fingerprint(&b.app.store, &user_b, true)
+    );
+}
+
+#[tokio::test]
+async fn manual_provider_mode_pushes_as_manual_and_keeps_the_readings() {
+    let b = start(1).await;
+    let a = start(5).await;
+    let user_a = connect(&a, "manual-lab").await;
+    a.app
+        .forward_set(
+            &b.app.api_base_url(),
+            &b.app.api_key().unwrap(),
+            ProviderMode::Manual,
+        )
+        .unwrap();
+    drain(&a).await;
+    let user_b = b.app.store.user_by_client_id("manual-lab").unwrap().user_id;
+    assert!(b
+        .app
+        .store
+        .connection_for(&user_b, "manual")
+        .unwrap()
+        .is_some());
+    assert!(b
+        .app
+        .store
+        .connection_for(&user_b, "oura")
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        fingerprint(&a.app.store, &user_a, false),
+        fingerprint(&b.app.store, &user_b, false)
+    );
+}
+
+fn gzip(v: &Value) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(v.to_string().as_bytes()).unwrap();
+    e.finish().unwrap()
+}
+
+#[tokio::test]
+async fn the_ingestion_routes_take_gzip_dedupe_and_refuse_what_they_cannot_store() {
+    let b = start(1).await;
+    let base = b.app.api_base_url();
+    let key = b.app.api_key().unwrap();
+    let http = reqwest::Client::new();
+    let user = b.app.store.create_user("pushed").unwrap().user_id;
+    let post = |path: String, body: Value, gz: bool, key: String| {
+        let http = http.clone();
+        let base = base.clone();
+        async move {
+            let mut r = http
+                .post(format!("{base}{path}"))
+                .header("x-vital-api-key", key)
+                .header("content-type", "application/json");
+            r = if gz {
+                r.header("content-encoding", "gzip").body(gzip(&body))
+            } else {
+                r.body(body.to_string())
+            };
+            let resp = r.send().await.unwrap();
+            (
+                resp.status().as_u16(),
+                resp.json::<Value>().await.unwrap_or_default(),
+            )
+        }
+    };
+    let manual = json!({"user_id": user});
+    let (s, _) = post(
+        "/v2/link/provider/manual/oura".into(),
+        manual.clone(),
+        false,
+        key.clone(),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, _) = post(
+        "/v2/link/provider/manual/oura".into(),
+        manual,
+        false,
+        key.clone(),
+    )
+    .await;
+    assert_eq!(s, 409, "an existing connection is Vital's 409");
+    let (s, _) = post(
+        "/v2/link/provider/manual/oura".into(),
+        json!({"user_id": user}),
+        false,
+        "wrong".into(),
+    )
+    .await;
+    assert_eq!(s, 401);
+
+    // The mobile SDK's sample shape, gzipped, and a large body (over the 1 MiB default limit).
+    let samples: Vec<Value> = (0..20_000)
+        .map(|i| {
+            let t = 1_780_000_000_000i64 + i * 60_000;
+            let iso = vital_link::forward::iso_ms(t);
+            json!({"id": null, "value": 60 + i % 40, "unit": "bpm", "start_date": iso, "end_date": iso,
+                   "type": "ring", "source_bundle": "com.ouraring.oura", "metadata": {}})
+        })
+        .collect();
+    let env = json!({"stage": "historical", "start_date": null, "end_date": null, "time_zone": "UTC",
+                     "provider": "oura", "data": samples});
+    assert!(env.to_string().len() > 1024 * 1024);
+    let path = format!("/v2/timeseries/{user}/heartrate");
+    let (s, v) = post(path.clone(), env.clone(), true, key.clone()).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["samples_written"], 20_000);
+    let (s, v) = post(path, env, true, key.clone()).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        v["samples_written"], 0,
+        "a batch sent twice changes nothing"
+    );
+    assert_eq!(b.app.store.counts(&user).unwrap().heartrate, 20_000);
+
+    // Summaries: an id identifies the record; the receiver gives it its own stable id.
+    let sleep = json!({"stage": "daily", "time_zone": "UTC", "provider": "oura", "data": [{
+        "id": "night-1", "calendar_date": "2026-06-01", "bedtime_start": "2026-05-31T23:00:00+00:00",
+        "bedtime_stop": "2026-06-01T07:00:00+00:00", "type": "long_sleep", "duration": 28800,
+        "total": 27000, "awake": 1800, "light": 15000, "rem": 6000, "deep": 6000}]});
+    let (s, v) = post(
+        format!("/v2/summary/sleep/{user}"),
+        sleep.clone(),
+        false,
+        key.clone(),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["summaries_written"], 1);
+    let (_, v) = post(
+        format!("/v2/summary/sleep/{user}"),
+        sleep,
+        true,
+        key.clone(),
+    )
+    .await;
+    assert_eq!(v["summaries_written"], 0);
+    assert_eq!(b.app.store.counts(&user).unwrap().sleep, 1);
+
+    // What cannot be stored is refused (422), never silently dropped.
+    let bad_unit = json!({"provider": "oura", "data": [{"value": 1, "unit": "furlongs", "start_date": "2026-06-01T00:00:00Z"}]});
+    let (s, _) = post(
+        format!("/v2/timeseries/{user}/heartrate"),
+        bad_unit,
+        false,
+        key.clone(),
+    )
+    .await;
+    assert_eq!(s, 422);
+    let (s, _) = post(
+        format!("/v2/summary/meal/{user}"),
+        json!({"provider": "oura", "data": []}),
+        false,
+        key.clone(),
+    )
+    .await;
+    assert_eq!(s, 422);
+    let (s, _) = post(
+        "/v2/timeseries/00000000-0000-0000-0000-000000000000/heartrate".into(),
+        json!({"provider": "oura", "data": []}),
+        false,
+        key,
+    )
+    .await;
+    assert_eq!(s, 404);
+}
+
+#[tokio::test]
+async fn a_refresh_on_the_receiver_leaves_pushed_connections_alone() {
+    let b = start(1).await;
+    let a = start(3).await;
+    connect(&a, "refreshed").await;
+    a.app
+        .forward_set(
+            &b.app.api_base_url(),
+            &b.app.api_key().unwrap(),
+            ProviderMode::Source,
+        )
+        .unwrap();
+    drain(&a).await;
+    let user_b = b.app.store.user_by_client_id("refreshed").unwrap().user_id;
+    let r: Value = reqwest::Client::new()
+        .post(format!("{}/v2/user/refresh/{user_b}", b.app.api_base_url()))
+        .header("x-vital-api-key", b.app.api_key().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["success"], true);
+    b.app.wait_background().await;
+    assert!(b.app.sync_user(Some(&user_b)).await.unwrap().is_empty());
+    let c = b
+        .app
+        .store
+        .connection_for(&user_b, "oura")
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.sync_status, "connected");
+}

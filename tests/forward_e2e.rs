@@ -1,0 +1,211 @@
+//! Forwarding end to end with the real binary: machine A (`vital-link serve` on sandbox data)
+//! forwards to machine B (`vital-link serve` as the receiver) over loopback; B is taken down in
+//! the middle and brought back on the same port. Afterwards B's read API, queried through the
+//! official Python SDK (PyPI `vital` 2.x in a venv under target/), answers with exactly A's
+//! readings, which are exactly what the provider served.
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::{json, Value};
+
+const APP: &str = env!("CARGO_BIN_EXE_vital-link");
+const DAYS: u32 = 60;
+const SDK: &str = "vital==2.1.569";
+
+fn vl(dir: &Path) -> Command {
+    let mut c = Command::new(APP);
+    c.env("VITAL_LINK_DATA_DIR", dir)
+        .env("VITAL_LINK_SANDBOX_NOW", NOW)
+        .env("VITAL_LINK_HISTORY_DAYS", DAYS.to_string())
+        .env_remove("VITAL_LINK_ENV")
+        .env_remove("VITAL_LINK_PORT");
+    c
+}
+
+fn run(dir: &Path, args: &[&str]) -> String {
+    let o = vl(dir).args(args).output().unwrap();
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+fn serve(dir: &Path, port: u16) -> (Child, String) {
+    let mut child = vl(dir)
+        .args(["serve", "--port", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("serve exited").unwrap();
+        if let Some(rest) = line.strip_prefix("Vital Link API on ") {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+    (child, base)
+}
+
+fn kill(mut c: Child) {
+    c.kill().unwrap();
+    c.wait().unwrap();
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A venv with the official SDK under the target directory, made once.
+fn python_with_sdk() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let target = exe.ancestors().nth(3).unwrap().to_path_buf(); // target/debug/deps/<test>
+    let venv = target.join("pyvenv-forward");
+    let py = venv.join("bin/python");
+    let ok = |py: &Path| {
+        Command::new(py)
+            .args(["-c", "import vital"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !ok(&py) {
+        let s = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .expect("python3 is needed for the SDK check");
+        assert!(s.success(), "python3 -m venv failed");
+        let s = Command::new(venv.join("bin/pip"))
+            .args(["install", "-q", SDK])
+            .status()
+            .unwrap();
+        assert!(s.success(), "pip install {SDK} failed (is PyPI reachable?)");
+    }
+    assert!(ok(&py));
+    py
+}
+
+fn readback(py: &Path, base: &str, key: &str, start: &str, end: &str) -> Value {
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/python/forward_readback.py");
+    let o = Command::new(py)
+        .arg(script)
+        .args([base, key, "forwarded-1", start, end])
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "SDK read-back from {base} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn store(dir: &Path) -> vital_link::store::Store {
+    vital_link::store::Store::open(&dir.join("vital-link.sqlite3")).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forwards_to_b_and_b_serves_exactly_a_readings_through_the_python_sdk() {
+    let py = python_with_sdk();
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir_a, dir_b) = (tmp.path().join("a"), tmp.path().join("b"));
+
+    // B: the receiver, on a fixed port so it can come back at the same address.
+    let key_b = run(&dir_b, &["api-key"]);
+    let port_b = free_port();
+    let (b, base_b) = serve(&dir_b, port_b);
+
+    // A: forwards to B, then connects a demo participant through its own API.
+    let key_a = run(&dir_a, &["api-key"]);
+    run(
+        &dir_a,
+        &["forward", "set", "--url", &base_b, "--api-key", &key_b],
+    );
+    let (a, base_a) = serve(&dir_a, 0);
+    let http = reqwest::Client::new();
+    let user: Value = http
+        .post(format!("{base_a}/v2/user"))
+        .header("x-vital-api-key", &key_a)
+        .json(&json!({"client_user_id": "forwarded-1"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let user_a = user["user_id"].as_str().unwrap().to_string();
+    let r = http
+        .post(format!("{base_a}/v2/link/connect/demo"))
+        .header("x-vital-api-key", &key_a)
+        .json(&json!({"user_id": user_a, "provider": "oura"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // Once something has arrived at B, take B down for a while.
+    let t = Instant::now();
+    while store(&dir_a)
+        .setting("forward.delivered")
+        .unwrap()
+        .is_none()
+    {
+        assert!(t.elapsed() < Duration::from_secs(120), "nothing forwarded");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    kill(b);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let down = vital_link::forward::status(&store(&dir_a)).unwrap();
+    eprintln!("B down: {down:?}");
+    assert!(down.last_error.is_some(), "A noticed B was down");
+    let (b, _) = serve(&dir_b, port_b);
+
+    // A finishes its backfill and drains its outbox into the restarted B.
+    let t = Instant::now();
+    loop {
+        let s = store(&dir_a);
+        let c = s.connections(None).unwrap().pop().unwrap();
+        let depth = s.outbox_depth().unwrap();
+        if c.sync_status == "connected" && c.backfill_progress.is_none() && depth.readings == 0 {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(300),
+            "A did not finish: {} {depth:?}",
+            c.sync_status
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+
+    let first = now().date_naive() - chrono::Duration::days(DAYS as i64 - 1);
+    // From two days before the first synced day: the first night's samples begin the evening before.
+    let (start, end) = (
+        (first - chrono::Duration::days(2)).to_string(),
+        (now().date_naive() + chrono::Duration::days(1)).to_string(),
+    );
+    let from_a = readback(&py, &base_a, &key_a, &start, &end);
+    let from_b = readback(&py, &base_b, &key_b, &start, &end);
+    kill(a);
+    kill(b);
+    assert_eq!(from_a, from_b, "B serves exactly A's readings");
+    let want = expected("forwarded-1", first);
+    let counts = &from_b["counts"];
+    assert_eq!(counts["sleep"], want.sleep_docs);
+    assert_eq!(counts["activity"], want.activity_days);
+    assert_eq!(counts["workouts"], want.workouts);
+    assert_eq!(counts["heartrate"], want.heartrate);
+    assert_eq!(counts["hrv"], want.hrv);
+}
