@@ -42,6 +42,11 @@ for dir in ui tests/oidc tests/browser; do
   fi
 done
 
+if [ "${VITAL_LINK_SKIP_DRIVER:-0}" != "1" ] && ! command -v cargo-fuzz >/dev/null 2>&1; then
+  echo "==> installing cargo-fuzz (fuzz smoke test)"
+  cargo install cargo-fuzz --version '^0.13' --locked --quiet
+fi
+
 if [ "${VITAL_LINK_SKIP_DRIVER:-0}" != "1" ] && ! command -v tauri-driver >/dev/null 2>&1; then
   echo "==> installing tauri-driver (WebDriver for the real window)"
   # Tauri 3 alphas are published: stay on 2.

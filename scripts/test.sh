@@ -29,6 +29,11 @@ VITAL_LINK_BIN=target/debug/vital-link tests/conformance/with-server.sh
 echo "==> the link page and the @tryvital/vital-link React hook in headless Chromium"
 VITAL_LINK_BIN=target/debug/vital-link tests/browser/run.sh
 
+echo "==> fuzz smoke: each target for 20 s (longer runs: docs/security.md)"
+for t in callback normalize dates; do
+  (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run --dev -s none "$t" -- -max_total_time=20 2>&1 | grep -E "^Done|ERROR|panicked|deadly" )
+done
+
 echo "==> end-to-end tests in the real window (Xvfb + tauri-driver)"
 rm -rf artifacts/e2e
 cargo test --test e2e_window -- --ignored --test-threads=1
