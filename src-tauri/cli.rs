@@ -107,6 +107,12 @@ pub enum Command {
         #[arg(long)]
         text_file: Option<PathBuf>,
     },
+    /// Protect the vault key with a passphrase (shared lab machines), or remove it. The new
+    /// passphrase is read from the terminal, or VITAL_LINK_NEW_PASSPHRASE.
+    Passphrase {
+        #[arg(value_parser = ["set", "remove"])]
+        action: String,
+    },
     /// Delete every participant, reading, token and log of this data directory.
     Wipe {
         /// Confirm: this cannot be undone.
@@ -609,6 +615,38 @@ pub async fn run(cli: Cli, command: Command) -> AppResult<()> {
                 app.set_agreement(&crate::study::Agreement { version, text })?;
             }
             print_json(&serde_json::to_value(app.agreement()?)?);
+        }
+        Command::Passphrase { action } => {
+            let dir = &app.config.data_dir;
+            let key = *app.vault.key_bytes();
+            if action == "set" {
+                let new = match std::env::var("VITAL_LINK_NEW_PASSPHRASE") {
+                    Ok(p) => p,
+                    Err(_) => {
+                        let a = rpassword::prompt_password("New vault passphrase: ")
+                            .map_err(|e| AppError::internal(e.to_string()))?;
+                        let b = rpassword::prompt_password("Again: ")
+                            .map_err(|e| AppError::internal(e.to_string()))?;
+                        if a != b {
+                            return Err(AppError::bad_request(
+                                "passphrase_mismatch",
+                                "the two passphrases differ; nothing was changed",
+                            ));
+                        }
+                        a
+                    }
+                };
+                crate::vault::set_passphrase(dir, &key, &new)?;
+                eprintln!("the vault key is now protected by the passphrase; start Vital Link with VITAL_LINK_PASSPHRASE set, or type it when asked");
+            } else {
+                crate::vault::remove_passphrase(dir, &key)?;
+                eprintln!(
+                    "the passphrase is removed; the vault key is in {} (0600)",
+                    dir.join("vault.key").display()
+                );
+            }
+            app.store
+                .log_event("vault.passphrase", None, None, json!({"action": action}))?;
         }
         Command::Wipe { yes } => {
             if !yes {

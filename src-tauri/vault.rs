@@ -24,10 +24,17 @@ const NONCE_LEN: usize = 24;
 pub enum KeySource {
     OsKeyring,
     KeyFile,
+    /// The key file is encrypted with a passphrase (shared lab machines).
+    Passphrase,
 }
+
+/// The key file when a passphrase protects it: `VLK1 | salt(16) | nonce(24) | sealed key`.
+const LOCKED_FILE: &str = "vault.key.locked";
+const LOCKED_MAGIC: &[u8; 4] = b"VLK1";
 
 pub struct Vault {
     cipher: XChaCha20Poly1305,
+    key: [u8; 32],
     source: KeySource,
     key_file: PathBuf,
 }
@@ -54,6 +61,11 @@ impl Vault {
     /// Loads the data key, creating it on first use. `VITAL_LINK_VAULT_KEY_FILE` forces the key
     /// file (tests, kiosks); otherwise the OS keyring is tried first.
     pub fn open(data_dir: &Path) -> AppResult<Vault> {
+        let locked = data_dir.join(LOCKED_FILE);
+        if locked.exists() {
+            let key = unlock(&locked, &passphrase_from_env_or_tty()?)?;
+            return Ok(Self::with_key(&key, KeySource::Passphrase, locked));
+        }
         let forced = std::env::var_os("VITAL_LINK_VAULT_KEY_FILE")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from);
@@ -71,9 +83,15 @@ impl Vault {
     pub fn with_key(key: &[u8; 32], source: KeySource, key_file: PathBuf) -> Vault {
         Vault {
             cipher: XChaCha20Poly1305::new(key.into()),
+            key: *key,
             source,
             key_file,
         }
+    }
+
+    /// The data key, for re-wrapping it (passphrase on or off). Never logged or shown.
+    pub fn key_bytes(&self) -> &[u8; 32] {
+        &self.key
     }
 
     pub fn source(&self) -> KeySource {
@@ -136,6 +154,128 @@ impl Vault {
         String::from_utf8(self.open_sealed(aad, sealed)?)
             .map_err(|_| AppError::internal(format!("sealed value {aad} is not text")))
     }
+}
+
+fn passphrase_from_env_or_tty() -> AppResult<String> {
+    if let Ok(p) = std::env::var("VITAL_LINK_PASSPHRASE") {
+        return Ok(p);
+    }
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password("Vital Link vault passphrase: ").map_err(|e| {
+            AppError::new(
+                "vault_locked",
+                401,
+                format!("cannot read the passphrase: {e}"),
+            )
+        });
+    }
+    Err(AppError::new(
+        "vault_locked",
+        401,
+        "the vault is protected by a passphrase: set VITAL_LINK_PASSPHRASE, or start Vital Link from a terminal to type it",
+    ))
+}
+
+fn derive(passphrase: &str, salt: &[u8]) -> AppResult<[u8; 32]> {
+    let mut out = [0u8; 32];
+    argon2::Argon2::default()
+        .hash_password_into(passphrase.as_bytes(), salt, &mut out)
+        .map_err(|e| AppError::internal(format!("cannot derive a key from the passphrase: {e}")))?;
+    Ok(out)
+}
+
+fn unlock(path: &Path, passphrase: &str) -> AppResult<[u8; 32]> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        AppError::new(
+            "vault_key_unreadable",
+            500,
+            format!("cannot read {}: {e}", path.display()),
+        )
+    })?;
+    if bytes.len() < 4 + 16 + 1 || &bytes[..4] != LOCKED_MAGIC {
+        return Err(AppError::new(
+            "vault_key_invalid",
+            500,
+            format!("{} is damaged", path.display()),
+        ));
+    }
+    let (salt, sealed) = bytes[4..].split_at(16);
+    let wrap = Vault::with_key(
+        &derive(passphrase, salt)?,
+        KeySource::Passphrase,
+        PathBuf::new(),
+    );
+    let key = wrap.open_sealed("vault/passphrase", sealed).map_err(|_| {
+        AppError::new(
+            "wrong_passphrase",
+            401,
+            "the passphrase does not open this vault; try again",
+        )
+    })?;
+    key.try_into().map_err(|_| {
+        AppError::new(
+            "vault_key_invalid",
+            500,
+            "the unlocked key has the wrong length",
+        )
+    })
+}
+
+/// Protects the vault key with a passphrase: writes the locked key file and removes the key
+/// from the keyring and the plain key file. Data and tokens stay as they are.
+pub fn set_passphrase(data_dir: &Path, key: &[u8; 32], passphrase: &str) -> AppResult<()> {
+    if passphrase.chars().count() < 8 {
+        return Err(AppError::bad_request(
+            "passphrase_too_short",
+            "use a passphrase of at least 8 characters",
+        ));
+    }
+    let mut salt = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut salt);
+    let wrap = Vault::with_key(
+        &derive(passphrase, &salt)?,
+        KeySource::Passphrase,
+        PathBuf::new(),
+    );
+    let mut out = LOCKED_MAGIC.to_vec();
+    out.extend_from_slice(&salt);
+    out.extend(wrap.seal("vault/passphrase", key));
+    let path = data_dir.join(LOCKED_FILE);
+    let tmp = data_dir.join(format!("{LOCKED_FILE}.tmp"));
+    write_private(&tmp, &out)?;
+    std::fs::rename(&tmp, &path)
+        .map_err(|e| AppError::storage(format!("cannot write {}: {e}", path.display())))?;
+    let _ = std::fs::remove_file(data_dir.join("vault.key"));
+    if let Ok(entry) = keyring::Entry::new(APP_IDENTIFIER, &keyring_user(data_dir)) {
+        let _ = entry.delete_credential();
+    }
+    Ok(())
+}
+
+/// Removes the passphrase: the key goes back to a 0600 key file.
+pub fn remove_passphrase(data_dir: &Path, key: &[u8; 32]) -> AppResult<()> {
+    write_private(&data_dir.join("vault.key"), key)?;
+    let _ = std::fs::remove_file(data_dir.join(LOCKED_FILE));
+    Ok(())
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> AppResult<()> {
+    use std::io::Write;
+    let _ = std::fs::remove_file(path);
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .map_err(|e| AppError::storage(format!("cannot write {}: {e}", path.display())))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| AppError::storage(format!("cannot write {}: {e}", path.display())))
 }
 
 fn keyring_key(data_dir: &Path) -> Result<[u8; 32], String> {

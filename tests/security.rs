@@ -353,3 +353,47 @@ async fn the_inspector_records_exchanges_with_secrets_redacted() {
         assert!(!dump.contains(s), "the inspector shows a secret");
     }
 }
+
+#[test]
+fn a_passphrase_protects_the_vault_key() {
+    use std::process::Command;
+    let app = env!("CARGO_BIN_EXE_vital-link");
+    let dir = tempfile::tempdir().unwrap();
+    let vl = |args: &[&str], pass: Option<&str>| {
+        let mut c = Command::new(app);
+        c.args(args)
+            .env("VITAL_LINK_DATA_DIR", dir.path())
+            .env("BROWSER", format!("{app} sandbox-browser"))
+            .env("VITAL_LINK_HISTORY_DAYS", "2");
+        c.env_remove("VITAL_LINK_PASSPHRASE");
+        if let Some(p) = pass {
+            c.env("VITAL_LINK_PASSPHRASE", p);
+        }
+        c.output().unwrap()
+    };
+    vl(&["users", "add", "locked"], None);
+    assert!(vl(&["connect", "locked", "oura"], None).status.success());
+    let mut set = Command::new(app);
+    let o = set
+        .args(["passphrase", "set"])
+        .env("VITAL_LINK_DATA_DIR", dir.path())
+        .env("VITAL_LINK_NEW_PASSPHRASE", "correct horse battery")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        !dir.path().join("vault.key").exists(),
+        "no plain key file is left"
+    );
+    // Without the passphrase, or with a wrong one, nothing opens; with it, the tokens do.
+    let o = vl(&["sync"], None);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("VITAL_LINK_PASSPHRASE"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = vl(&["sync"], Some("wrong passphrase"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("does not open this vault"));
+    let o = vl(&["sync"], Some("correct horse battery"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
