@@ -95,6 +95,31 @@ impl App {
         Ok(Some((id, secret)))
     }
 
+    /// The https forwarding page registered for a provider that takes only https redirects.
+    pub fn forward_page(&self, slug: &str) -> AppResult<Option<String>> {
+        self.store.setting(&format!("forward_page/{slug}"))
+    }
+
+    pub fn set_forward_page(&self, slug: &str, url: Option<&str>) -> AppResult<()> {
+        let p = self.provider(slug)?;
+        let key = format!("forward_page/{}", p.spec().slug);
+        match url {
+            Some(u) => {
+                let parsed = url::Url::parse(u)
+                    .map_err(|e| AppError::bad_request("invalid_url", format!("{u:?}: {e}")))?;
+                let local = parsed.scheme() == "http" && parsed.host_str() == Some("127.0.0.1");
+                if parsed.scheme() != "https" && !local {
+                    return Err(AppError::bad_request("invalid_url", "the forwarding page must be served over https (or from 127.0.0.1 for testing)"));
+                }
+                self.store.set_setting(&key, u)
+            }
+            None => self.store.write(move |tx| {
+                tx.execute("DELETE FROM settings WHERE key = ?1", [key])?;
+                Ok(())
+            }),
+        }
+    }
+
     pub fn credentials_view(&self) -> AppResult<Vec<CredentialView>> {
         self.providers
             .all()

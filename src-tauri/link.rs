@@ -226,7 +226,16 @@ impl App {
             _ => 0,
         };
         let listener = Listener::bind(port)?;
-        let redirect_uri = listener.redirect_uri();
+        // Providers that take only https redirects go through the forwarding page the user hosts
+        // (docs/forwarder/); it sends the code on to this listener, whose port rides in `state`.
+        let forward_page = match p.spec().redirect {
+            crate::providers::RedirectKind::HttpsForward => self.forward_page(p.spec().slug)?,
+            _ => None,
+        };
+        let redirect_uri = forward_page
+            .clone()
+            .unwrap_or_else(|| listener.redirect_uri());
+        let state_prefix = forward_page.as_ref().map(|_| listener.port.to_string());
         let login_hint;
         let mut extra: Vec<(&str, &str)> = p.authorize_params();
         if self.config.environment == crate::config::Environment::Sandbox {
@@ -240,7 +249,13 @@ impl App {
         } else {
             vec![&scope]
         };
-        let pending = oauth::client::authorize(&cfg, &redirect_uri, &scopes, &extra)?;
+        let pending = oauth::client::authorize(
+            &cfg,
+            &redirect_uri,
+            &scopes,
+            &extra,
+            state_prefix.as_deref(),
+        )?;
         let hash = hash_token(token);
         let flow_id = FLOW_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let flow = RunningFlow {

@@ -264,3 +264,57 @@ async fn starting_again_supersedes_the_earlier_attempt() {
     assert_eq!(err.code, "token_consumed");
     h.app.wait_background().await;
 }
+
+#[tokio::test]
+async fn https_only_providers_sign_in_through_the_forwarding_page() {
+    let h = start(2).await;
+    // The page as the user would host it; here the app's own copy on loopback.
+    let page = format!("{}/oauth/forward", h.app.api_base_url());
+    h.app.set_forward_page("whoop_v2", Some(&page)).unwrap();
+    let user = h.app.store.create_user("whoop-forwarded").unwrap();
+    let link = h
+        .app
+        .create_link_token(vital_link::store::links::NewLinkToken {
+            user_id: user.user_id.clone(),
+            ..Default::default()
+        })
+        .unwrap();
+    let started = h
+        .app
+        .link_start(&link.link_token, "whoop_v2", false)
+        .await
+        .unwrap();
+    let q: std::collections::HashMap<String, String> = url::Url::parse(&started.oauth_url)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    assert_eq!(
+        q["redirect_uri"], page,
+        "the provider sees only the https page"
+    );
+    let (port, _) = q["state"]
+        .split_once('~')
+        .expect("the state carries the loopback port");
+    assert!(port.parse::<u16>().unwrap() >= 1024);
+    assert_eq!(
+        complete(&started.oauth_url, &Choice::default())
+            .await
+            .unwrap(),
+        "You can return to Vital Link"
+    );
+    assert_eq!(settle(&h.app, &link.link_token).await.state, "success");
+    h.app.wait_background().await;
+    let c = h
+        .app
+        .store
+        .connection_for(&user.user_id, "whoop_v2")
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.status, "connected", "{:?}", c.error_message);
+    // A plain http page elsewhere is refused as a forwarding page.
+    assert!(h
+        .app
+        .set_forward_page("whoop_v2", Some("http://pages.example/forward"))
+        .is_err());
+}

@@ -21,6 +21,7 @@ pub fn routes() -> Router<AppState> {
             get(|Path(p): Path<String>| async move { file(&format!("link/{p}")) }),
         )
         .route("/initialize.js", get(|| async { file("initialize.js") }))
+        .route("/oauth/forward", get(forward))
 }
 
 fn file(path: &str) -> Response {
@@ -60,4 +61,34 @@ fn file(path: &str) -> Response {
         );
     }
     r
+}
+
+/// The https forwarding page (docs/forwarder/index.html), served here too so the path can be
+/// tried locally. A request that carries `state` with a port is sent on at once, server-side, as
+/// the page's script would.
+async fn forward(axum::extract::RawQuery(q): axum::extract::RawQuery) -> Response {
+    let query = q.unwrap_or_default();
+    let port = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "state")
+        .and_then(|(_, v)| v.split('~').next().and_then(|p| p.parse::<u16>().ok()))
+        .filter(|p| *p >= 1024);
+    match port {
+        Some(p) => Redirect::to(&format!("http://127.0.0.1:{p}/callback?{query}")).into_response(),
+        None => {
+            let mut r = (
+                StatusCode::OK,
+                include_str!("../../docs/forwarder/index.html"),
+            )
+                .into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            r.headers_mut().insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            );
+            r
+        }
+    }
 }

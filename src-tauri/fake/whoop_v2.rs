@@ -62,7 +62,11 @@ pub fn new_fake(
             vec![ClientReg {
                 client_id: CLIENT_ID.into(),
                 client_secret: CLIENT_SECRET.into(),
-                redirect_uris: vec![FORWARD_URI.into(), "http://127.0.0.1/callback".into()],
+                redirect_uris: vec![
+                    FORWARD_URI.into(),
+                    "http://127.0.0.1/callback".into(),
+                    "http://127.0.0.1/oauth/forward".into(),
+                ],
             }],
             Rules {
                 access_ttl_secs: 3600,

@@ -182,6 +182,7 @@ pub fn authorize(
     redirect_uri: &str,
     scopes: &[&str],
     extra: &[(&str, &str)],
+    state_prefix: Option<&str>,
 ) -> AppResult<PendingAuth> {
     let client = BasicClient::new(ClientId::new(cfg.client_id.clone()))
         .set_auth_uri(
@@ -193,7 +194,14 @@ pub fn authorize(
         );
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut req = client
-        .authorize_url(CsrfToken::new_random)
+        .authorize_url(|| {
+            // An https forwarding page learns the loopback port from the state's prefix.
+            let random = CsrfToken::new_random();
+            match state_prefix {
+                Some(p) => CsrfToken::new(format!("{p}~{}", random.secret())),
+                None => random,
+            }
+        })
         .add_scopes(scopes.iter().map(|s| Scope::new(s.to_string())))
         .set_pkce_challenge(challenge);
     for (k, v) in extra {
