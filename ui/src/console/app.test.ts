@@ -150,7 +150,7 @@ describe('console', () => {
 
     m.userData.mockClear();
     $('#range-7')!.click();
-    await until(() => m.userData.mock.calls.length === 4);
+    await until(() => m.userData.mock.calls.length === 5);
     const seven = lastDays(7);
     expect(m.userData).toHaveBeenCalledWith('uid-P-001', 'activity', seven.from, seven.to);
     expect($('#range-7')!.getAttribute('aria-pressed')).toBe('true');
