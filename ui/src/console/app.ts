@@ -188,12 +188,14 @@ export async function startConsole(root: HTMLElement): Promise<ConsoleHandle | n
   const panel = h('section', { class: 'card', id: 'participants-panel' },
     h('div', { class: 'panel-head' },
       h('div', { class: 'panel-title' }, h('h2', {}, 'Participants'), summary),
-      h('div', { class: 'panel-tools window-tools', title: 'Days of data are counted over this window' },
-        h('span', { class: 'tool-label' }, 'Study window'), winFrom, h('span', { class: 'muted' }, '–'), winTo)),
-    h('div', { class: 'panel-bar' }, form, h('div', { class: 'panel-bar-end' }, fileInput, importBtn, connectBtn)),
+      h('div', { class: 'panel-tools' }, fileInput, importBtn, connectBtn)),
+    h('div', { class: 'panel-bar' }, form),
     h('div', { class: 'panel-msgs' }, addError, hint),
     importSlot,
-    h('div', { class: 'panel-bar filters' }, search, cohortSel, statusSel, bulkBar),
+    h('div', { class: 'panel-bar filters' }, search, cohortSel, statusSel,
+      h('div', { class: 'window-tools', title: 'Days of data are counted over this window' },
+        h('span', { class: 'tool-label' }, 'Study window'), winFrom, h('span', { class: 'muted' }, '–'), winTo)),
+    bulkBar,
     h('div', { class: 'table-wrap' }, table));
 
   input.addEventListener('input', () => {
@@ -296,6 +298,7 @@ export async function startConsole(root: HTMLElement): Promise<ConsoleHandle | n
   };
 
   function show(next: PageName) {
+    if (next !== page) window.scrollTo?.({ top: 0 });
     page = next;
     for (const [name, el] of Object.entries(pages)) el.hidden = name !== next;
     for (const [name, b] of navButtons) {
@@ -393,6 +396,7 @@ export async function startConsole(root: HTMLElement): Promise<ConsoleHandle | n
       placeholder.hidden = false;
     }
     renderTable();
+    if (!selectedUserId) placeholder.hidden = participants.length === 0;
     const sel = participants.find((p) => p.user_id === selectedUserId);
     if (sel) {
       placeholder.hidden = true;
@@ -590,7 +594,9 @@ export async function startConsole(root: HTMLElement): Promise<ConsoleHandle | n
       },
       onConnected: () => scheduleRefresh(100),
       onLeave: () => {
-        void refresh().then(() => select(p.user_id));
+        // Back to the participant who was enrolled; a later click wins over the refresh.
+        select(p.user_id);
+        void refresh();
       },
     });
   }
