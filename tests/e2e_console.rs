@@ -198,6 +198,8 @@ async fn click(c: &Client, css: &str) {
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("{css}: {e}"));
+        // Clear of the sticky header: WebDriver counts an element under it as in view.
+        js(c, &format!("document.querySelector({css:?})?.scrollIntoView({{block: 'center'}}); return true;")).await;
         match e.click().await {
             Ok(_) => return,
             // Re-rendered under us, or covered for a moment (a toast, an animation): again.
@@ -266,14 +268,29 @@ async fn until_js(c: &Client, what: &str, body: &str, secs: u64) {
 }
 
 async fn type_into(c: &Client, css: &str, value: &str) {
-    let e = c
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
-    e.clear().await.unwrap();
-    e.send_keys(value).await.unwrap();
+    let mut last = String::new();
+    for _ in 0..10 {
+        let e = c
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        let done = async {
+            e.clear().await?;
+            e.send_keys(value).await
+        };
+        match done.await {
+            Ok(()) => return,
+            Err(e) => {
+                last = e.to_string();
+                js(c, &format!("document.querySelector({css:?})?.scrollIntoView({{block: 'center'}}); return true;")).await;
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+        }
+    }
+    shot(c, "failed-type").await;
+    panic!("{css}: cannot type into it: {last}");
 }
 
 async fn nav(c: &Client, page: &str) {
@@ -550,9 +567,14 @@ async fn researcher_and_qa_console_session() {
 
     nav(&c, "export").await;
     click(&c, "#export-format-csv").await;
+    click(&c, "#export-raw").await;
     click(&c, "#export-run").await;
     let (csv_dir, csv_files) = export_result(&c, "csv").await;
+    assert!(csv_files.keys().any(|f| f.starts_with("raw/")), "raw payloads were asked for: {csv_files:?}");
+    js(&c, "document.querySelector('#export-result').scrollIntoView(); return true;").await;
     shot(&c, "09-export-csv").await;
+    js(&c, "window.scrollTo(0, 0); return true;").await;
+    click(&c, "#export-raw").await;
     for (name, rows) in &csv_files {
         if name.ends_with(".csv") && name != "dictionary.csv" {
             let body = std::fs::read_to_string(csv_dir.join(name)).unwrap();
@@ -566,6 +588,7 @@ async fn researcher_and_qa_console_session() {
     click(&c, "#export-format-parquet").await;
     click(&c, "#export-run").await;
     let (pq_dir, pq_files) = export_result(&c, "parquet").await;
+    js(&c, "document.querySelector('#export-result').scrollIntoView(); return true;").await;
     shot(&c, "10-export-parquet").await;
     let py = python_with_pyarrow();
     let names: Vec<&String> = pq_files.keys().filter(|n| n.ends_with(".parquet")).collect();
@@ -606,7 +629,7 @@ async fn researcher_and_qa_console_session() {
     nav(&c, "inspector").await;
     set_value(&c, "#inspector-provider", "oura").await;
     until_js(&c, "a 500 in the inspector", "return !!document.querySelector('#inspector-table tr[data-status=\"500\"]');", 20).await;
-    click(&c, "#inspector-table tr[data-status=\"500\"]").await;
+    click(&c, "#inspector-table tr[data-status=\"500\"] td.ex-url").await;
     let details = text(&c, "#exchange-details").await;
     assert!(details.contains("500") && details.contains("GET"), "{details}");
     shot(&c, "13-inspector-500").await;
