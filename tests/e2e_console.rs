@@ -659,7 +659,8 @@ async fn researcher_and_qa_console_session() {
     nav(&c, "settings").await;
     click(&c, "#rotate-api-key").await;
     click(&c, "#rotate-dialog-confirm").await;
-    let api_key = text(&c, "#api-key-dialog-value").await;
+    visible(&c, "#api-key-dialog-value").await;
+    let api_key = js(&c, "return document.querySelector('#api-key-dialog-value').textContent;").await.as_str().unwrap().to_string();
     assert!(api_key.starts_with("vlk_") && api_key.len() > 20, "{api_key}");
     shot(&c, "16-api-key-once").await;
     click(&c, "#api-key-dialog-confirm").await;

@@ -3,7 +3,7 @@ import { h, nodes, svg } from '../shared/dom';
 import { icons } from '../shared/icons';
 import * as api from './api';
 import { confirmDialog } from './dialog';
-import { absoluteTime, providerName, relativeTime } from './format';
+import { absoluteTime, providerName, untilTime } from './format';
 import {
   activeFaults, clockTime, FAULT_FIELDS, formatLatency, headerLines, KIND_LABEL, NO_FAULTS, parseFaultNumber, prettyBody,
   splitUrl, statusClass, statusText,
@@ -261,7 +261,7 @@ export class InspectorPage {
       c.error_message ? h('div', { class: 'notice error conn-panel-error' }, svg(icons.alert), h('div', {}, h('strong', {}, `${c.error_type ?? 'error'}: `), c.error_message)) : null,
       h('dl', { class: 'kv-grid' },
         row('Access token', h('code', {}, d.access_token), 'conn-access-token'),
-        row('Expires', exp ? `${absoluteTime(exp)}${expired ? ' (expired)' : ` (${relativeTime(exp).replace(' ago', '')})`}` : 'No expiry given'),
+        row('Expires', exp ? `${absoluteTime(exp)} (${expired ? 'expired' : untilTime(exp)})` : 'No expiry given'),
         row('Refresh token', d.has_refresh_token ? 'Stored (sealed)' : 'None'),
         row('Last refresh', d.last_refresh ? absoluteTime(d.last_refresh) : 'Never'),
         row('Scopes granted', d.scopes_granted.length ? h('span', { class: 'scopes' }, d.scopes_granted.map((s) => h('code', { class: 'scope' }, s))) : 'None recorded'),
