@@ -110,7 +110,7 @@ export async function startConsole(root: HTMLElement): Promise<ConsoleHandle | n
 
   // ── Participants page ─────────────────────────────────────────────────────────────────
   const input = h('input', {
-    class: 'vl-input', id: 'new-participant', type: 'text', placeholder: 'Participant ID, e.g. P-014',
+    class: 'vl-input', id: 'new-participant', type: 'text', placeholder: 'Participant ID (e.g. P-014)',
     autocomplete: 'off', spellcheck: 'false', maxlength: '256', 'aria-label': 'New participant ID',
     'aria-describedby': 'add-error connect-hint',
   });

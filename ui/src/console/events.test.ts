@@ -19,7 +19,7 @@ describe('event log', () => {
     expect(kindGroup('token.refreshed')).toBe('token');
     expect(kindTone('sync.failed')).toBe('error');
     expect(kindTone('consent.accepted')).toBe('ok');
-    expect(detailText({ a: 1, b: null, c: { d: 2 } })).toBe('a: 1 · c: {"d":2}');
+    expect(detailText({ a: 1, b: null, c: { d: 2 }, e: false, f: true })).toBe('a: 1 · c: {"d":2} · f: true');
     expect(filterEvents(events, 'token', '').map((e) => e.id)).toEqual([2]);
     expect(filterEvents(events, 'consent.accepted', '').map((e) => e.id)).toEqual([1]);
     expect(filterEvents(events, '', '500').map((e) => e.id)).toEqual([3]);

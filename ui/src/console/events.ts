@@ -24,7 +24,8 @@ export function detailText(d: unknown): string {
   if (typeof d !== 'object') return String(d);
   if (Array.isArray(d)) return JSON.stringify(d);
   return Object.entries(d as Record<string, unknown>)
-    .filter(([, v]) => v !== null && v !== undefined && v !== '')
+    // Switches that are off say nothing (a fault event lists only what is on).
+    .filter(([, v]) => v !== null && v !== undefined && v !== '' && v !== false)
     .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
     .join(' · ');
 }
