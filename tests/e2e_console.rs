@@ -531,6 +531,24 @@ async fn researcher_and_qa_console_session() {
     assert!(text(&c, "tr[data-user=\"C-03\"] .consent").await.contains("Not yet"));
     shot(&c, "06-participants").await;
 
+    // Bulk: tick both enrolled participants, sync them together.
+    click(&c, "tr[data-user=\"C-01\"] .row-check").await;
+    click(&c, "tr[data-user=\"C-02\"] .row-check").await;
+    visible(&c, "#bulk-bar").await;
+    assert_eq!(text(&c, "#bulk-count").await.trim(), "2 selected");
+    click(&c, "#bulk-sync").await;
+    until_js(&c, "bulk sync", "return [...document.querySelectorAll('.toast.ok')].some(t => t.textContent.includes('Synced 2 participants'));", 90).await;
+    click(&c, "#bulk-clear").await;
+
+    // Remove one: the dialog names them and says what happens.
+    click(&c, "tr[data-user=\"C-05\"] .remove-btn").await;
+    visible(&c, "#remove-dialog").await;
+    let dialog = js(&c, "return document.querySelector('#remove-dialog').textContent;").await.as_str().unwrap().to_string();
+    assert!(dialog.contains("Remove C-05?") && dialog.contains("deleted") && dialog.contains("revoked"), "{dialog}");
+    shot(&c, "06b-remove-dialog").await;
+    click(&c, "#remove-dialog-confirm").await;
+    gone(&c, "tr[data-user=\"C-05\"]").await;
+
     // ── Charts of one participant ─────────────────────────────────────────────────────
     click(&c, "tr[data-user=\"C-01\"] .participant-id").await;
     visible(&c, "#participant-view").await;
@@ -544,7 +562,7 @@ async fn researcher_and_qa_console_session() {
     nav(&c, "data").await;
     visible(&c, "#coverage [data-user=\"C-01\"]").await;
     let cov = js(&c, "const r = id => document.querySelector(`#coverage [data-user=\"${id}\"]`); return {rows: document.querySelectorAll('#coverage [data-user]').length, days: r('C-01').querySelectorAll('[data-day]').length, full: r('C-01').querySelectorAll('[data-level=full]').length, none3: r('C-03').querySelectorAll('[data-level=none]').length};").await;
-    assert_eq!(cov["rows"], json!(5), "{cov}");
+    assert_eq!(cov["rows"], json!(4), "{cov}");
     assert_eq!(cov["days"], json!(30), "{cov}");
     assert!(cov["full"].as_u64().unwrap() >= 20, "{cov}");
     assert_eq!(cov["none3"], json!(30), "{cov}");
@@ -649,8 +667,22 @@ async fn researcher_and_qa_console_session() {
     until_js(&c, "reauth_required", "return (document.querySelector('#connection-details .provider-status')?.textContent ?? '') === 'reauth_required';", 30).await;
     shot(&c, "14-inspector-connection").await;
     click(&c, "#faults-clear").await;
+    until_js(&c, "faults off", "return (document.querySelector('#faults-active')?.textContent ?? '') === 'All off';", 15).await;
     nav(&c, "participants").await;
     visible(&c, "tr[data-user=\"C-02\"] .reconnect-btn").await;
+    js(&c, "document.querySelector('tr[data-user=\"C-02\"]').scrollIntoView({block: 'center'}); return true;").await;
+    shot(&c, "14b-reconnect").await;
+    // One click: the link widget for that provider (the token is made for Oura: no list).
+    click(&c, "tr[data-user=\"C-02\"] .reconnect-btn").await;
+    visible(&c, "#agree-continue").await;
+    click(&c, "#agree-continue").await;
+    c.wait()
+        .at_most(Duration::from_secs(40))
+        .for_element(Locator::Css("#link-result[data-state=\"success\"]"))
+        .await
+        .expect("the reconnect succeeds");
+    click(&c, "#link-done").await;
+    wait_connected(&c, "C-02").await;
 
     // ── Events and the API key ────────────────────────────────────────────────────────
     nav(&c, "events").await;
@@ -677,7 +709,7 @@ async fn researcher_and_qa_console_session() {
     }
     let codes = std::fs::read_to_string(&s.codes).unwrap_or_default();
     let codes: Vec<String> = codes.lines().map(str::to_string).filter(|l| !l.is_empty()).collect();
-    assert_eq!(codes.len(), 2, "two sign-ins, two authorization codes");
+    assert_eq!(codes.len(), 3, "three sign-ins (two enrolments, one reconnect), three authorization codes");
     secrets.extend(codes);
     assert!(tokens["refresh"].as_object().unwrap().len() >= 2, "{tokens}");
 
