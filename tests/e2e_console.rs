@@ -601,6 +601,15 @@ async fn researcher_and_qa_console_session() {
         }
     }
 
+    // Each acceptance of the agreement is in the export's event log, with its version and channel.
+    let events_csv = std::fs::read_to_string(csv_dir.join("events.csv")).unwrap();
+    for (who, via) in [("C-01", "window"), ("C-02", "window")] {
+        assert!(
+            events_csv.lines().any(|l| l.contains("consent.accepted") && l.contains(who) && l.contains("\"2\"") && l.contains(via)),
+            "no consent of {who} in events.csv:\n{events_csv}"
+        );
+    }
+
     set_value(&c, "#export-from", "2000-01-01").await;
     set_value(&c, "#export-to", "2026-11-20").await;
     click(&c, "#export-format-parquet").await;
