@@ -61,7 +61,7 @@ describe('participants table', () => {
     renderParticipants(tbody, [participant('P-001', { connections: [connected(7, 'syncing')] })],
       ctx({ progress: new Map([[7, { resource: 'sleep', done: 2, total: 5 }]]) }), { select: vi.fn(), connect: vi.fn(), sync: vi.fn() });
     expect(tbody.querySelector('.provider-status')!.textContent).toBe('syncing');
-    expect(tbody.querySelector('.conn-progress')!.textContent).toBe('sleep 2/5');
+    expect(tbody.querySelector('.conn-progress')!.textContent).toBe('Syncing Oura: sleep 2/5');
   });
 
   it('has an empty state', () => {

@@ -150,9 +150,11 @@ export function providerPill(c: Connection, apiBase: string, progress?: SyncProg
     h('img', { class: 'conn-logo', src: providerLogo(apiBase, c.provider), alt: '', width: 20, height: 20 }),
     h('span', { class: 'conn-name' }, providerName(c.provider)),
     h('span', { class: `provider-status status-${c.status}` }, c.status),
-    progress && progress.total
-      ? h('span', { class: 'conn-progress' }, `${progress.resource} ${progress.done}/${progress.total}`)
-      : null);
+    progress && progress.total ? progressText(progress) : null);
+}
+
+function progressText(p: SyncProgress): HTMLElement {
+  return h('span', { class: 'conn-progress' }, `${p.resource} ${p.done}/${p.total}`);
 }
 
 /** The resources shown as coverage chips, in this order, with their labels. */
@@ -172,7 +174,8 @@ export function daysChips(p: Participant, windowDays?: number): HTMLElement {
 
 function connectionError(c: Connection, p: Participant, act: TableActions): HTMLElement | null {
   if (c.status !== 'error' && c.status !== 'reauth_required') return null;
-  return h('div', { class: `conn-error ${c.status}`, 'data-provider': c.provider },
+  const full = `${providerName(c.provider)}: ${c.error_message ?? c.status}${c.error_type ? ` (${c.error_type})` : ''}`;
+  return h('div', { class: `conn-error ${c.status}`, 'data-provider': c.provider, title: full },
     svg(icons.alert),
     h('span', { class: 'conn-error-text' },
       h('b', {}, `${providerName(c.provider)}: `),
@@ -226,8 +229,15 @@ export function participantRow(p: Participant, ctx: TableContext, act: TableActi
         : h('span', { class: 'participant-uuid', title: p.user_id }, p.user_id.slice(0, 8))),
     h('td', { class: 'col-devices' },
       live.length
-        ? h('span', { class: 'conns' }, live.map((c) => providerPill(c, ctx.apiBase, ctx.progress.get(c.id))))
+        ? h('span', { class: 'conns' }, live.map((c) => providerPill(c, ctx.apiBase)))
         : h('span', { class: 'muted' }, 'No device'),
+      (() => {
+        // Live backfill progress, under the pills (keeps the column narrow).
+        const lines = live.map((c) => ({ c, p: ctx.progress.get(c.id) })).filter((x) => x.p && x.p.total);
+        return lines.length
+          ? h('div', { class: 'conn-progress-lines' }, lines.map(({ c, p }) => h('span', { class: 'conn-progress', 'data-provider': c.provider }, `Syncing ${providerName(c.provider)}: ${p!.resource} ${p!.done}/${p!.total}`)))
+          : null;
+      })(),
       errors.length ? h('div', { class: 'conn-errors' }, errors) : null),
     h('td', { class: 'col-sync' },
       h('span', { class: 'last-sync', title: last ? absoluteTime(last) : 'Never synced' }, relativeTime(last, ctx.now))),

@@ -62,7 +62,7 @@ const people: Participant[] = q.has('empty')
       { user_id: uuid(3), client_user_id: 'P-003', created_at: now - 2 * DAY, connections: [], counts: zero(), cohort: 'B' },
       {
         user_id: uuid(4), client_user_id: 'P-004', created_at: now - 60 * DAY,
-        connections: [conn('oura', 'reauth_required', 3 * 24 * 60, { error_type: 'reauth_required', error_message: 'oura keeps refusing the refreshed access token; reconnect it' })],
+        connections: [conn('oura', 'reauth_required', 3 * 24 * 60, { error_type: 'reauth_required', error_message: "oura no longer accepts this connection's refresh token (token endpoint answered invalid_grant: the refresh token is invalid (sandbox fault); the authorization was refused or has expired; connect the provider again); reconnect it" })],
         counts: zero(), cohort: 'B', consent: { user_id: uuid(4), version: '1', accepted_at: now - 59 * DAY, via: 'window' },
       },
       {
