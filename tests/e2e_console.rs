@@ -253,7 +253,9 @@ async fn gone(c: &Client, css: &str) {
 
 /// Runs `body` (a function body returning a value) in the page.
 async fn js(c: &Client, body: &str) -> Value {
-    c.execute(body, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}\n{body}"))
+    c.execute(body, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("script failed: {e}\n{body}"))
 }
 
 /// Polls `body` until it returns true.
@@ -330,14 +332,22 @@ async fn wait_connected(c: &Client, id: &str) {
     let css = format!("tr[data-user=\"{id}\"] .provider-status");
     for _ in 0..120 {
         if let Ok(e) = c.find(Locator::Css(&css)).await {
-            if e.text().await.map(|t| t.trim() == "connected").unwrap_or(false) {
+            if e.text()
+                .await
+                .map(|t| t.trim() == "connected")
+                .unwrap_or(false)
+            {
                 return;
             }
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     shot(c, "failed-connected").await;
-    let row = js(c, &format!("return document.querySelector('tr[data-user=\"{id}\"]')?.innerText ?? 'no row';")).await;
+    let row = js(
+        c,
+        &format!("return document.querySelector('tr[data-user=\"{id}\"]')?.innerText ?? 'no row';"),
+    )
+    .await;
     panic!("{id} never showed connected: {row}");
 }
 
@@ -400,7 +410,11 @@ fn python_with_pyarrow() -> PathBuf {
             .status()
             .map(|s| s.success())
             .unwrap_or(false);
-    assert!(ok && has(&py), "could not set up pyarrow in {}", venv.display());
+    assert!(
+        ok && has(&py),
+        "could not set up pyarrow in {}",
+        venv.display()
+    );
     py
 }
 
@@ -469,10 +483,24 @@ async fn researcher_and_qa_console_session() {
         )).await;
     }
     visible(&c, "#import-report").await;
-    let added = c.find(Locator::Css("#import-report")).await.unwrap().attr("data-added").await.unwrap();
-    assert_eq!(added.as_deref(), Some("5"), "{}", text(&c, "#import-report").await);
+    let added = c
+        .find(Locator::Css("#import-report"))
+        .await
+        .unwrap()
+        .attr("data-added")
+        .await
+        .unwrap();
+    assert_eq!(
+        added.as_deref(),
+        Some("5"),
+        "{}",
+        text(&c, "#import-report").await
+    );
     let report = text(&c, "#import-report").await;
-    assert!(report.contains("Line 5") && report.contains("empty participant_id"), "{report}");
+    assert!(
+        report.contains("Line 5") && report.contains("empty participant_id"),
+        "{report}"
+    );
     for id in ["C-01", "C-02", "C-03", "C-04", "C-05"] {
         visible(&c, &format!("tr[data-user=\"{id}\"]")).await;
     }
@@ -480,20 +508,45 @@ async fn researcher_and_qa_console_session() {
 
     // Filters and sorting.
     set_value(&c, "#cohort-filter", "B").await;
-    until_js(&c, "cohort filter", "return document.querySelectorAll('#participants tr[data-user]').length === 2;", 10).await;
+    until_js(
+        &c,
+        "cohort filter",
+        "return document.querySelectorAll('#participants tr[data-user]').length === 2;",
+        10,
+    )
+    .await;
     set_value(&c, "#cohort-filter", "").await;
     click(&c, "th [data-sort=\"participant\"]").await;
-    until_js(&c, "sorted descending", "return document.querySelector('#participants tr[data-user]')?.dataset.user === 'C-05';", 10).await;
+    until_js(
+        &c,
+        "sorted descending",
+        "return document.querySelector('#participants tr[data-user]')?.dataset.user === 'C-05';",
+        10,
+    )
+    .await;
     click(&c, "th [data-sort=\"participant\"]").await;
 
     // ── Enrol C-01 in enrol (kiosk) mode ──────────────────────────────────────────────
     click(&c, "tr[data-user=\"C-01\"] .enrol-btn").await;
     visible(&c, "#enrol #agreement-version").await;
     let agreement = text(&c, "#enrol #agreement").await;
-    assert!(agreement.contains("SLEEP-42") && agreement.contains("version 2"), "{agreement}");
-    let qr_url = c.find(Locator::Css("#enrol-qr")).await.unwrap().attr("data-url").await.unwrap().unwrap();
+    assert!(
+        agreement.contains("SLEEP-42") && agreement.contains("version 2"),
+        "{agreement}"
+    );
+    let qr_url = c
+        .find(Locator::Css("#enrol-qr"))
+        .await
+        .unwrap()
+        .attr("data-url")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(qr_url.contains("/link/?token="), "{qr_url}");
-    assert!(c.find(Locator::Css("#enrol-qr svg path")).await.is_ok(), "a QR code is drawn");
+    assert!(
+        c.find(Locator::Css("#enrol-qr svg path")).await.is_ok(),
+        "a QR code is drawn"
+    );
     shot(&c, "03-enrol").await;
     sign_in_oura(&c, None).await;
     visible(&c, "#enrol-done").await;
@@ -503,7 +556,10 @@ async fn researcher_and_qa_console_session() {
     type_into(&c, "#enrol-pin-dialog-input", "0000").await;
     click(&c, "#enrol-pin-dialog-confirm").await;
     visible(&c, ".dialog-error").await;
-    assert!(c.find(Locator::Css("#enrol")).await.is_ok(), "a wrong PIN keeps enrol mode");
+    assert!(
+        c.find(Locator::Css("#enrol")).await.is_ok(),
+        "a wrong PIN keeps enrol mode"
+    );
     type_into(&c, "#enrol-pin-dialog-input", PIN).await;
     click(&c, "#enrol-pin-dialog-confirm").await;
     gone(&c, "#enrol").await;
@@ -528,7 +584,9 @@ async fn researcher_and_qa_console_session() {
         let consent = text(&c, &format!("tr[data-user=\"{id}\"] .consent")).await;
         assert!(consent.contains("v2"), "{id}: {consent}");
     }
-    assert!(text(&c, "tr[data-user=\"C-03\"] .consent").await.contains("Not yet"));
+    assert!(text(&c, "tr[data-user=\"C-03\"] .consent")
+        .await
+        .contains("Not yet"));
     shot(&c, "06-participants").await;
 
     // Bulk: tick both enrolled participants, sync them together.
@@ -543,8 +601,18 @@ async fn researcher_and_qa_console_session() {
     // Remove one: the dialog names them and says what happens.
     click(&c, "tr[data-user=\"C-05\"] .remove-btn").await;
     visible(&c, "#remove-dialog").await;
-    let dialog = js(&c, "return document.querySelector('#remove-dialog').textContent;").await.as_str().unwrap().to_string();
-    assert!(dialog.contains("Remove C-05?") && dialog.contains("deleted") && dialog.contains("revoked"), "{dialog}");
+    let dialog = js(
+        &c,
+        "return document.querySelector('#remove-dialog').textContent;",
+    )
+    .await
+    .as_str()
+    .unwrap()
+    .to_string();
+    assert!(
+        dialog.contains("Remove C-05?") && dialog.contains("deleted") && dialog.contains("revoked"),
+        "{dialog}"
+    );
     shot(&c, "06b-remove-dialog").await;
     click(&c, "#remove-dialog-confirm").await;
     gone(&c, "tr[data-user=\"C-05\"]").await;
@@ -553,9 +621,18 @@ async fn researcher_and_qa_console_session() {
     click(&c, "tr[data-user=\"C-01\"] .participant-id").await;
     visible(&c, "#participant-view").await;
     until_js(&c, "charts drawn", "return ['#chart-sleep','#chart-activity','#chart-heartrate','#chart-calories'].every(id => Number(document.querySelector(id)?.dataset.points) > 0 && !!document.querySelector(id + ' canvas'));", 60).await;
-    let nights: usize = text(&c, "#nights-count").await.replace(',', "").trim().parse().unwrap_or(0);
+    let nights: usize = text(&c, "#nights-count")
+        .await
+        .replace(',', "")
+        .trim()
+        .parse()
+        .unwrap_or(0);
     assert!(nights >= 28, "about 30 nights shown, got {nights}");
-    js(&c, "document.querySelector('#participant-view').scrollIntoView(); return true;").await;
+    js(
+        &c,
+        "document.querySelector('#participant-view').scrollIntoView(); return true;",
+    )
+    .await;
     shot(&c, "07-participant-charts").await;
 
     // ── Coverage heatmap ──────────────────────────────────────────────────────────────
@@ -581,22 +658,35 @@ async fn researcher_and_qa_console_session() {
             .sum()
     };
     let (nights_all, days_all, hr_all) = (total("nights"), total("days"), total("HR samples"));
-    assert!(nights_all >= 50 && days_all >= 50 && hr_all > 5_000, "{store_counts}");
+    assert!(
+        nights_all >= 50 && days_all >= 50 && hr_all > 5_000,
+        "{store_counts}"
+    );
 
     nav(&c, "export").await;
     click(&c, "#export-format-csv").await;
     click(&c, "#export-raw").await;
     click(&c, "#export-run").await;
     let (csv_dir, csv_files) = export_result(&c, "csv").await;
-    assert!(csv_files.keys().any(|f| f.starts_with("raw/")), "raw payloads were asked for: {csv_files:?}");
-    js(&c, "document.querySelector('#export-result').scrollIntoView(); return true;").await;
+    assert!(
+        csv_files.keys().any(|f| f.starts_with("raw/")),
+        "raw payloads were asked for: {csv_files:?}"
+    );
+    js(
+        &c,
+        "document.querySelector('#export-result').scrollIntoView(); return true;",
+    )
+    .await;
     shot(&c, "09-export-csv").await;
     js(&c, "window.scrollTo(0, 0); return true;").await;
     click(&c, "#export-raw").await;
     for (name, rows) in &csv_files {
         if name.ends_with(".csv") && name != "dictionary.csv" {
             let body = std::fs::read_to_string(csv_dir.join(name)).unwrap();
-            let lines = csv::ReaderBuilder::new().from_reader(body.as_bytes()).records().count();
+            let lines = csv::ReaderBuilder::new()
+                .from_reader(body.as_bytes())
+                .records()
+                .count();
             assert_eq!(lines, *rows, "{name}: the console says {rows} rows");
         }
     }
@@ -605,7 +695,10 @@ async fn researcher_and_qa_console_session() {
     let events_csv = std::fs::read_to_string(csv_dir.join("events.csv")).unwrap();
     for (who, via) in [("C-01", "window"), ("C-02", "window")] {
         assert!(
-            events_csv.lines().any(|l| l.contains("consent.accepted") && l.contains(who) && l.contains("\"2\"") && l.contains(via)),
+            events_csv.lines().any(|l| l.contains("consent.accepted")
+                && l.contains(who)
+                && l.contains("\"2\"")
+                && l.contains(via)),
             "no consent of {who} in events.csv:\n{events_csv}"
         );
     }
@@ -615,10 +708,17 @@ async fn researcher_and_qa_console_session() {
     click(&c, "#export-format-parquet").await;
     click(&c, "#export-run").await;
     let (pq_dir, pq_files) = export_result(&c, "parquet").await;
-    js(&c, "document.querySelector('#export-result').scrollIntoView(); return true;").await;
+    js(
+        &c,
+        "document.querySelector('#export-result').scrollIntoView(); return true;",
+    )
+    .await;
     shot(&c, "10-export-parquet").await;
     let py = python_with_pyarrow();
-    let names: Vec<&String> = pq_files.keys().filter(|n| n.ends_with(".parquet")).collect();
+    let names: Vec<&String> = pq_files
+        .keys()
+        .filter(|n| n.ends_with(".parquet"))
+        .collect();
     assert!(names.iter().any(|n| *n == "sleep.parquet"), "{pq_files:?}");
     let out = Command::new(&py)
         .arg("-c")
@@ -627,14 +727,31 @@ async fn researcher_and_qa_console_session() {
         .args(&names)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let read: BTreeMap<String, usize> = serde_json::from_slice(&out.stdout).unwrap();
     for n in &names {
-        assert_eq!(read[*n], pq_files[*n], "{n}: pyarrow read {} rows, the console says {}", read[*n], pq_files[*n]);
+        assert_eq!(
+            read[*n], pq_files[*n],
+            "{n}: pyarrow read {} rows, the console says {}",
+            read[*n], pq_files[*n]
+        );
     }
-    assert_eq!(read["sleep.parquet"], nights_all, "sleep rows = nights stored");
-    assert_eq!(read["activity.parquet"], days_all, "activity rows = days stored");
-    assert_eq!(read["heartrate.parquet"], hr_all, "heart-rate rows = samples stored");
+    assert_eq!(
+        read["sleep.parquet"], nights_all,
+        "sleep rows = nights stored"
+    );
+    assert_eq!(
+        read["activity.parquet"], days_all,
+        "activity rows = days stored"
+    );
+    assert_eq!(
+        read["heartrate.parquet"], hr_all,
+        "heart-rate rows = samples stored"
+    );
 
     // ── QA: fault switch, sync, the error in the row and in the inspector ────────────
     nav(&c, "inspector").await;
@@ -643,7 +760,13 @@ async fn researcher_and_qa_console_session() {
     visible(&c, "#fault-server_error").await;
     click(&c, "#fault-server_error").await;
     click(&c, "#faults-apply").await;
-    until_js(&c, "fault on", "return (document.querySelector('#faults-active')?.textContent ?? '') === '1 on';", 15).await;
+    until_js(
+        &c,
+        "fault on",
+        "return (document.querySelector('#faults-active')?.textContent ?? '') === '1 on';",
+        15,
+    )
+    .await;
     shot(&c, "11-faults").await;
 
     nav(&c, "participants").await;
@@ -655,28 +778,63 @@ async fn researcher_and_qa_console_session() {
 
     nav(&c, "inspector").await;
     set_value(&c, "#inspector-provider", "oura").await;
-    until_js(&c, "a 500 in the inspector", "return !!document.querySelector('#inspector-table tr[data-status=\"500\"]');", 20).await;
+    until_js(
+        &c,
+        "a 500 in the inspector",
+        "return !!document.querySelector('#inspector-table tr[data-status=\"500\"]');",
+        20,
+    )
+    .await;
     click(&c, "#inspector-table tr[data-status=\"500\"] td.ex-url").await;
     let details = text(&c, "#exchange-details").await;
-    assert!(details.contains("500") && details.contains("GET"), "{details}");
+    assert!(
+        details.contains("500") && details.contains("GET"),
+        "{details}"
+    );
     shot(&c, "13-inspector-500").await;
 
     // invalid_grant on a forced refresh: the connection needs a reconnect.
     click(&c, "#faults-clear").await;
-    until_js(&c, "faults off", "return (document.querySelector('#faults-active')?.textContent ?? '') === 'All off';", 15).await;
+    until_js(
+        &c,
+        "faults off",
+        "return (document.querySelector('#faults-active')?.textContent ?? '') === 'All off';",
+        15,
+    )
+    .await;
     click(&c, "#fault-invalid_grant").await;
     click(&c, "#faults-apply").await;
-    until_js(&c, "invalid_grant on", "return (document.querySelector('#faults-active')?.textContent ?? '') === '1 on';", 15).await;
+    until_js(
+        &c,
+        "invalid_grant on",
+        "return (document.querySelector('#faults-active')?.textContent ?? '') === '1 on';",
+        15,
+    )
+    .await;
     let conn = js(&c, "return [...document.querySelectorAll('#inspector-connection option')].find(o => o.textContent.startsWith('C-02'))?.value ?? null;").await;
-    set_value(&c, "#inspector-connection", conn.as_str().expect("C-02's connection is listed")).await;
+    set_value(
+        &c,
+        "#inspector-connection",
+        conn.as_str().expect("C-02's connection is listed"),
+    )
+    .await;
     visible(&c, "#force-refresh").await;
     let token_shown = text(&c, "#conn-access-token").await;
-    assert!(token_shown.contains("chars"), "the access token is shown redacted: {token_shown}");
+    assert!(
+        token_shown.contains("chars"),
+        "the access token is shown redacted: {token_shown}"
+    );
     click(&c, "#force-refresh").await;
     until_js(&c, "reauth_required", "return (document.querySelector('#connection-details .provider-status')?.textContent ?? '') === 'reauth_required';", 30).await;
     shot(&c, "14-inspector-connection").await;
     click(&c, "#faults-clear").await;
-    until_js(&c, "faults off", "return (document.querySelector('#faults-active')?.textContent ?? '') === 'All off';", 15).await;
+    until_js(
+        &c,
+        "faults off",
+        "return (document.querySelector('#faults-active')?.textContent ?? '') === 'All off';",
+        15,
+    )
+    .await;
     nav(&c, "participants").await;
     visible(&c, "tr[data-user=\"C-02\"] .reconnect-btn").await;
     js(&c, "document.querySelector('tr[data-user=\"C-02\"]').scrollIntoView({block: 'center'}); return true;").await;
@@ -701,15 +859,26 @@ async fn researcher_and_qa_console_session() {
     click(&c, "#rotate-api-key").await;
     click(&c, "#rotate-dialog-confirm").await;
     visible(&c, "#api-key-dialog-value").await;
-    let api_key = js(&c, "return document.querySelector('#api-key-dialog-value').textContent;").await.as_str().unwrap().to_string();
-    assert!(api_key.starts_with("vlk_") && api_key.len() > 20, "{api_key}");
+    let api_key = js(
+        &c,
+        "return document.querySelector('#api-key-dialog-value').textContent;",
+    )
+    .await
+    .as_str()
+    .unwrap()
+    .to_string();
+    assert!(
+        api_key.starts_with("vlk_") && api_key.len() > 20,
+        "{api_key}"
+    );
     shot(&c, "16-api-key-once").await;
     click(&c, "#api-key-dialog-confirm").await;
     until_js(&c, "redacted key", &format!("const k = document.querySelector('#api-key')?.textContent ?? ''; return k.includes('chars') && !k.includes({api_key:?});"), 15).await;
 
     // ── Redaction: nothing secret in the inspector, the event log or the exports ─────
     let tokens: Value = serde_json::from_slice(
-        &std::fs::read(s.data.path().join("sandbox/oura-tokens.json")).expect("the sandbox Oura token file"),
+        &std::fs::read(s.data.path().join("sandbox/oura-tokens.json"))
+            .expect("the sandbox Oura token file"),
     )
     .unwrap();
     let mut secrets: Vec<String> = vec!["sandbox-oura-secret".into(), api_key.clone()];
@@ -717,27 +886,62 @@ async fn researcher_and_qa_console_session() {
         secrets.extend(tokens[k].as_object().unwrap().keys().cloned());
     }
     let codes = std::fs::read_to_string(&s.codes).unwrap_or_default();
-    let codes: Vec<String> = codes.lines().map(str::to_string).filter(|l| !l.is_empty()).collect();
-    assert_eq!(codes.len(), 3, "three sign-ins (two enrolments, one reconnect), three authorization codes");
+    let codes: Vec<String> = codes
+        .lines()
+        .map(str::to_string)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(
+        codes.len(),
+        3,
+        "three sign-ins (two enrolments, one reconnect), three authorization codes"
+    );
     secrets.extend(codes);
-    assert!(tokens["refresh"].as_object().unwrap().len() >= 2, "{tokens}");
+    assert!(
+        tokens["refresh"].as_object().unwrap().len() >= 2,
+        "{tokens}"
+    );
 
     nav(&c, "inspector").await;
     set_value(&c, "#inspector-connection", "").await;
     set_value(&c, "#inspector-provider", "").await;
-    until_js(&c, "all exchanges", "return document.querySelectorAll('#inspector-table tr[data-exchange]').length > 10;", 20).await;
+    until_js(
+        &c,
+        "all exchanges",
+        "return document.querySelectorAll('#inspector-table tr[data-exchange]').length > 10;",
+        20,
+    )
+    .await;
     let inspector_text = js(&c, "const rows = [...document.querySelectorAll('#inspector-table tr[data-exchange]')]; let t = document.querySelector('#page-inspector').innerText; for (const r of rows) { r.click(); t += '\\n' + document.querySelector('#exchange-details').innerText; } return t;").await;
     let inspector_text = inspector_text.as_str().unwrap().to_string();
-    assert!(inspector_text.contains("/oauth/token"), "token exchanges are listed");
+    assert!(
+        inspector_text.contains("/oauth/token"),
+        "token exchanges are listed"
+    );
     nav(&c, "events").await;
     visible(&c, "#events tr[data-event]").await;
-    let events_text = js(&c, "return document.querySelector('#page-events').innerText;").await.as_str().unwrap().to_string();
+    let events_text = js(
+        &c,
+        "return document.querySelector('#page-events').innerText;",
+    )
+    .await
+    .as_str()
+    .unwrap()
+    .to_string();
     let mut exported = vec![];
     all_files(&csv_dir, &mut exported);
     all_files(&pq_dir, &mut exported);
     for secret in &secrets {
-        assert!(!inspector_text.contains(secret.as_str()), "the inspector shows a secret ({}…)", &secret[..4]);
-        assert!(!events_text.contains(secret.as_str()), "the event log shows a secret ({}…)", &secret[..4]);
+        assert!(
+            !inspector_text.contains(secret.as_str()),
+            "the inspector shows a secret ({}…)",
+            &secret[..4]
+        );
+        assert!(
+            !events_text.contains(secret.as_str()),
+            "the event log shows a secret ({}…)",
+            &secret[..4]
+        );
         for f in &exported {
             let bytes = std::fs::read(f).unwrap();
             assert!(
