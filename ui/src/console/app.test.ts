@@ -260,4 +260,13 @@ describe('console', () => {
     expect($('#page-participants')!.hidden).toBe(true);
     expect($('#nav-events')!.getAttribute('aria-current')).toBe('page');
   });
+
+  it('a sync of a participant whose only connection needs a reconnect says so', async () => {
+    people[0].connections = [connected(1, 'reauth_required')];
+    m.syncNow.mockResolvedValue([]);
+    await start();
+    $('tr[data-user="P-001"] .sync-btn')!.click();
+    await until(() => $('.toast.error'));
+    expect($('.toast.error')!.textContent).toContain('Oura must be reconnected');
+  });
 });

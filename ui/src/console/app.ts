@@ -646,7 +646,13 @@ export async function startConsole(root: HTMLElement): Promise<ConsoleHandle | n
     if (view.current?.user_id === p.user_id) view.renderHead();
     try {
       const reports = await api.syncNow(p.user_id);
-      reportSync(reports, p.client_user_id);
+      // The core skips connections that need a reconnect: say so rather than "nothing to sync".
+      const stuck = p.connections.filter((c) => c.status === 'reauth_required');
+      if (!reports?.length && stuck.length) {
+        toast(`${p.client_user_id}: ${stuck.map((c) => providerName(c.provider)).join(', ')} must be reconnected before it can sync (use Reconnect).`, 'error');
+      } else {
+        reportSync(reports, p.client_user_id);
+      }
     } catch (e) {
       toast(`Sync of ${p.client_user_id} failed: ${api.toCommandError(e).message}`, 'error');
     } finally {
