@@ -4,7 +4,10 @@
  */
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
-import type { AppEvent, AppInfo, DataByKind, DataKind, LinkToken, Participant, SyncReport, User } from './types';
+import type {
+  Agreement, AppEvent, AppInfo, ConnectionDetails, Consent, CoverageRow, DataByKind, DataKind, EventRow, Exchange,
+  ExportReport, ExportRequest, Faults, ImportReport, LinkToken, Participant, SettingsView, SyncReport, User,
+} from './types';
 
 /** A rejected command: the core sends `{code, message}`. */
 export class CommandError extends Error {
@@ -41,16 +44,121 @@ export function appInfo(): Promise<AppInfo> {
   return call('app_info');
 }
 
-export function listParticipants(): Promise<Participant[]> {
-  return call('list_participants');
+/** The participant table; `days` counts days with data over the study window [from, to]. */
+export function listParticipants(window?: { from: string; to: string }): Promise<Participant[]> {
+  return call('list_participants', window ? { from: window.from, to: window.to } : {});
 }
 
-export function addUser(clientUserId: string): Promise<User> {
-  return call('add_user', { clientUserId });
+export function addUser(clientUserId: string, extra: { notes?: string | null; cohort?: string | null } = {}): Promise<User> {
+  const args: Record<string, unknown> = { clientUserId };
+  if (extra.notes) args.notes = extra.notes;
+  if (extra.cohort) args.cohort = extra.cohort;
+  return call('add_user', args);
 }
 
-export function createLinkToken(userId: string): Promise<LinkToken> {
-  return call('create_link_token', { userId });
+export function importParticipants(csv: string): Promise<ImportReport> {
+  return call('import_participants', { csv });
+}
+
+/** Deletes the participant, their data, and revokes their tokens at the providers. */
+export function deleteUser(userId: string): Promise<void> {
+  return call('delete_user', { userId });
+}
+
+export function disconnect(userId: string, provider: string): Promise<void> {
+  return call('disconnect', { userId, provider });
+}
+
+export function createLinkToken(userId: string, provider?: string): Promise<LinkToken> {
+  return call('create_link_token', provider ? { userId, provider } : { userId });
+}
+
+export function coverage(from: string, to: string): Promise<CoverageRow[]> {
+  return call('coverage', { from, to });
+}
+
+export function exportData(req: ExportRequest): Promise<ExportReport> {
+  return call('export', { ...req });
+}
+
+export function agreement(): Promise<Agreement> {
+  return call('agreement');
+}
+
+export function setAgreement(version: string, text: string): Promise<void> {
+  return call('set_agreement', { version, text });
+}
+
+export function consents(userId?: string): Promise<Consent[]> {
+  return call('consents', userId ? { userId } : {});
+}
+
+export function eventLog(limit = 500): Promise<EventRow[]> {
+  return call('event_log', { limit });
+}
+
+export function inspector(filter: { connectionId?: number | null; provider?: string | null; limit?: number } = {}): Promise<Exchange[]> {
+  const args: Record<string, unknown> = { limit: filter.limit ?? 500 };
+  if (filter.connectionId !== null && filter.connectionId !== undefined) args.connectionId = filter.connectionId;
+  if (filter.provider) args.provider = filter.provider;
+  return call('inspector', args);
+}
+
+export function connectionDetails(connectionId: number): Promise<ConnectionDetails> {
+  return call('connection_details', { connectionId });
+}
+
+export function forceRefresh(connectionId: number): Promise<ConnectionDetails> {
+  return call('force_refresh', { connectionId });
+}
+
+export function faults(provider: string): Promise<Faults> {
+  return call('faults', { provider });
+}
+
+export function setFaults(provider: string, faults: Faults): Promise<void> {
+  return call('set_faults', { provider, faults });
+}
+
+export function settings(): Promise<SettingsView> {
+  return call('settings');
+}
+
+export function setEnvironment(environment: string): Promise<void> {
+  return call('set_environment', { environment });
+}
+
+export function setCredentials(provider: string, clientId: string, clientSecret: string | null): Promise<void> {
+  const args: Record<string, unknown> = { provider, clientId };
+  if (clientSecret) args.clientSecret = clientSecret;
+  return call('set_credentials', args);
+}
+
+/** The new key, in full: shown once. */
+export function rotateApiKey(): Promise<string> {
+  return call('rotate_api_key');
+}
+
+/** The endpoint's signing secret, in full: shown once. */
+export function addWebhook(url: string): Promise<{ id: number; secret: string }> {
+  return call('add_webhook', { url });
+}
+
+export function removeWebhook(id: number): Promise<void> {
+  return call('remove_webhook', { id });
+}
+
+/** `null` removes the PIN. */
+export function setEnrolPin(pin: string | null): Promise<void> {
+  return call('set_enrol_pin', pin ? { pin } : {});
+}
+
+export function checkEnrolPin(pin: string): Promise<boolean> {
+  return call('check_enrol_pin', { pin });
+}
+
+export function wipeAll(confirm: string): Promise<void> {
+  return call('wipe_all', { confirm });
 }
 
 export function userData<K extends DataKind>(userId: string, kind: K, from: string, to: string): Promise<DataByKind[K]> {

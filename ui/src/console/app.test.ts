@@ -15,6 +15,8 @@ vi.mock('./api', async (importOriginal) => {
     userData: vi.fn(),
     syncNow: vi.fn(),
     onAppEvent: vi.fn(),
+    deleteUser: vi.fn(),
+    importParticipants: vi.fn(),
   };
 });
 
@@ -150,7 +152,7 @@ describe('console', () => {
 
     m.userData.mockClear();
     $('#range-7')!.click();
-    await until(() => m.userData.mock.calls.length === 4);
+    await until(() => m.userData.mock.calls.length === 5);
     const seven = lastDays(7);
     expect(m.userData).toHaveBeenCalledWith('uid-P-001', 'activity', seven.from, seven.to);
     expect($('#range-7')!.getAttribute('aria-pressed')).toBe('true');
@@ -204,5 +206,67 @@ describe('console', () => {
     await until(() => $('.toast'));
     expect(m.syncNow).toHaveBeenCalledWith('uid-P-001');
     expect($('.toast')!.textContent).toContain('P-001: synced 1 connection, 292 new records.');
+  });
+
+  it('removes a participant only after a dialog naming them (data deleted, tokens revoked)', async () => {
+    await start();
+    m.listParticipants.mockClear();
+    $('tr[data-user="P-001"] .remove-btn')!.click();
+    await until(() => $('#remove-dialog'));
+    const text = $('#remove-dialog')!.textContent!;
+    expect(text).toContain('Remove P-001?');
+    expect(text).toContain('deleted');
+    expect(text).toContain('revoked (Oura)');
+    $('#remove-dialog-cancel')!.click();
+    expect(vi.mocked(api.deleteUser)).not.toHaveBeenCalled();
+    $('tr[data-user="P-001"] .remove-btn')!.click();
+    await until(() => $('#remove-dialog-confirm'));
+    people = people.filter((p) => p.client_user_id !== 'P-001');
+    $('#remove-dialog-confirm')!.click();
+    await until(() => !$('tr[data-user="P-001"]'));
+    expect(vi.mocked(api.deleteUser)).toHaveBeenCalledWith('uid-P-001');
+  });
+
+  it('imports a CSV file and shows what happened', async () => {
+    vi.mocked(api.importParticipants).mockResolvedValue({ added: ['P-003'], already_present: ['P-001'], errors: [[4, 'empty participant_id']] });
+    await start();
+    const input = $<HTMLInputElement>('#import-file')!;
+    Object.defineProperty(input, 'files', { value: [new File(['participant_id\nP-003\nP-001\n,\n'], 'p.csv', { type: 'text/csv' })], configurable: true });
+    input.dispatchEvent(new Event('change'));
+    await until(() => $('#import-report'));
+    expect(vi.mocked(api.importParticipants)).toHaveBeenCalledWith('participant_id\nP-003\nP-001\n,\n');
+    expect($('#import-report')!.textContent).toContain('Line 4: empty participant_id');
+  });
+
+  it('filters, sorts by header, and moves between pages', async () => {
+    await start();
+    const ids = () => [...document.querySelectorAll<HTMLElement>('#participants tr[data-user]')].map((r) => r.dataset.user);
+    expect(ids()).toEqual(['P-001', 'P-002']);
+    $<HTMLButtonElement>('th [data-sort="participant"]')!.click();
+    expect(ids()).toEqual(['P-002', 'P-001']);
+    const search = $<HTMLInputElement>('#participant-filter')!;
+    search.value = '002';
+    search.dispatchEvent(new Event('input'));
+    expect(ids()).toEqual(['P-002']);
+    const status = $<HTMLSelectElement>('#status-filter')!;
+    search.value = '';
+    search.dispatchEvent(new Event('input'));
+    status.value = 'none';
+    status.dispatchEvent(new Event('change'));
+    expect(ids()).toEqual(['P-002']);
+    expect($('#participants-summary')!.textContent).toContain('1 shown');
+    $('#nav-events')!.click();
+    expect($('#page-events')!.hidden).toBe(false);
+    expect($('#page-participants')!.hidden).toBe(true);
+    expect($('#nav-events')!.getAttribute('aria-current')).toBe('page');
+  });
+
+  it('a sync of a participant whose only connection needs a reconnect says so', async () => {
+    people[0].connections = [connected(1, 'reauth_required')];
+    m.syncNow.mockResolvedValue([]);
+    await start();
+    $('tr[data-user="P-001"] .sync-btn')!.click();
+    await until(() => $('.toast.error'));
+    expect($('.toast.error')!.textContent).toContain('Oura must be reconnected');
   });
 });

@@ -52,6 +52,25 @@ export function stepsPerDay(items: ActivitySummary[]): { x: number[]; steps: num
   return { x: days.map((d) => parseYmd(d).getTime() / 1000), steps: days.map((d) => byDay.get(d)!) };
 }
 
+/** Calories per calendar date (total and active), oldest first. */
+export function caloriesPerDay(items: ActivitySummary[]): { x: number[]; total: number[]; active: number[] } {
+  const byDay = new Map<string, { total: number; active: number }>();
+  for (const a of items) {
+    if (!a.calendar_date) continue;
+    if (typeof a.calories_total !== 'number' && typeof a.calories_active !== 'number') continue;
+    const d = byDay.get(a.calendar_date) ?? { total: 0, active: 0 };
+    d.total += a.calories_total ?? 0;
+    d.active += a.calories_active ?? 0;
+    byDay.set(a.calendar_date, d);
+  }
+  const days = [...byDay.keys()].sort();
+  return {
+    x: days.map((d) => parseYmd(d).getTime() / 1000),
+    total: days.map((d) => byDay.get(d)!.total),
+    active: days.map((d) => byDay.get(d)!.active),
+  };
+}
+
 /** Samples further apart than this are drawn as a break in the line (a ring on its charger). */
 export const HR_GAP_SECONDS = 20 * 60;
 
@@ -150,6 +169,7 @@ const timeValues: uPlot.Axis.Values = (_u, splits, _ai, _space, incr) =>
 
 export const STAGE_COLOURS = { deep: '#1e3a8a', light: '#7ea6f2', rem: '#6d5bd0', awake: '#f0b44c' };
 const HR_COLOUR = '#d6455d';
+export const CAL_COLOURS = { total: '#f2b8a2', active: '#e0663c' };
 const STEPS_COLOUR = '#2f5bd3';
 const AXIS = { stroke: '#737b8a', font: '12px system-ui, sans-serif', grid: '#eef0f3' };
 const HEIGHT = 220;
@@ -303,6 +323,39 @@ export function renderActivityChart(el: HTMLElement, items: ActivitySummary[], r
       plugins: [tooltip((_u, i) => ({ title: dayLongFmt(d.x[i]), rows: [{ colour: STEPS_COLOUR, label: 'Steps', value: num(d.steps[i]) }] }))],
     },
     [d.x, d.steps],
+    d.x.length,
+  );
+}
+
+/** Calories per day: total, with the active part in front. */
+export function renderCaloriesChart(el: HTMLElement, items: ActivitySummary[], range?: DayRange): uPlot | null {
+  const d = caloriesPerDay(items);
+  if (!d.x.length) {
+    renderEmpty(el, 'No calories recorded in this range.');
+    return null;
+  }
+  const bars = uPlot.paths.bars!({ size: [0.72, 28], align: 0, radius: [0.18, 0] });
+  return mount(
+    el,
+    {
+      scales: { x: { time: true, range: dayRange(range) }, y: { range: (_u, _min, max) => [0, Math.max(500, max * 1.1)] } },
+      axes: [dayAxis(), axis({ size: 52, values: (_u, splits) => splits.map((v) => (v >= 1000 ? `${v / 1000}k` : String(v))) })],
+      series: [
+        {},
+        { label: 'Total', fill: CAL_COLOURS.total, stroke: CAL_COLOURS.total, width: 0, points: { show: false }, paths: bars },
+        { label: 'Active', fill: CAL_COLOURS.active, stroke: CAL_COLOURS.active, width: 0, points: { show: false }, paths: bars },
+      ],
+      cursor: { drag: { x: false, y: false }, points: { show: false }, y: false },
+      legend: { show: false },
+      plugins: [tooltip((_u, i) => ({
+        title: dayLongFmt(d.x[i]),
+        rows: [
+          { colour: CAL_COLOURS.total, label: 'Total', value: `${num(d.total[i])} kcal` },
+          { colour: CAL_COLOURS.active, label: 'Active', value: `${num(d.active[i])} kcal` },
+        ],
+      }))],
+    },
+    [d.x, d.total, d.active],
     d.x.length,
   );
 }

@@ -34,3 +34,15 @@ describe('console formatting', () => {
     expect(hoursMinutes(1_500)).toBe('25 min');
   });
 });
+
+describe('untilTime', async () => {
+  const { untilTime } = await import('./format');
+  it('says how long until a time ahead', () => {
+    const now = Date.UTC(2026, 10, 20, 12);
+    expect(untilTime(now + 30_000, now)).toBe('in under a minute');
+    expect(untilTime(now + 5 * 60_000, now)).toBe('in 5 min');
+    expect(untilTime(now + 23 * 3_600_000, now)).toBe('in 23 h');
+    expect(untilTime(now + 5 * 86_400_000, now)).toBe('in 5 days');
+    expect(untilTime(now - 10 * 60_000, now)).toBe('10 min ago');
+  });
+});

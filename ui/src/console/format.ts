@@ -37,6 +37,18 @@ export function relativeTime(ms: number | null | undefined, now = Date.now()): s
   return new Date(ms).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
 }
 
+/** "in 5 min", "in 23 h", "in 3 days" for a time ahead; relativeTime for one past. */
+export function untilTime(ms: number, now = Date.now()): string {
+  const s = Math.round((ms - now) / 1000);
+  if (s <= 0) return relativeTime(ms, now);
+  if (s < 60) return 'in under a minute';
+  const m = Math.round(s / 60);
+  if (m < 60) return `in ${m} min`;
+  const hr = Math.round(m / 60);
+  if (hr < 48) return `in ${hr} h`;
+  return `in ${Math.round(hr / 24)} days`;
+}
+
 export function absoluteTime(ms: number): string {
   return new Date(ms).toLocaleString('en-GB', {
     day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit',

@@ -21,6 +21,7 @@ export function openLinkOverlay(o: OverlayOptions): LinkWidget {
     apiBase: o.apiBase,
     env: o.env,
     mode: 'overlay',
+    consentVia: 'window',
     onSuccess: o.onSuccess,
     onExit: o.onExit,
     onError: o.onError,

@@ -2,18 +2,22 @@
 import { h, svg } from '../shared/dom';
 import { icons } from '../shared/icons';
 import * as api from './api';
-import { countSamples, fullTimeRange, renderActivityChart, renderEmpty, renderHeartRateChart, renderSleepChart, STAGE_COLOURS } from './charts';
+import { CAL_COLOURS, countSamples, fullTimeRange, renderActivityChart, renderCaloriesChart, renderEmpty, renderHeartRateChart, renderSleepChart, STAGE_COLOURS } from './charts';
 import { daysBetween, formatDay, formatRange, hoursMinutes, lastDays, num, providerName } from './format';
 import { providerPill } from './participants';
-import type { ActivitySummary, Participant, SleepSummary, TimeseriesGrouped, WorkoutSummary } from './types';
+import type { ActivitySummary, BodySummary, Participant, SleepSummary, TimeseriesGrouped, WorkoutSummary } from './types';
 
 export const PRESETS = [7, 30, 90] as const;
 export const DEFAULT_DAYS = 30;
 
 export interface ViewDeps {
   apiBase: () => string;
-  connect(p: Participant): void;
+  connect(p: Participant, provider?: string): void;
   sync(p: Participant): void;
+  disconnect?(p: Participant, provider: string): void;
+  remove?(p: Participant): void;
+  enrol?(p: Participant): void;
+  inspect?(p: Participant, connectionId: number, provider: string): void;
   isSyncing(p: Participant): boolean;
   /** Today as the core sees it (YYYY-MM-DD); defaults to the browser's today. */
   today?: () => string | undefined;
@@ -24,6 +28,7 @@ export interface LoadedData {
   activity: ActivitySummary[];
   workouts: WorkoutSummary[];
   heartrate: TimeseriesGrouped | null;
+  body?: BodySummary[];
 }
 
 export class ParticipantView {
@@ -50,7 +55,10 @@ export class ParticipantView {
     sleep: h('div', { class: 'chart', id: 'chart-sleep', 'data-points': '0' }),
     activity: h('div', { class: 'chart', id: 'chart-activity', 'data-points': '0' }),
     heartrate: h('div', { class: 'chart', id: 'chart-heartrate', 'data-points': '0' }),
+    calories: h('div', { class: 'chart', id: 'chart-calories', 'data-points': '0' }),
   };
+  private readonly bodyEl = h('div', { class: 'body-list', id: 'body', 'data-count': '0' });
+  private readonly bodyCard: HTMLElement;
   private readonly workouts = h('div', { class: 'workouts', id: 'workouts', 'data-count': '0' });
   private readonly resetZoom = h('button', { class: 'vl-btn small ghost', type: 'button', id: 'hr-reset-zoom', hidden: true }, 'Reset zoom');
   private hrPlot: ReturnType<typeof renderHeartRateChart> = null;
@@ -80,6 +88,15 @@ export class ParticipantView {
         return h('span', {}, swatch, k === 'rem' ? 'REM' : k.charAt(0).toUpperCase() + k.slice(1));
       }));
 
+    const calKey = h('span', { class: 'chart-key' },
+      (['total', 'active'] as const).map((k) => {
+        const swatch = h('i', {});
+        swatch.style.background = CAL_COLOURS[k];
+        return h('span', {}, swatch, k === 'total' ? 'Total' : 'Active');
+      }));
+    this.bodyCard = h('section', { class: 'chart-card wide', id: 'body-card', hidden: true },
+      h('header', {}, h('h3', {}, 'Body')),
+      this.bodyEl);
     this.body = h('div', { class: 'pv-body' },
       h('div', { class: 'pv-toolbar' },
         h('div', { class: 'segmented', role: 'group', 'aria-label': 'Date range' }, this.presetButtons),
@@ -99,12 +116,16 @@ export class ParticipantView {
         h('section', { class: 'chart-card' },
           h('header', {}, h('h3', {}, 'Steps per day')),
           this.charts.activity),
+        h('section', { class: 'chart-card' },
+          h('header', {}, h('h3', {}, 'Calories per day'), calKey),
+          this.charts.calories),
+        h('section', { class: 'chart-card' },
+          h('header', {}, h('h3', {}, 'Workouts')),
+          this.workouts),
         h('section', { class: 'chart-card wide' },
           h('header', {}, h('h3', {}, 'Heart rate'), h('span', { class: 'chart-hint' }, 'Drag to zoom · double-click to reset'), this.resetZoom),
           this.charts.heartrate),
-        h('section', { class: 'chart-card wide' },
-          h('header', {}, h('h3', {}, 'Workouts')),
-          this.workouts)));
+        this.bodyCard));
 
     this.el = h('section', { class: 'card participant-view', id: 'participant-view', hidden: true, 'aria-live': 'polite' },
       this.head, this.notices, this.body);
@@ -181,8 +202,23 @@ export class ParticipantView {
           h('h2', { id: 'participant-title' }, p.client_user_id),
           h('span', { class: 'mono muted small', title: 'Vital user_id' }, p.user_id))),
       h('div', { class: 'pv-conns' },
-        p.connections.length ? p.connections.map((c) => providerPill(c, apiBase)) : h('span', { class: 'muted' }, 'No device connected')),
+        p.connections.length
+          ? p.connections.map((c) => h('span', { class: 'pv-conn' },
+              providerPill(c, apiBase),
+              this.deps.inspect
+                ? h('button', { class: 'icon-btn', type: 'button', title: `Inspect ${providerName(c.provider)} (tokens, requests)`, 'aria-label': `Inspect ${providerName(c.provider)}`, onclick: () => this.deps.inspect!(p, c.id, c.provider) }, svg(icons.inspect))
+                : null,
+              this.deps.disconnect
+                ? h('button', { class: 'icon-btn pv-disconnect', type: 'button', 'data-provider': c.provider, title: `Disconnect ${providerName(c.provider)}`, 'aria-label': `Disconnect ${providerName(c.provider)}`, onclick: () => this.deps.disconnect!(p, c.provider) }, svg(icons.unplug))
+                : null))
+          : h('span', { class: 'muted' }, 'No device connected')),
       h('div', { class: 'pv-actions' },
+        this.deps.remove
+          ? h('button', { class: 'vl-btn ghost', type: 'button', id: 'pv-remove', onclick: () => this.deps.remove!(p) }, svg(icons.trash), 'Remove')
+          : null,
+        this.deps.enrol
+          ? h('button', { class: 'vl-btn', type: 'button', id: 'pv-enrol', onclick: () => this.deps.enrol!(p) }, svg(icons.kiosk), 'Enrol mode')
+          : null,
         h('button', { class: 'vl-btn', type: 'button', id: 'pv-sync', disabled: !p.connections.length || syncing, onclick: () => this.deps.sync(p) },
           syncing ? h('span', { class: 'vl-spinner' }) : svg(icons.sync), syncing ? 'Syncing…' : 'Sync now'),
         h('button', { class: 'vl-btn primary', type: 'button', id: 'pv-connect', onclick: () => this.deps.connect(p) },
@@ -199,7 +235,7 @@ export class ParticipantView {
         notes.push(h('div', { class: 'notice warn' }, svg(icons.alert),
           h('div', {}, h('strong', {}, `${providerName(c.provider)} needs to be reconnected. `),
             c.error_message ?? 'The provider no longer accepts the saved sign-in.',
-            ' ', h('button', { class: 'link-btn', type: 'button', onclick: () => this.deps.connect(p) }, 'Reconnect'))));
+            ' ', h('button', { class: 'link-btn', type: 'button', onclick: () => this.deps.connect(p, c.provider) }, 'Reconnect'))));
       } else if (c.status === 'error') {
         notes.push(h('div', { class: 'notice error' }, svg(icons.alert),
           h('div', {}, h('strong', {}, `The last ${providerName(c.provider)} sync failed. `),
@@ -218,11 +254,12 @@ export class ParticipantView {
     const { from, to } = this.range;
     this.body.classList.add('loading');
     this.body.setAttribute('aria-busy', 'true');
-    const [sleep, activity, workouts, heartrate] = await Promise.allSettled([
+    const [sleep, activity, workouts, heartrate, body] = await Promise.allSettled([
       api.userData(p.user_id, 'sleep', from, to),
       api.userData(p.user_id, 'activity', from, to),
       api.userData(p.user_id, 'workouts', from, to),
       api.userData(p.user_id, 'heartrate', from, to),
+      api.userData(p.user_id, 'body', from, to),
     ]);
     if (my !== this.seq) return;
     this.body.classList.remove('loading');
@@ -232,12 +269,14 @@ export class ParticipantView {
       activity: activity.status === 'fulfilled' ? (activity.value?.activity ?? []) : [],
       workouts: workouts.status === 'fulfilled' ? (workouts.value?.workouts ?? []) : [],
       heartrate: heartrate.status === 'fulfilled' ? heartrate.value : null,
+      body: body.status === 'fulfilled' ? (body.value?.body ?? []) : [],
     };
     this.renderData(data);
     const failed = (r: PromiseSettledResult<unknown>) => (r.status === 'rejected' ? api.toCommandError(r.reason).message : null);
     const errs: [HTMLElement, string | null][] = [
       [this.charts.sleep, failed(sleep)],
       [this.charts.activity, failed(activity)],
+      [this.charts.calories, failed(activity)],
       [this.charts.heartrate, failed(heartrate)],
     ];
     for (const [el, msg] of errs) if (msg) renderEmpty(el, `Could not load: ${msg}`);
@@ -261,9 +300,30 @@ export class ParticipantView {
 
     renderSleepChart(this.charts.sleep, d.sleep, this.range);
     renderActivityChart(this.charts.activity, d.activity, this.range);
+    renderCaloriesChart(this.charts.calories, d.activity, this.range);
+    this.renderBody(d.body ?? []);
     this.resetZoom.hidden = true;
     this.hrPlot = renderHeartRateChart(this.charts.heartrate, d.heartrate, this.range, (zoomed) => (this.resetZoom.hidden = !zoomed));
     this.renderWorkouts(d.workouts);
+  }
+
+  private renderBody(list: BodySummary[]) {
+    this.bodyEl.dataset.count = String(list.length);
+    this.bodyCard.hidden = !list.length;
+    if (!list.length) {
+      this.bodyEl.replaceChildren();
+      return;
+    }
+    const fmt = (v: unknown, unit: string, digits = 1) => (typeof v === 'number' ? `${v.toFixed(digits)} ${unit}` : '–');
+    const sorted = [...list].sort((a, b) => b.calendar_date.localeCompare(a.calendar_date));
+    this.bodyEl.replaceChildren(
+      h('table', { class: 'workouts-table' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'Date'), h('th', { class: 'num' }, 'Weight'), h('th', { class: 'num' }, 'Body fat'), h('th', { class: 'num' }, 'BMI'))),
+        h('tbody', {}, sorted.map((b) => h('tr', {},
+          h('td', {}, formatDay(b.calendar_date)),
+          h('td', { class: 'num' }, fmt(b.weight, 'kg')),
+          h('td', { class: 'num' }, fmt(b.fat, '%')),
+          h('td', { class: 'num' }, fmt(b.bmi, '', 1).trim()))))));
   }
 
   private renderWorkouts(list: WorkoutSummary[]) {

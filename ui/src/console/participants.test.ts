@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { renderParticipants, type TableContext } from './participants';
+import { cohortsOf, filterParticipants, NO_COHORT, participantStatus, renderImportReport, renderParticipants, sortParticipants, type TableContext } from './participants';
 import { connected, participant } from '../test/fixtures';
 
 const ctx = (extra: Partial<TableContext> = {}): TableContext => ({
@@ -61,7 +61,7 @@ describe('participants table', () => {
     renderParticipants(tbody, [participant('P-001', { connections: [connected(7, 'syncing')] })],
       ctx({ progress: new Map([[7, { resource: 'sleep', done: 2, total: 5 }]]) }), { select: vi.fn(), connect: vi.fn(), sync: vi.fn() });
     expect(tbody.querySelector('.provider-status')!.textContent).toBe('syncing');
-    expect(tbody.querySelector('.conn-progress')!.textContent).toBe('sleep 2/5');
+    expect(tbody.querySelector('.conn-progress')!.textContent).toBe('Syncing Oura: sleep 2/5');
   });
 
   it('has an empty state', () => {
@@ -69,5 +69,90 @@ describe('participants table', () => {
     renderParticipants(tbody, [], ctx(), { select: vi.fn(), connect: vi.fn(), sync: vi.fn() });
     expect(tbody.querySelector('tr[data-user]')).toBeNull();
     expect(tbody.textContent).toContain('No participants yet');
+  });
+});
+
+describe('filtering and sorting', () => {
+  const people = [
+    participant('P-10', { cohort: 'B', notes: 'left-handed', connections: [connected(1)], days: { sleep: 20, activity: 28, heartrate: 29 }, consent: { user_id: 'uid-P-10', version: '2', accepted_at: 2000, via: 'window' } }),
+    participant('P-2', { cohort: 'A', connections: [connected(2, 'error')], days: { sleep: 30, activity: 30, heartrate: 30 } }),
+    participant('P-3', { connections: [] }),
+    participant('P-1', { cohort: 'A', connections: [{ ...connected(3, 'reauth_required'), provider: 'withings' }], consent: { user_id: 'uid-P-1', version: '1', accepted_at: 1000, via: 'link_page' } }),
+  ];
+  const ids = (l: typeof people) => l.map((p) => p.client_user_id);
+
+  it('classifies a participant by the worst of their connections', () => {
+    expect(people.map(participantStatus)).toEqual(['connected', 'attention', 'none', 'attention']);
+    expect(participantStatus(participant('x', { connections: [connected(9, 'syncing'), connected(8)] }))).toBe('syncing');
+    expect(participantStatus(participant('y', { connections: [connected(9, 'deregistered')] }))).toBe('none');
+  });
+
+  it('filters by text (all words, over ID, notes, cohort and provider), cohort and status', () => {
+    expect(ids(filterParticipants(people, { text: 'left' }))).toEqual(['P-10']);
+    expect(ids(filterParticipants(people, { text: 'withings' }))).toEqual(['P-1']);
+    expect(ids(filterParticipants(people, { text: 'p-1 withings' }))).toEqual(['P-1']);
+    expect(ids(filterParticipants(people, { cohort: 'A' }))).toEqual(['P-2', 'P-1']);
+    expect(ids(filterParticipants(people, { cohort: NO_COHORT }))).toEqual(['P-3']);
+    expect(ids(filterParticipants(people, { status: 'attention' }))).toEqual(['P-2', 'P-1']);
+    expect(ids(filterParticipants(people, { status: 'none', cohort: 'A' }))).toEqual([]);
+    expect(ids(filterParticipants(people, {}))).toEqual(ids(people));
+    expect(cohortsOf(people)).toEqual(['A', 'B']);
+  });
+
+  it('sorts by each header, numerically by ID, empty values last either way', () => {
+    expect(ids(sortParticipants(people, { key: 'participant', dir: 'asc' }))).toEqual(['P-1', 'P-2', 'P-3', 'P-10']);
+    expect(ids(sortParticipants(people, { key: 'participant', dir: 'desc' }))).toEqual(['P-10', 'P-3', 'P-2', 'P-1']);
+    expect(ids(sortParticipants(people, { key: 'cohort', dir: 'asc' }))).toEqual(['P-1', 'P-2', 'P-10', 'P-3']);
+    expect(ids(sortParticipants(people, { key: 'cohort', dir: 'desc' }))).toEqual(['P-10', 'P-1', 'P-2', 'P-3']);
+    expect(ids(sortParticipants(people, { key: 'status', dir: 'asc' }))).toEqual(['P-1', 'P-2', 'P-10', 'P-3']);
+    expect(ids(sortParticipants(people, { key: 'data', dir: 'desc' }))).toEqual(['P-2', 'P-10', 'P-1', 'P-3']);
+    expect(ids(sortParticipants(people, { key: 'consent', dir: 'desc' }))).toEqual(['P-10', 'P-1', 'P-2', 'P-3']);
+    expect(ids(sortParticipants(people, { key: 'consent', dir: 'asc' }))).toEqual(['P-1', 'P-10', 'P-2', 'P-3']);
+  });
+
+  it('renders errors with their type, Reconnect for reauth, days chips and consent', () => {
+    const tbody = table();
+    const act = { select: vi.fn(), connect: vi.fn(), sync: vi.fn(), enrol: vi.fn(), remove: vi.fn(), check: vi.fn() };
+    renderParticipants(tbody, people, ctx({ windowDays: 30, checked: new Set(['uid-P-2']) }), act, { sort: { key: 'participant', dir: 'asc' } });
+    const row = (id: string) => tbody.querySelector<HTMLTableRowElement>(`tr[data-user="${id}"]`)!;
+    expect(row('P-2').querySelector('.conn-error')!.textContent).toContain('oura answered 503');
+    expect(row('P-2').querySelector('.conn-error .error-type')!.textContent).toBe('provider_api_error');
+    expect(row('P-2').querySelector('.reconnect-btn')).toBeNull();
+    row('P-1').querySelector<HTMLButtonElement>('.reconnect-btn')!.click();
+    expect(act.connect).toHaveBeenCalledWith(expect.objectContaining({ client_user_id: 'P-1' }), 'withings');
+    expect(act.select).not.toHaveBeenCalled();
+    const chips = [...row('P-10').querySelectorAll<HTMLElement>('.day-chip')].map((c) => [c.dataset.resource, c.className.split(' ')[1], c.querySelector('b')!.textContent]);
+    expect(chips).toEqual([['sleep', 'part', '20/30'], ['activity', 'full', '28/30'], ['heartrate', 'full', '29/30']]);
+    expect(row('P-10').querySelector('.consent-version')!.textContent).toBe('v2');
+    expect(row('P-3').querySelector('.consent')!.textContent).toBe('Not yet');
+    expect(row('P-2').querySelector<HTMLInputElement>('.row-check')!.checked).toBe(true);
+    row('P-3').querySelector<HTMLInputElement>('.row-check')!.click();
+    expect(act.check).toHaveBeenCalledWith(expect.objectContaining({ client_user_id: 'P-3' }), true);
+    row('P-3').querySelector<HTMLButtonElement>('.remove-btn')!.click();
+    expect(act.remove).toHaveBeenCalledWith(expect.objectContaining({ client_user_id: 'P-3' }));
+  });
+
+  it('says when filters hide everyone', () => {
+    const tbody = table();
+    renderParticipants(tbody, [], ctx(), { select: vi.fn(), connect: vi.fn(), sync: vi.fn() }, { total: 4 });
+    expect(tbody.textContent).toContain('No participant matches these filters');
+  });
+});
+
+describe('CSV import report', () => {
+  it('counts what was added, already there, and each bad line', () => {
+    const el = renderImportReport({ added: ['P-1', 'P-2', 'P-3'], already_present: ['P-9'], errors: [[5, 'empty participant_id'], [8, 'unreadable line: bad quote']] });
+    expect(el.dataset.added).toBe('3');
+    expect(el.dataset.errors).toBe('2');
+    expect(el.querySelector('strong')!.textContent).toBe('Import: 3 participants added · 1 already present · 2 lines not imported.');
+    expect(el.querySelector('.import-present')!.textContent).toContain('P-9');
+    expect([...el.querySelectorAll('.import-errors li')].map((li) => [li.getAttribute('data-line'), li.textContent])).toEqual([
+      ['5', 'Line 5: empty participant_id'], ['8', 'Line 8: unreadable line: bad quote'],
+    ]);
+    expect(el.classList.contains('warn')).toBe(true);
+  });
+  it('is a success when every line went in, an error when nothing did', () => {
+    expect(renderImportReport({ added: ['a'], already_present: [], errors: [] }).classList.contains('ok')).toBe(true);
+    expect(renderImportReport({ added: [], already_present: [], errors: [[2, 'x']] }).classList.contains('error')).toBe(true);
   });
 });

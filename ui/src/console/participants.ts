@@ -1,8 +1,8 @@
-/** The participants table: one row per participant, with their connections and data counts. */
+/** The participants table: one row per participant, with their connections, data and consent. */
 import { h, svg } from '../shared/dom';
 import { icons } from '../shared/icons';
-import { absoluteTime, formatCounts, lastSync, providerLogo, providerName, relativeTime } from './format';
-import type { Connection, Participant } from './types';
+import { absoluteTime, formatCounts, lastSync, plural, providerLogo, providerName, relativeTime } from './format';
+import type { Connection, ImportReport, Participant } from './types';
 
 export interface SyncProgress {
   resource: string;
@@ -17,13 +17,20 @@ export interface TableContext {
   syncing: Set<string>;
   /** Live progress by connection id (sync_progress events). */
   progress: Map<number, SyncProgress>;
+  /** Ticked for bulk actions (user ids). */
+  checked?: Set<string>;
+  /** Days in the study window (the denominator of the coverage chips). */
+  windowDays?: number;
   now?: number;
 }
 
 export interface TableActions {
   select(p: Participant): void;
-  connect(p: Participant): void;
+  connect(p: Participant, provider?: string): void;
   sync(p: Participant): void;
+  enrol?(p: Participant): void;
+  remove?(p: Participant): void;
+  check?(p: Participant, on: boolean): void;
 }
 
 const STATUS_LABEL: Record<string, string> = {
@@ -31,6 +38,7 @@ const STATUS_LABEL: Record<string, string> = {
   syncing: 'Syncing',
   error: 'Sync error',
   reauth_required: 'Needs reconnect',
+  deregistered: 'Disconnected',
 };
 
 export function statusTitle(c: Connection): string {
@@ -38,52 +46,228 @@ export function statusTitle(c: Connection): string {
   return c.error_message ? `${base} — ${c.error_message}` : base;
 }
 
+// ── Filtering and sorting (pure) ────────────────────────────────────────────────────────
+
+/** One status per participant, the worst of their connections. */
+export type ParticipantStatus = 'attention' | 'syncing' | 'connected' | 'none';
+
+export function participantStatus(p: Participant): ParticipantStatus {
+  const live = p.connections.filter((c) => c.status !== 'deregistered');
+  if (!live.length) return 'none';
+  if (live.some((c) => c.status === 'error' || c.status === 'reauth_required')) return 'attention';
+  if (live.some((c) => c.status === 'syncing')) return 'syncing';
+  return 'connected';
+}
+
+export const STATUS_FILTERS: { value: string; label: string }[] = [
+  { value: '', label: 'Any status' },
+  { value: 'attention', label: 'Needs attention' },
+  { value: 'connected', label: 'Connected' },
+  { value: 'syncing', label: 'Syncing' },
+  { value: 'none', label: 'No device' },
+];
+
+export interface Filter {
+  text?: string;
+  /** '' any; '\u0000none' participants without a cohort. */
+  cohort?: string;
+  status?: string;
+}
+
+export const NO_COHORT = '\u0000none';
+
+export function matches(p: Participant, f: Filter): boolean {
+  const q = (f.text ?? '').trim().toLowerCase();
+  if (q) {
+    const hay = [p.client_user_id, p.user_id, p.notes ?? '', p.cohort ?? '', ...p.connections.map((c) => c.provider)].join(' ').toLowerCase();
+    if (!q.split(/\s+/).every((w) => hay.includes(w))) return false;
+  }
+  if (f.cohort) {
+    if (f.cohort === NO_COHORT ? !!p.cohort : (p.cohort ?? '') !== f.cohort) return false;
+  }
+  if (f.status && participantStatus(p) !== f.status) return false;
+  return true;
+}
+
+export function filterParticipants(list: Participant[], f: Filter): Participant[] {
+  return list.filter((p) => matches(p, f));
+}
+
+export function cohortsOf(list: Participant[]): string[] {
+  return [...new Set(list.map((p) => p.cohort).filter((c): c is string => !!c))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+}
+
+export type SortKey = 'participant' | 'cohort' | 'status' | 'last_sync' | 'data' | 'consent';
+export interface Sort {
+  key: SortKey;
+  dir: 'asc' | 'desc';
+}
+
+const STATUS_RANK: Record<ParticipantStatus, number> = { attention: 0, syncing: 1, connected: 2, none: 3 };
+
+export function dataDays(p: Participant): number {
+  return Object.values(p.days ?? {}).reduce((a, b) => a + b, 0);
+}
+
+const byId = (a: Participant, b: Participant) => a.client_user_id.localeCompare(b.client_user_id, undefined, { numeric: true });
+
+/** Sorted copy; ties fall back to the participant ID, empty values last in either direction. */
+export function sortParticipants(list: Participant[], s: Sort): Participant[] {
+  const sign = s.dir === 'asc' ? 1 : -1;
+  const key = (p: Participant): string | number | null => {
+    switch (s.key) {
+      case 'participant':
+        return null;
+      case 'cohort':
+        return p.cohort || null;
+      case 'status':
+        return STATUS_RANK[participantStatus(p)];
+      case 'last_sync':
+        return lastSync(p.connections);
+      case 'data':
+        return dataDays(p) + (p.counts ? p.counts.sleep + p.counts.activity : 0) / 1e6;
+      case 'consent':
+        return p.consent?.accepted_at ?? null;
+    }
+  };
+  return [...list].sort((a, b) => {
+    if (s.key === 'participant') return sign * byId(a, b);
+    const ka = key(a);
+    const kb = key(b);
+    if (ka === null && kb === null) return byId(a, b);
+    if (ka === null) return 1;
+    if (kb === null) return -1;
+    const c = typeof ka === 'number' && typeof kb === 'number' ? ka - kb : String(ka).localeCompare(String(kb), undefined, { numeric: true });
+    return c !== 0 ? sign * c : byId(a, b);
+  });
+}
+
+// ── Rendering ───────────────────────────────────────────────────────────────────────────
+
 /** A provider mark with its status pill; the pill's text is exactly the status. */
 export function providerPill(c: Connection, apiBase: string, progress?: SyncProgress): HTMLElement {
-  return h('span', { class: 'conn', 'data-provider': c.provider, title: statusTitle(c) },
+  return h('span', { class: 'conn', 'data-provider': c.provider, 'data-connection': String(c.id), title: statusTitle(c) },
     h('img', { class: 'conn-logo', src: providerLogo(apiBase, c.provider), alt: '', width: 20, height: 20 }),
     h('span', { class: 'conn-name' }, providerName(c.provider)),
     h('span', { class: `provider-status status-${c.status}` }, c.status),
-    progress && progress.total
-      ? h('span', { class: 'conn-progress' }, `${progress.resource} ${progress.done}/${progress.total}`)
+    progress && progress.total ? progressText(progress) : null);
+}
+
+function progressText(p: SyncProgress): HTMLElement {
+  return h('span', { class: 'conn-progress' }, `${p.resource} ${p.done}/${p.total}`);
+}
+
+/** The resources shown as coverage chips, in this order, with their labels. */
+export const DAY_RESOURCES: [string, string][] = [['sleep', 'Sleep'], ['activity', 'Activity'], ['heartrate', 'HR']];
+
+export function daysChips(p: Participant, windowDays?: number): HTMLElement {
+  const days = p.days ?? {};
+  return h('span', { class: 'days', 'data-days': JSON.stringify(days) },
+    DAY_RESOURCES.map(([k, label]) => {
+      const n = days[k] ?? 0;
+      const frac = windowDays ? n / windowDays : n ? 1 : 0;
+      const level = n === 0 ? 'none' : frac >= 0.9 ? 'full' : frac >= 0.5 ? 'part' : 'low';
+      return h('span', { class: `day-chip ${level}`, 'data-resource': k, title: `${label}: ${plural(n, 'day')} with data${windowDays ? ` of ${windowDays}` : ''}` },
+        h('span', { class: 'day-chip-label' }, label), h('b', {}, windowDays ? `${n}/${windowDays}` : String(n)));
+    }));
+}
+
+function connectionError(c: Connection, p: Participant, act: TableActions): HTMLElement | null {
+  if (c.status !== 'error' && c.status !== 'reauth_required') return null;
+  const full = `${providerName(c.provider)}: ${c.error_message ?? c.status}${c.error_type ? ` (${c.error_type})` : ''}`;
+  return h('div', { class: `conn-error ${c.status}`, 'data-provider': c.provider, title: full },
+    svg(icons.alert),
+    h('span', { class: 'conn-error-text' },
+      h('b', {}, `${providerName(c.provider)}: `),
+      c.error_message ?? (c.status === 'reauth_required' ? 'the provider no longer accepts the saved sign-in' : 'the last sync failed'),
+      c.error_type ? h('code', { class: 'error-type' }, c.error_type) : null),
+    c.status === 'reauth_required'
+      ? h('button', {
+          class: 'vl-btn small reconnect-btn', type: 'button', 'data-provider': c.provider,
+          onclick: (e: MouseEvent) => {
+            e.stopPropagation();
+            act.connect(p, c.provider);
+          },
+        }, 'Reconnect')
       : null);
+}
+
+export function consentCell(p: Participant): HTMLElement {
+  const c = p.consent;
+  if (!c) return h('span', { class: 'consent none muted' }, 'Not yet');
+  return h('span', { class: 'consent', title: `Accepted version ${c.version} ${c.via === 'window' ? 'in this window' : 'on the link page'}, ${absoluteTime(c.accepted_at)}` },
+    h('span', { class: 'consent-version' }, `v${c.version}`),
+    h('span', { class: 'consent-at muted' }, shortDate(c.accepted_at)));
 }
 
 export function participantRow(p: Participant, ctx: TableContext, act: TableActions): HTMLTableRowElement {
   const last = lastSync(p.connections);
   const busy = ctx.syncing.has(p.user_id) || p.connections.some((c) => c.status === 'syncing');
   const selected = p.user_id === ctx.selectedUserId;
+  const checked = ctx.checked?.has(p.user_id) ?? false;
+  const live = p.connections.filter((c) => c.status !== 'deregistered');
+  const errors = live.map((c) => connectionError(c, p, act)).filter((e): e is HTMLElement => !!e);
+  const stop = (fn: () => void) => (e: MouseEvent) => {
+    e.stopPropagation();
+    fn();
+  };
   const row = h('tr', {
-    'data-user': p.client_user_id, 'data-user-id': p.user_id, class: selected ? 'selected' : '',
+    'data-user': p.client_user_id, 'data-user-id': p.user_id, 'data-status': participantStatus(p),
+    class: [selected ? 'selected' : '', checked ? 'checked' : ''].join(' ').trim(),
     'aria-selected': selected ? 'true' : 'false', tabindex: '0',
   },
+    h('td', { class: 'col-check' },
+      h('input', {
+        type: 'checkbox', class: 'row-check', checked, 'aria-label': `Select ${p.client_user_id}`,
+        onclick: (e: MouseEvent) => e.stopPropagation(),
+        onchange: (e: Event) => act.check?.(p, (e.target as HTMLInputElement).checked),
+      })),
     h('td', { class: 'col-participant' },
-      h('span', { class: 'participant-id' }, p.client_user_id),
-      h('span', { class: 'participant-uuid', title: p.user_id }, p.user_id.slice(0, 8))),
+      h('span', { class: 'participant-id' }, p.client_user_id,
+        p.cohort ? h('span', { class: 'cohort-badge', title: 'Cohort' }, p.cohort) : null),
+      p.notes ? h('span', { class: 'participant-notes', title: p.notes }, p.notes)
+        : h('span', { class: 'participant-uuid', title: p.user_id }, p.user_id.slice(0, 8))),
     h('td', { class: 'col-devices' },
-      p.connections.length
-        ? h('span', { class: 'conns' }, p.connections.map((c) => providerPill(c, ctx.apiBase, ctx.progress.get(c.id))))
-        : h('span', { class: 'muted' }, 'No device')),
+      live.length
+        ? h('span', { class: 'conns' }, live.map((c) => providerPill(c, ctx.apiBase)))
+        : h('span', { class: 'muted' }, 'No device'),
+      (() => {
+        // Live backfill progress, under the pills (keeps the column narrow).
+        const lines = live.map((c) => ({ c, p: ctx.progress.get(c.id) })).filter((x) => x.p && x.p.total);
+        return lines.length
+          ? h('div', { class: 'conn-progress-lines' }, lines.map(({ c, p }) => h('span', { class: 'conn-progress', 'data-provider': c.provider }, `Syncing ${providerName(c.provider)}: ${p!.resource} ${p!.done}/${p!.total}`)))
+          : null;
+      })(),
+      errors.length ? h('div', { class: 'conn-errors' }, errors) : null),
     h('td', { class: 'col-sync' },
       h('span', { class: 'last-sync', title: last ? absoluteTime(last) : 'Never synced' }, relativeTime(last, ctx.now))),
-    h('td', { class: 'col-data' }, h('span', { class: 'counts' }, formatCounts(p.counts))),
+    h('td', { class: 'col-data' },
+      daysChips(p, ctx.windowDays),
+      h('span', { class: 'counts' }, formatCounts(p.counts))),
+    h('td', { class: 'col-consent' }, consentCell(p)),
     h('td', { class: 'col-actions' },
       h('span', { class: 'row-actions' },
         h('button', {
-          class: 'vl-btn small connect-btn', type: 'button', title: `Connect a device for ${p.client_user_id}`,
-          onclick: (e: MouseEvent) => {
-            e.stopPropagation();
-            act.connect(p);
-          },
-        }, svg(icons.plus), 'Connect'),
+          class: 'vl-btn small icon-only connect-btn', type: 'button', title: `Connect a device for ${p.client_user_id}`,
+          'aria-label': `Connect a device for ${p.client_user_id}`, onclick: stop(() => act.connect(p)),
+        }, svg(icons.plus)),
+        act.enrol
+          ? h('button', {
+              class: 'vl-btn small icon-only enrol-btn', type: 'button', title: `Enrol mode: hand the computer to ${p.client_user_id}`,
+              'aria-label': `Enrol mode for ${p.client_user_id}`, onclick: stop(() => act.enrol!(p)),
+            }, svg(icons.kiosk))
+          : null,
         h('button', {
-          class: 'vl-btn small sync-btn', type: 'button', disabled: !p.connections.length || ctx.syncing.has(p.user_id),
-          title: p.connections.length ? `Sync ${p.client_user_id} now` : 'Connect a device first',
-          onclick: (e: MouseEvent) => {
-            e.stopPropagation();
-            act.sync(p);
-          },
-        }, busy ? h('span', { class: 'vl-spinner' }) : svg(icons.sync), 'Sync'))));
+          class: 'vl-btn small icon-only sync-btn', type: 'button', disabled: !live.length || ctx.syncing.has(p.user_id),
+          title: live.length ? `Sync ${p.client_user_id} now` : 'Connect a device first', 'aria-label': `Sync ${p.client_user_id}`,
+          onclick: stop(() => act.sync(p)),
+        }, busy ? h('span', { class: 'vl-spinner' }) : svg(icons.sync)),
+        act.remove
+          ? h('button', {
+              class: 'vl-btn small ghost icon-only remove-btn', type: 'button', title: `Remove ${p.client_user_id}`,
+              'aria-label': `Remove ${p.client_user_id}`, onclick: stop(() => act.remove!(p)),
+            }, svg(icons.trash))
+          : null)));
   row.addEventListener('click', () => act.select(p));
   row.addEventListener('keydown', (e) => {
     if ((e.key === 'Enter' || e.key === ' ') && e.target === row) {
@@ -94,19 +278,59 @@ export function participantRow(p: Participant, ctx: TableContext, act: TableActi
   return row;
 }
 
-/** Fills the table body; an empty state row when there is nobody yet. */
-export function renderParticipants(tbody: HTMLTableSectionElement, list: Participant[], ctx: TableContext, act: TableActions) {
+export const TABLE_COLUMNS = 7;
+
+/** Fills the table body (already filtered and sorted); empty states for nobody and no match. */
+export function renderParticipants(
+  tbody: HTMLTableSectionElement,
+  list: Participant[],
+  ctx: TableContext,
+  act: TableActions,
+  opts: { total?: number; sort?: Sort } = {},
+) {
   if (!list.length) {
+    const filtered = (opts.total ?? 0) > 0;
     tbody.replaceChildren(
       h('tr', { class: 'empty-row' },
-        h('td', { colspan: '5' },
+        h('td', { colspan: String(TABLE_COLUMNS) },
           h('div', { class: 'empty-state' },
-            h('span', { class: 'empty-icon' }, svg(icons.user)),
-            h('strong', {}, 'No participants yet'),
-            h('p', {}, 'Add a participant by their study ID above, then connect their wearable. Their data is stored on this computer.')))),
+            h('span', { class: 'empty-icon' }, svg(filtered ? icons.search : icons.user)),
+            h('strong', {}, filtered ? 'No participant matches these filters' : 'No participants yet'),
+            h('p', {}, filtered
+              ? 'Clear the search or pick another cohort or status.'
+              : 'Add a participant by their study ID above, or import a CSV of IDs, then connect their wearable. Their data is stored on this computer.')))),
     );
     return;
   }
-  const sorted = [...list].sort((a, b) => a.client_user_id.localeCompare(b.client_user_id, undefined, { numeric: true }));
+  const sorted = opts.sort ? sortParticipants(list, opts.sort) : [...list].sort(byId);
   tbody.replaceChildren(...sorted.map((p) => participantRow(p, ctx, act)));
+}
+
+/** What an import did, line by line for errors. */
+export function renderImportReport(r: ImportReport, onDismiss?: () => void): HTMLElement {
+  const tone = r.errors.length ? (r.added.length ? 'warn' : 'error') : 'ok';
+  const parts = [
+    `${plural(r.added.length, 'participant')} added`,
+    r.already_present.length ? `${num(r.already_present.length)} already present` : null,
+    r.errors.length ? plural(r.errors.length, 'line') + ' not imported' : null,
+  ].filter(Boolean);
+  return h('div', { class: `import-report notice ${tone === 'ok' ? 'ok' : tone}`, id: 'import-report', 'data-added': String(r.added.length), 'data-errors': String(r.errors.length), role: 'status' },
+    svg(tone === 'ok' ? icons.check : icons.alert),
+    h('div', { class: 'import-report-body' },
+      h('strong', {}, `Import: ${parts.join(' · ')}.`),
+      r.already_present.length
+        ? h('p', { class: 'import-present' }, 'Already present (left as they were): ', r.already_present.join(', '))
+        : null,
+      r.errors.length
+        ? h('ul', { class: 'import-errors' }, r.errors.map(([line, msg]) => h('li', { 'data-line': String(line) }, h('b', {}, `Line ${line}: `), msg)))
+        : null),
+    onDismiss ? h('button', { class: 'toast-close', type: 'button', 'aria-label': 'Dismiss', onclick: onDismiss }, svg(icons.close)) : null);
+}
+
+function shortDate(ms: number): string {
+  return new Date(ms).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
+}
+
+function num(n: number): string {
+  return new Intl.NumberFormat('en-US').format(n);
 }

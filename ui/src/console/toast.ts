@@ -15,6 +15,8 @@ export function toast(message: string, kind: 'info' | 'ok' | 'error' = 'info', m
     h('span', { class: 'toast-text' }, message),
     h('button', { class: 'toast-close', type: 'button', 'aria-label': 'Dismiss', onclick: close }, svg(icons.close)));
   host.append(el);
+  // A few at a time: the oldest make way.
+  while (host.childElementCount > 3) host.firstElementChild?.remove();
   setTimeout(close, ms);
   return el;
 }

@@ -11,12 +11,15 @@ export interface AppInfo {
   history_days: number;
   /** The core's today (YYYY-MM-DD): pinned in the sandbox demos and tests. */
   today?: string;
+  /** Providers with a running sandbox fake (fault switches apply to these). */
+  sandbox_providers?: string[];
 }
 
 export type ConnectionStatus = 'connected' | 'syncing' | 'error' | 'reauth_required' | string;
 
 export interface Connection {
   id: number;
+  user_id?: string;
   provider: string;
   status: ConnectionStatus;
   /** epoch ms */
@@ -24,6 +27,9 @@ export interface Connection {
   error_type: string | null;
   error_message: string | null;
   external_user_id: string | null;
+  scopes?: string | null;
+  created_at?: number;
+  updated_at?: number;
 }
 
 export interface Counts {
@@ -42,6 +48,148 @@ export interface Participant {
   created_at: number;
   connections: Connection[];
   counts: Counts;
+  notes?: string | null;
+  cohort?: string | null;
+  /** Days with data per resource over the study window (`list_participants {from, to}`). */
+  days?: Record<string, number>;
+  /** The latest accepted agreement. */
+  consent?: Consent | null;
+}
+
+export interface Consent {
+  user_id: string;
+  version: string;
+  /** epoch ms */
+  accepted_at: number;
+  via: 'window' | 'link_page' | string;
+}
+
+export interface ImportReport {
+  added: string[];
+  already_present: string[];
+  /** [line, message] */
+  errors: [number, string][];
+}
+
+/** `coverage {from, to}`: per participant, day → resource → count. */
+export interface CoverageRow {
+  user_id: string;
+  client_user_id: string;
+  days: Record<string, Record<string, number>>;
+}
+
+export type ExportFormat = 'csv' | 'json' | 'parquet';
+
+export interface ExportRequest {
+  format: ExportFormat;
+  out: string | null;
+  participants: string[];
+  from: string | null;
+  to: string | null;
+  raw: boolean;
+}
+
+export interface ExportReport {
+  dir: string;
+  format: ExportFormat;
+  participants: number;
+  files: { path: string; rows: number }[];
+}
+
+export interface Exchange {
+  id: number;
+  /** epoch ms */
+  at: number;
+  connection_id: number | null;
+  provider: string;
+  kind: string;
+  method: string;
+  url: string;
+  status: number | null;
+  latency_ms: number;
+  request_headers: [string, string][];
+  request_body: string | null;
+  response_headers: [string, string][];
+  response_body: string | null;
+  error: string | null;
+}
+
+export interface Cursor {
+  resource: string;
+  newest_day: string | null;
+  oldest_day: string | null;
+  backfill_target: string | null;
+}
+
+export interface ConnectionDetails {
+  connection: Connection & { user_id: string };
+  /** epoch ms */
+  token_expires_at: number | null;
+  has_refresh_token: boolean;
+  /** redacted */
+  access_token: string;
+  scopes_granted: string[];
+  scopes_requested: string[];
+  last_refresh: number | null;
+  cursors: Cursor[];
+}
+
+/** The sandbox fault switches of one provider (src-tauri/fake/faults.rs). */
+export interface Faults {
+  deny_consent: boolean;
+  expire_code: boolean;
+  invalid_grant: boolean;
+  rate_limit_retry_after: number | null;
+  server_error: boolean;
+  malformed_json: boolean;
+  slow_ms: number | null;
+  after_pages: number | null;
+  access_token_ttl: number | null;
+}
+
+export interface EventRow {
+  id: number;
+  at: number;
+  kind: string;
+  user_id: string | null;
+  provider: string | null;
+  detail: unknown;
+}
+
+export interface Agreement {
+  version: string;
+  text: string;
+}
+
+export interface CredentialView {
+  slug: string;
+  client_id: string | null;
+  /** redacted */
+  client_secret: string | null;
+  source: 'environment' | 'settings' | 'none' | string;
+}
+
+export interface WebhookEndpoint {
+  id: number;
+  url: string;
+  event_types: string[] | null;
+  created_at: number;
+  delivered: number;
+  pending: number;
+  failed: number;
+}
+
+export interface SettingsView {
+  environment: Environment | string;
+  history_days: number;
+  data_dir: string;
+  api_base: string;
+  /** redacted */
+  api_key: string;
+  webhooks: WebhookEndpoint[];
+  credentials: CredentialView[];
+  agreement: Agreement;
+  enrol_pin_set: boolean;
 }
 
 export interface User {
@@ -56,7 +204,16 @@ export interface LinkToken {
   link_web_url: string;
 }
 
-export type DataKind = 'sleep' | 'activity' | 'workouts' | 'heartrate' | 'hrv';
+export type DataKind = 'sleep' | 'activity' | 'workouts' | 'heartrate' | 'hrv' | 'body';
+
+export interface BodySummary {
+  calendar_date: string;
+  /** kg */
+  weight?: number | null;
+  /** % */
+  fat?: number | null;
+  [key: string]: unknown;
+}
 
 export interface SleepSummary {
   id: string;
@@ -125,6 +282,7 @@ export interface DataByKind {
   workouts: { workouts: WorkoutSummary[] };
   heartrate: TimeseriesGrouped;
   hrv: TimeseriesGrouped;
+  body: { body: BodySummary[] };
 }
 
 export interface SyncReport {
@@ -139,4 +297,5 @@ export interface SyncReport {
 export type AppEvent =
   | { type: 'link_state'; user_id: string; provider: string | null; state: string }
   | { type: 'sync_progress'; connection_id: number; resource: string; done: number; total: number }
-  | { type: 'sync_finished'; connection_id: number; status: string };
+  | { type: 'sync_finished'; connection_id: number; status: string }
+  | { type: 'export_progress'; done: number; total: number; what: string };

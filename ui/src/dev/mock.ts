@@ -11,7 +11,7 @@
  */
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
-import type { Connection, Participant } from '../console/types';
+import type { Connection, Exchange, Faults, Participant } from '../console/types';
 
 const q = new URLSearchParams(window.location.search);
 const scenario = q.get('scenario') ?? 'success';
@@ -57,13 +57,13 @@ const conn = (provider: string, status: string, lastSyncAgoMin: number | null, e
 const people: Participant[] = q.has('empty')
   ? []
   : [
-      { user_id: uuid(1), client_user_id: 'P-001', created_at: now - 40 * DAY, connections: [conn('oura', 'connected', 12)], counts: zero() },
-      { user_id: uuid(2), client_user_id: 'P-002', created_at: now - 35 * DAY, connections: [conn('oura', 'syncing', 3 * 60)], counts: zero() },
-      { user_id: uuid(3), client_user_id: 'P-003', created_at: now - 2 * DAY, connections: [], counts: zero() },
+      { user_id: uuid(1), client_user_id: 'P-001', created_at: now - 40 * DAY, connections: [conn('oura', 'connected', 12)], counts: zero(), cohort: 'A', notes: 'Night shifts on weekends', consent: { user_id: uuid(1), version: '2', accepted_at: now - 39 * DAY, via: 'window' } },
+      { user_id: uuid(2), client_user_id: 'P-002', created_at: now - 35 * DAY, connections: [conn('oura', 'syncing', 3 * 60)], counts: zero(), cohort: 'A', consent: { user_id: uuid(2), version: '2', accepted_at: now - 34 * DAY, via: 'link_page' } },
+      { user_id: uuid(3), client_user_id: 'P-003', created_at: now - 2 * DAY, connections: [], counts: zero(), cohort: 'B' },
       {
         user_id: uuid(4), client_user_id: 'P-004', created_at: now - 60 * DAY,
-        connections: [conn('oura', 'reauth_required', 3 * 24 * 60, { error_type: 'reauth_required', error_message: 'oura keeps refusing the refreshed access token; reconnect it' })],
-        counts: zero(),
+        connections: [conn('oura', 'reauth_required', 3 * 24 * 60, { error_type: 'reauth_required', error_message: "oura no longer accepts this connection's refresh token (token endpoint answered invalid_grant: the refresh token is invalid (sandbox fault); the authorization was refused or has expired; connect the provider again); reconnect it" })],
+        counts: zero(), cohort: 'B', consent: { user_id: uuid(4), version: '1', accepted_at: now - 59 * DAY, via: 'window' },
       },
       {
         user_id: uuid(5), client_user_id: 'P-010', created_at: now - 20 * DAY,
@@ -79,7 +79,15 @@ function zero() {
 function recount(p: Participant) {
   if (!p.connections.length) {
     p.counts = zero();
+    p.days = {};
     return;
+  }
+  {
+    const to = ymd(new Date());
+    const from = ymd(new Date(Date.now() - 29 * DAY));
+    const hrDays = new Set(synthHr(p.user_id, from, to).map((s) => s.timestamp.slice(0, 10))).size;
+    p.days = { sleep: synthSleep(p.user_id, from, to).length, activity: synthActivity(p.user_id, from, to).length, heartrate: hrDays, workouts: synthWorkouts(p.user_id, from, to).length };
+    if (p.connections.some((c) => c.status === 'reauth_required')) p.days = { sleep: 9, activity: 11, heartrate: 10 };
   }
   const to = ymd(new Date());
   const from = ymd(new Date(Date.now() - 89 * DAY));
@@ -317,6 +325,15 @@ async function linkRoute(url: URL, init: RequestInit | undefined): Promise<Respo
     case 'GET /v2/link/state':
       if (s.state === 'pending' && scenario !== 'stay' && --s.pollsLeft <= 0) await settle(s);
       return json(200, stateBody());
+    case 'GET /v2/team/link/config':
+      return json(200, { agreement, environment: 'sandbox' });
+    case 'POST /v2/link/consent': {
+      const body = JSON.parse(String(init?.body ?? '{}')) as { version?: string; via?: string };
+      if (body.version !== agreement.version) return fail(400, 'agreement_outdated', `the agreement changed (version ${agreement.version} is current)`);
+      const p = people.find((x) => x.user_id === s.userId);
+      if (p) p.consent = { user_id: p.user_id, version: agreement.version, accepted_at: Date.now(), via: body.via ?? 'link_page' };
+      return json(200, { success: true, version: agreement.version, accepted_at: new Date().toISOString() });
+    }
     case 'POST /v2/link/exit':
       if (s.state !== 'success') {
         s.state = 'exited';
@@ -329,23 +346,177 @@ async function linkRoute(url: URL, init: RequestInit | undefined): Promise<Respo
   }
 }
 
+// ── Console extras: coverage, inspector, faults, events, settings ────────────────────
+function coverage(from: string, to: string) {
+  return people.map((p) => {
+    const days: Record<string, Record<string, number>> = {};
+    if (p.connections.length) {
+      const cut = p.connections.some((c) => c.status === 'reauth_required') ? 0.62 : 0;
+      for (const day of [...synthSleep(p.user_id, from, to)].map((s) => s.calendar_date)) (days[day] ??= {}).sleep = 1;
+      for (const a of synthActivity(p.user_id, from, to)) (days[a.calendar_date] ??= {}).activity = 1;
+      for (const w of synthWorkouts(p.user_id, from, to)) (days[w.calendar_date] ??= {}).workouts = 1;
+      for (const day of Object.keys(days)) {
+        const r = seeded(`${p.user_id}/cov/${day}`)();
+        if (r > 0.12) days[day].heartrate = 280;
+        if (r < 0.05) delete days[day].activity;
+      }
+      if (cut) for (const day of Object.keys(days)) if (day > ymd(new Date(Date.now() - 20 * DAY))) delete days[day];
+    }
+    return { user_id: p.user_id, client_user_id: p.client_user_id, days };
+  });
+}
+
+const exchanges: Exchange[] = [];
+function record(provider: string, connection_id: number | null, kind: string, method: string, url: string, status: number | null, body: unknown, reqBody: string | null = null) {
+  exchanges.unshift({
+    id: exchanges.length + 1, at: Date.now() - exchanges.length * 1400, connection_id, provider, kind, method, url, status,
+    latency_ms: Math.round(40 + Math.random() * 300),
+    request_headers: [['authorization', 'Bearer 4QZK…H7WA (32 chars)'], ['accept', 'application/json'], ['user-agent', 'vital-link/0.1.0']],
+    request_body: reqBody,
+    response_headers: [['content-type', 'application/json'], ['x-ratelimit-remaining', '4980']],
+    response_body: body === null ? null : JSON.stringify(body),
+    error: status === null ? 'connection refused' : null,
+  });
+}
+for (const res of ['sleep', 'daily_activity', 'heartrate', 'workout']) {
+  record('oura', 10, 'data', 'GET', `http://127.0.0.1:41234/v2/usercollection/${res}?start_date=2026-10-22&end_date=2026-11-20`, 200, { data: [{ id: 'a1', day: '2026-11-19', score: 81 }], next_token: null });
+}
+record('oura', 10, 'token', 'POST', 'http://127.0.0.1:41234/oauth/token', 200, { token_type: 'bearer', access_token: 'ABCD…WXYZ (32 chars)', refresh_token: 'EFGH…STUV (32 chars)', expires_in: 86400 }, 'grant_type=refresh_token&refresh_token=EFGH%E2%80%A6STUV+%2832+chars%29&client_id=vital-link-sandbox&client_secret=sand%E2%80%A6cret+%2819+chars%29');
+record('oura', 14, 'data', 'GET', 'http://127.0.0.1:41234/v2/usercollection/sleep?start_date=2026-11-18&end_date=2026-11-20', 500, { detail: 'internal error' });
+
+const faultsBy = new Map<string, Faults>();
+const noFaults = (): Faults => ({ deny_consent: false, expire_code: false, invalid_grant: false, rate_limit_retry_after: null, server_error: false, malformed_json: false, slow_ms: null, after_pages: null, access_token_ttl: null });
+let agreement = { version: '2', text: 'You are taking part in the SLEEP-42 study run by the Sleep Lab.\n\nVital Link Desktop will connect to your wearable account and store a copy of your sleep, activity, workouts and heart-rate data on this computer for the study. You sign in on your provider\'s own page; this app never sees your password.\n\nYou can withdraw and disconnect at any time.' };
+const events = [
+  { id: 1, at: now - 3 * DAY, kind: 'participants.imported', user_id: null, provider: null, detail: { added: 5, already_present: 0, errors: 0 } },
+  { id: 2, at: now - 2 * DAY, kind: 'consent.accepted', user_id: uuid(1), provider: null, detail: { version: '2', via: 'window' } },
+  { id: 3, at: now - 2 * DAY + 60_000, kind: 'connection.created', user_id: uuid(1), provider: 'oura', detail: { connection_id: 10 } },
+  { id: 4, at: now - DAY, kind: 'token.refreshed', user_id: uuid(1), provider: 'oura', detail: { connection_id: 10 } },
+  { id: 5, at: now - 3_600_000, kind: 'sync.failed', user_id: uuid(5), provider: 'oura', detail: { connection_id: 14, error: 'oura answered 503' } },
+  { id: 6, at: now - 600_000, kind: 'export.created', user_id: null, provider: null, detail: { format: 'parquet', participants: 5, files: 12, raw: false } },
+];
+let pinHash: string | null = null;
+// eslint-disable-next-line prefer-const
+let mockHandler: ((cmd: string, args: unknown) => Promise<unknown>) | null = null;
+let apiKeyTail = 'Qm7x';
+
 // ── Install ────────────────────────────────────────────────────────────────────────────
 export function installMock() {
   for (const p of people) recount(p);
   const realFetch = window.fetch.bind(window);
   window.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
     const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, origin);
-    if (url.origin === origin && url.pathname.startsWith('/v2/link/')) return linkRoute(url, init);
+    if (url.origin === origin && (url.pathname.startsWith('/v2/link/') || url.pathname.startsWith('/v2/team/'))) return linkRoute(url, init);
     return realFetch(input, init);
   };
 
   mockIPC(
-    async (cmd, args) => {
+    (mockHandler = async (cmd, args) => {
       const a = (args ?? {}) as Record<string, string>;
       await sleep(cmd === 'user_data' ? 180 : 60);
       switch (cmd) {
         case 'app_info':
-          return { version: '0.1.0', environment: q.get('env') ?? 'sandbox', api_base: origin, data_dir: '/home/lab/.local/share/vital-link', history_days: 90 };
+          return { version: '0.1.0', environment: q.get('env') ?? 'sandbox', api_base: origin, data_dir: '/home/lab/.local/share/vital-link', history_days: 90, today: ymd(new Date()), sandbox_providers: ['oura', 'withings', 'strava', 'polar', 'whoop_v2', 'dexcom_v3', 'wahoo', 'google_health'] };
+        case 'import_participants': {
+          const lines = String(a.csv ?? '').split(/\r?\n/);
+          const added: string[] = [];
+          const present: string[] = [];
+          const errors: [number, string][] = [];
+          lines.slice(1).forEach((line, i) => {
+            if (!line.trim()) return;
+            const [id, cohort] = line.split(',').map((x) => x.trim());
+            if (!id) errors.push([i + 2, 'empty participant_id']);
+            else if (people.some((p) => p.client_user_id === id)) present.push(id);
+            else {
+              people.push({ user_id: uuid(people.length + 30), client_user_id: id, created_at: Date.now(), connections: [], counts: zero(), cohort: cohort || null, days: {} });
+              added.push(id);
+            }
+          });
+          return { added, already_present: present, errors };
+        }
+        case 'delete_user': {
+          const i = people.findIndex((p) => p.user_id === a.userId);
+          if (i >= 0) people.splice(i, 1);
+          return null;
+        }
+        case 'disconnect': {
+          const p = people.find((x) => x.user_id === a.userId);
+          if (p) p.connections = p.connections.filter((c) => c.provider !== a.provider);
+          return null;
+        }
+        case 'coverage':
+          return coverage(a.from, a.to);
+        case 'export': {
+          const total = people.length * 6 + 1;
+          for (let i = 1; i <= total; i += 3) {
+            await emit('app://event', { type: 'export_progress', done: i, total, what: ['sleep', 'activity', 'workouts', 'body', 'profile', 'heartrate'][i % 6] });
+            await sleep(60);
+          }
+          const dir = (a.out as unknown as string) || `/home/lab/.local/share/vital-link/exports/20261120-150000-${a.format}`;
+          const ext = a.format === 'json' ? 'json' : a.format;
+          const files = ['sleep', 'activity', 'workouts', 'body', 'profile', 'heartrate', 'hrv'].map((r, i) => ({ path: `${dir}/${r}.${ext}`, rows: [148, 150, 41, 0, 5, 40213, 3120][i] }));
+          files.push({ path: `${dir}/events.${a.format === 'parquet' ? 'parquet' : a.format === 'json' ? 'json' : 'csv'}`, rows: 37 }, { path: `${dir}/dictionary.csv`, rows: 64 });
+          return { dir, format: a.format, participants: people.length, files };
+        }
+        case 'inspector': {
+          const c = a.connectionId as unknown as number | undefined;
+          return exchanges.filter((e) => (c === undefined || e.connection_id === c) && (!a.provider || e.provider === a.provider));
+        }
+        case 'connection_details': {
+          const id = a.connectionId as unknown as number;
+          const c = people.flatMap((p) => p.connections.map((x) => ({ ...x, user_id: p.user_id }))).find((x) => x.id === id);
+          if (!c) throw { code: 'not_found', message: `no connection ${id}` };
+          return {
+            connection: c, token_expires_at: Date.now() + 20 * 3_600_000, has_refresh_token: true, access_token: 'QW3R…8KZP (32 chars)',
+            scopes_granted: ['email', 'personal', 'daily', 'heartrate', 'workout'], scopes_requested: ['email', 'personal', 'daily', 'heartrate', 'workout', 'session', 'spo2'],
+            last_refresh: Date.now() - 5 * 3_600_000,
+            cursors: ['sleep', 'activity', 'heartrate', 'workouts'].map((r) => ({ resource: r, newest_day: ymd(new Date()), oldest_day: ymd(new Date(Date.now() - 89 * DAY)), backfill_target: ymd(new Date(Date.now() - 89 * DAY)) })),
+          };
+        }
+        case 'force_refresh':
+          record('oura', a.connectionId as unknown as number, 'token', 'POST', 'http://127.0.0.1:41234/oauth/token', 200, { token_type: 'bearer', access_token: 'ZZZZ…YYYY (32 chars)', expires_in: 86400 }, 'grant_type=refresh_token&refresh_token=EFGH%E2%80%A6STUV');
+          return (await (mockHandler!)('connection_details', a));
+        case 'faults':
+          return faultsBy.get(a.provider) ?? noFaults();
+        case 'set_faults':
+          faultsBy.set(a.provider, a.faults as unknown as Faults);
+          return null;
+        case 'event_log':
+          return [...events].reverse();
+        case 'agreement':
+          return agreement;
+        case 'set_agreement':
+          agreement = { version: a.version, text: a.text };
+          return null;
+        case 'settings':
+          return {
+            environment: 'sandbox', history_days: 90, data_dir: '/home/lab/.local/share/vital-link', api_base: origin,
+            api_key: `vlk_…${apiKeyTail} (36 chars)`,
+            webhooks: [{ id: 1, url: 'https://lab.example.org/hooks/vital', event_types: null, created_at: now - 9 * DAY, delivered: 184, pending: 0, failed: 2 }],
+            credentials: ['oura', 'withings', 'strava', 'polar', 'whoop_v2', 'dexcom_v3', 'wahoo', 'google_health'].map((slug) => ({
+              slug, client_id: slug === 'oura' ? 'lab-oura-app' : null, client_secret: slug === 'oura' ? 'sk_l…9f2a (40 chars)' : null, source: slug === 'oura' ? 'settings' : 'none',
+            })),
+            agreement, enrol_pin_set: pinHash !== null,
+          };
+        case 'rotate_api_key': {
+          const key = `vlk_${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+          apiKeyTail = key.slice(-4);
+          return key;
+        }
+        case 'add_webhook':
+          return { id: 2, secret: 'whsec_MfKQ9PJTOWGpA2nZ7d4Xx8cV' };
+        case 'remove_webhook':
+        case 'set_environment':
+        case 'set_credentials':
+        case 'wipe_all':
+          return null;
+        case 'set_enrol_pin':
+          pinHash = (a.pin as string | undefined) ?? null;
+          return null;
+        case 'check_enrol_pin':
+          return pinHash === null || a.pin === pinHash;
+        case 'consents':
+          return people.filter((p) => p.consent).map((p) => p.consent);
         case 'list_participants':
           return structuredClone(people);
         case 'add_user': {
@@ -372,7 +543,7 @@ export function installMock() {
         default:
           throw `mock: unknown command ${cmd}`;
       }
-    },
+    }),
     { shouldMockEvents: true },
   );
 

@@ -1,5 +1,5 @@
 /** HTTP client for the link-token-scoped routes of the local API. Never uses Tauri IPC. */
-import type { LinkProvider, LinkStartResponse, LinkStateResponse } from './types';
+import type { LinkConfig, LinkConsentResponse, LinkProvider, LinkStartResponse, LinkStateResponse } from './types';
 
 /** An error from the local API, or from reaching it (`status` 0). */
 export class LinkApiError extends Error {
@@ -26,6 +26,10 @@ export interface LinkClient {
   start(provider: string): Promise<LinkStartResponse>;
   state(): Promise<LinkStateResponse>;
   exit(): Promise<void>;
+  /** `GET /v2/team/link/config`: the study's agreement (text and version) and environment. */
+  config(): Promise<LinkConfig>;
+  /** `POST /v2/link/consent`: the participant accepted agreement `version`. */
+  consent(version: string, via: 'window' | 'link_page'): Promise<LinkConsentResponse>;
 }
 
 export function createLinkClient(apiBase: string, token: string, fetchImpl?: typeof fetch): LinkClient {
@@ -78,6 +82,14 @@ export function createLinkClient(apiBase: string, token: string, fetchImpl?: typ
     exit: async () => {
       await request<unknown>('POST', '/v2/link/exit', {});
     },
+    config: async () => {
+      const c = await request<LinkConfig>('GET', '/v2/team/link/config');
+      if (!c || typeof c.agreement?.text !== 'string' || typeof c.agreement?.version !== 'string') {
+        throw new LinkApiError(200, 'invalid_response', 'The study agreement from Vital Link is incomplete.');
+      }
+      return c;
+    },
+    consent: (version, via) => request<LinkConsentResponse>('POST', '/v2/link/consent', { version, via }),
   };
 }
 

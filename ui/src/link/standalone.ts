@@ -27,6 +27,7 @@ export function startStandalone(
     mode: bridge ? 'embedded' : 'page',
     container,
     followRedirect: !bridge,
+    consentVia: 'link_page',
     initialError: token
       ? undefined
       : {

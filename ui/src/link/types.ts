@@ -34,6 +34,19 @@ export interface LinkStateResponse {
   expires_at?: string;
 }
 
+/** `GET /v2/team/link/config` */
+export interface LinkConfig {
+  agreement: { version: string; text: string };
+  environment?: string;
+}
+
+/** `POST /v2/link/consent` */
+export interface LinkConsentResponse {
+  success: boolean;
+  version: string;
+  accepted_at: string;
+}
+
 export interface LinkSuccessPayload {
   state: 'success';
   provider: string;
@@ -74,6 +87,11 @@ export interface LinkWidgetOptions {
   container?: HTMLElement;
   /** Standalone page: navigate to the token's `redirect_url` once the flow settles. */
   followRedirect?: boolean;
+  /**
+   * How the acceptance of the agreement is recorded (`POST /v2/link/consent {version, via}`):
+   * `window` inside the desktop console, `link_page` in a browser (the default).
+   */
+  consentVia?: 'window' | 'link_page';
   /** Heartbeat interval while waiting for the browser, ms (default 700). */
   pollIntervalMs?: number;
   /** Show this error instead of starting (e.g. the standalone page was opened without a token). */

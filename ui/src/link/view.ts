@@ -19,6 +19,12 @@ export interface ViewContext {
   logos: Map<string, string>;
   /** True once the flow settled and the host will navigate away (standalone page + redirect_url). */
   redirecting: boolean;
+  /** The study's agreement from `/v2/team/link/config`; null: the built-in text. */
+  agreement?: { version: string; text: string } | null;
+  /** "Agree and continue" is recording the acceptance. */
+  agreeBusy?: boolean;
+  /** Why recording the acceptance failed. */
+  agreeError?: string | null;
 }
 
 const SEARCH_THRESHOLD = 6;
@@ -42,6 +48,7 @@ export function renderScreen(screen: Screen, ctx: ViewContext, act: ViewActions)
 }
 
 function agreement(ctx: ViewContext, act: ViewActions): HTMLElement {
+  if (ctx.agreement) return studyAgreement(ctx.agreement, ctx, act);
   const item = (icon: string, title: string, text: string) =>
     h('li', {},
       h('span', { class: 'vlink-bullet-icon' }, svg(icon)),
@@ -64,6 +71,28 @@ function agreement(ctx: ViewContext, act: ViewActions): HTMLElement {
     ctx.sandbox ? h('p', { class: 'vlink-note' }, 'Sandbox: you will sign in to a test account. No real device data is used.') : null,
     h('button', { class: 'vl-btn primary block', id: 'agree-continue', type: 'button', onclick: () => act.agree() }, 'Agree and continue'),
     h('p', { class: 'vlink-fineprint' }, 'By continuing you allow Vital Link Desktop to read the data listed above from the account you connect.'));
+}
+
+/** The study's own agreement text (set by the researcher), with its version. */
+function studyAgreement(a: { version: string; text: string }, ctx: ViewContext, act: ViewActions): HTMLElement {
+  const paragraphs = a.text.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean);
+  return h('section', { class: 'vlink-screen', id: 'agreement', 'aria-labelledby': 'agreement-title', 'data-version': a.version },
+    h('div', { class: 'vlink-hero' },
+      h('span', { class: 'vlink-hero-tile' }, svg(brandMark)),
+      h('span', { class: 'vlink-hero-dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')),
+      h('span', { class: 'vlink-hero-tile neutral' }, svg(icons.watch))),
+    h('h1', { class: 'vlink-title', id: 'agreement-title' }, 'Connect your wearable'),
+    h('p', { class: 'vlink-lead' }, 'Please read the study’s agreement. You sign in on your provider’s own page; this app never sees your password.'),
+    h('div', { class: 'vlink-agreement', id: 'agreement-text', tabindex: '0', role: 'document', 'aria-label': 'Study agreement' },
+      paragraphs.map((p) => h('p', {}, p))),
+    h('p', { class: 'vlink-agreement-version', id: 'agreement-version' }, `Agreement version ${a.version}`),
+    ctx.sandbox ? h('p', { class: 'vlink-note' }, 'Sandbox: you will sign in to a test account. No real device data is used.') : null,
+    ctx.agreeError ? h('p', { class: 'vlink-error', id: 'agree-error', role: 'alert' }, ctx.agreeError) : null,
+    h('button', {
+      class: 'vl-btn primary block', id: 'agree-continue', type: 'button', disabled: !!ctx.agreeBusy,
+      'aria-busy': ctx.agreeBusy ? 'true' : undefined, onclick: () => act.agree(),
+    }, ctx.agreeBusy ? h('span', { class: 'vl-spinner' }) : null, 'Agree and continue'),
+    h('p', { class: 'vlink-fineprint' }, 'Your acceptance of this version is recorded with the time, for the study team.'));
 }
 
 function providerList(providers: LinkProvider[] | null, act: ViewActions): HTMLElement {

@@ -45,6 +45,41 @@ describe('link widget', () => {
     expect($('.vlink-env')!.textContent).toBe('Sandbox');
   });
 
+  it('shows the study agreement from /v2/team/link/config and records the acceptance before the list', async () => {
+    const api = fakeLinkApi({
+      config: { status: 200, body: { agreement: { version: '3b', text: 'You join the SLEEP-42 study.\n\nWe keep <b>30 days</b> of data.' }, environment: 'sandbox' } },
+    });
+    open(api, { consentVia: 'window' });
+    await until(() => $('#agreement-version'));
+    expect($('#agreement')!.dataset.version).toBe('3b');
+    expect($('#agreement-text')!.textContent).toContain('SLEEP-42');
+    // Text stays text.
+    expect($('#agreement-text b')).toBeNull();
+    expect($('#agreement-text')!.textContent).toContain('<b>30 days</b>');
+    expect($('#agreement-version')!.textContent).toContain('3b');
+    expect(api.count('POST', '/v2/link/consent')).toBe(0);
+    click('#agree-continue');
+    await until(() => $('#provider-list .provider'));
+    const consent = api.calls.find((c) => c.path === '/v2/link/consent')!;
+    expect(consent.body).toEqual({ version: '3b', via: 'window' });
+    expect(consent.token).toBe('vlt_tok');
+  });
+
+  it('the standalone page records consent via link_page by default; an outdated agreement is shown again', async () => {
+    const api = fakeLinkApi({
+      config: { status: 200, body: { agreement: { version: '2', text: 'New text' } } },
+      consent: apiError(400, 'agreement_outdated', 'the agreement changed (version 2 is current, 1 was shown)'),
+    });
+    open(api);
+    await until(() => $('#agreement-version'));
+    click('#agree-continue');
+    await until(() => $('#agree-error'));
+    expect($('#agree-error')!.textContent).toContain('updated');
+    expect($('#provider-list')).toBeNull();
+    expect(api.calls.find((c) => c.path === '/v2/link/consent')!.body).toEqual({ version: '2', via: 'link_page' });
+    expect(api.count('GET', '/v2/team/link/config')).toBe(2);
+  });
+
   it('lists providers as buttons with logo, name and description', async () => {
     await toProviders(fakeLinkApi());
     const buttons = document.querySelectorAll<HTMLButtonElement>('#provider-list button.provider');

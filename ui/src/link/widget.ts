@@ -63,7 +63,11 @@ export function createLinkWidget(opts: LinkWidgetOptions): LinkWidget {
     names: new Map(),
     logos: new Map(),
     redirecting: false,
+    agreement: null,
+    agreeBusy: false,
+    agreeError: null,
   };
+  const consentVia = opts.consentVia ?? 'link_page';
 
   // ── DOM ──────────────────────────────────────────────────────────────────────────────
   const body = h('div', { class: 'vlink-body', tabindex: '-1' });
@@ -96,7 +100,7 @@ export function createLinkWidget(opts: LinkWidgetOptions): LinkWidget {
     clear(body);
     body.append(
       renderScreen(screen, ctx, {
-        agree: () => dispatch({ type: 'agree' }),
+        agree: () => void agree(),
         choose: (p) => dispatch({ type: 'choose', provider: p }),
         cancel: () => dispatch({ type: 'cancel' }),
         retry: () => dispatch({ type: 'retry' }),
@@ -156,6 +160,44 @@ export function createLinkWidget(opts: LinkWidgetOptions): LinkWidget {
       case 'result':
         settle(next);
         break;
+    }
+  }
+
+  /**
+   * "Agree and continue": with the study's agreement shown, its acceptance is recorded first
+   * (`POST /v2/link/consent`); a changed agreement is fetched again and shown.
+   */
+  async function agree() {
+    if (screen.name !== 'agreement' || ctx.agreeBusy) return;
+    const a = ctx.agreement;
+    if (!a) {
+      dispatch({ type: 'agree' });
+      return;
+    }
+    const my = epoch;
+    ctx.agreeBusy = true;
+    ctx.agreeError = null;
+    render();
+    try {
+      await client.consent(a.version, consentVia);
+      if (my !== epoch || destroyed) return;
+      ctx.agreeBusy = false;
+      dispatch({ type: 'agree' });
+    } catch (e) {
+      if (my !== epoch || destroyed) return;
+      ctx.agreeBusy = false;
+      if (e instanceof LinkApiError && e.isTokenError) {
+        dispatch({ type: 'failed', error: toFailure(e) });
+        return;
+      }
+      if (e instanceof LinkApiError && e.errorType === 'agreement_outdated') {
+        const fresh = await client.config().catch(() => null);
+        if (fresh) ctx.agreement = fresh.agreement;
+        ctx.agreeError = 'The agreement was just updated. Please read it again before continuing.';
+      } else {
+        ctx.agreeError = `Your agreement could not be recorded: ${e instanceof Error ? e.message : String(e)}`;
+      }
+      render();
     }
   }
 
@@ -334,7 +376,12 @@ export function createLinkWidget(opts: LinkWidgetOptions): LinkWidget {
       return;
     }
     (async () => {
-      const s = await client.state();
+      // The study's agreement; an older core without the route keeps the built-in text.
+      const state = client.state();
+      const config = client.config().catch(() => null);
+      const s = await state;
+      const c = await config;
+      if (c) ctx.agreement = c.agreement;
       noteState(s);
       let providers: LinkProvider[] | undefined;
       if (s.state === 'pending') {

@@ -45,3 +45,8 @@ export function svg(markup: string, className?: string): SVGElement {
 export function clear(el: Element): void {
   while (el.firstChild) el.removeChild(el.firstChild);
 }
+
+/** The nodes of a list that may hold gaps (for replaceChildren, which takes no null). */
+export function nodes(...xs: (Node | string | null | undefined | false)[]): (Node | string)[] {
+  return xs.filter((x): x is Node | string => x !== null && x !== undefined && x !== false);
+}

@@ -40,6 +40,9 @@ export function fakeLinkApi(opts: {
   start?: Reply;
   exit?: Reply;
   states?: Reply[];
+  /** `GET /v2/team/link/config`; default 404 (an older core: the built-in agreement). */
+  config?: Reply;
+  consent?: Reply;
 } = {}) {
   const calls: Call[] = [];
   const states = [...(opts.states ?? [{ status: 200, body: linkState() }])];
@@ -62,6 +65,10 @@ export function fakeLinkApi(opts: {
         return reply(opts.start ?? { status: 200, body: { provider: 'oura', oauth_url: 'http://127.0.0.1:9999/oauth/authorize?state=abc', state: 'pending' } });
       case 'POST /v2/link/exit':
         return reply(opts.exit ?? { status: 200, body: { success: true } });
+      case 'GET /v2/team/link/config':
+        return reply(opts.config ?? { status: 404, body: { detail: { error_type: 'not_found', error_message: 'no route' } } });
+      case 'POST /v2/link/consent':
+        return reply(opts.consent ?? { status: 200, body: { success: true, version: '1', accepted_at: '2026-11-20T15:00:00.000Z' } });
       case 'GET /v2/link/state': {
         const r = states.length > 1 ? states.shift()! : states[0];
         return reply(r);

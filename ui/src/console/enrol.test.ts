@@ -1,0 +1,79 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { $, fakeLinkApi, until } from '../test/fake-link-api';
+import { info, participant } from '../test/fixtures';
+
+vi.mock('./api', async (importOriginal) => {
+  const real = await importOriginal<typeof import('./api')>();
+  return { ...real, createLinkToken: vi.fn(), checkEnrolPin: vi.fn() };
+});
+const api = await import('./api');
+const { qrSvg, reachableFromPhone, startEnrol, enrolActive } = await import('./enrol');
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.clearAllMocks();
+  document.body.replaceChildren();
+});
+
+describe('enrol mode', () => {
+  it('draws a QR code and knows loopback URLs do not reach a phone', () => {
+    const el = qrSvg('http://192.168.1.20:8484/link/?token=vlt_abc');
+    expect(Number(el.dataset.modules)).toBeGreaterThanOrEqual(21);
+    expect(el.querySelector('path')!.getAttribute('d')!.length).toBeGreaterThan(100);
+    expect(reachableFromPhone('http://127.0.0.1:8484/link/?token=x')).toBe(false);
+    expect(reachableFromPhone('http://localhost:8484/')).toBe(false);
+    expect(reachableFromPhone('http://192.168.1.20:8484/link/')).toBe(true);
+  });
+
+  it('covers the console, shows the widget and the QR, and asks for the PIN to leave', async () => {
+    const link = fakeLinkApi({ config: { status: 200, body: { agreement: { version: '3', text: 'Study text' } } } });
+    vi.stubGlobal('fetch', link.fetch);
+    vi.mocked(api.createLinkToken).mockResolvedValue({ link_token: 'vlt_k', link_web_url: 'http://127.0.0.1:8484/link/?token=vlt_k&env=sandbox' });
+    vi.mocked(api.checkEnrolPin).mockImplementation(async (pin: string) => pin === '2468');
+    const app = document.createElement('div');
+    document.body.append(app);
+    const onLeave = vi.fn();
+    const h = await startEnrol({ participant: participant('P-7'), info, appRoot: app, pinSet: async () => true, onConnected: vi.fn(), onLeave });
+    expect(enrolActive()).toBe(true);
+    expect(app.inert).toBe(true);
+    await until(() => $('#enrol #agreement-version'));
+    expect($('#enrol-participant')!.textContent).toBe('P-7');
+    expect($('#enrol-qr')!.dataset.url).toContain('token=vlt_k');
+    expect($('#enrol-qr svg')).not.toBeNull();
+    expect($('.enrol-net')!.textContent).toContain('lab network');
+    $('#agree-continue')!.click();
+    await until(() => link.count('POST', '/v2/link/consent') === 1);
+    expect(link.calls.find((c) => c.path === '/v2/link/consent')!.body).toEqual({ version: '3', via: 'window' });
+
+    const leaving = h.leave();
+    await until(() => $('#enrol-pin-dialog-input'));
+    const input = $<HTMLInputElement>('#enrol-pin-dialog-input')!;
+    input.value = '1111';
+    input.closest('form')!.dispatchEvent(new Event('submit', { cancelable: true }));
+    await until(() => !$('.dialog-error')!.hidden);
+    expect($('#enrol')).not.toBeNull();
+    input.value = '2468';
+    input.closest('form')!.dispatchEvent(new Event('submit', { cancelable: true }));
+    expect(await leaving).toBe(true);
+    expect($('#enrol')).toBeNull();
+    expect(app.inert).toBe(false);
+    expect(onLeave).toHaveBeenCalled();
+    expect(enrolActive()).toBe(false);
+  });
+
+  it('after Done it thanks the participant and can start again', async () => {
+    const link = fakeLinkApi({ states: [{ status: 200, body: { state: 'success', provider: 'oura', error_type: null, error: null, redirect_url: null } }] });
+    vi.stubGlobal('fetch', link.fetch);
+    vi.mocked(api.createLinkToken).mockResolvedValue({ link_token: 'vlt_k', link_web_url: 'http://127.0.0.1:8484/link/?token=vlt_k' });
+    const app = document.createElement('div');
+    document.body.append(app);
+    const h = await startEnrol({ participant: participant('P-8'), info, appRoot: app, pinSet: async () => false, onConnected: vi.fn(), onLeave: vi.fn() });
+    await until(() => $('#link-done'));
+    $('#link-done')!.click();
+    await until(() => $('#enrol-done'));
+    expect($('#enrol-done')!.textContent).toContain('hand the computer back');
+    $('#enrol-again')!.click();
+    await until(() => vi.mocked(api.createLinkToken).mock.calls.length === 2);
+    expect(await h.leave()).toBe(true);
+  });
+});

@@ -1,0 +1,190 @@
+/**
+ * Enrol mode: the link widget full-window for one participant, kiosk-like. The rest of the console
+ * is inert until the researcher leaves (with the enrol PIN when one is set). A QR code of the
+ * link page opens the same steps on the participant's phone when the lab network allows it.
+ */
+import QRCode from 'qrcode';
+import { h, svg } from '../shared/dom';
+import { brandMark, icons } from '../shared/icons';
+import { createLinkWidget, type LinkWidget } from '../link/widget';
+import * as api from './api';
+import { dialog } from './dialog';
+import type { AppInfo, Participant } from './types';
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** The QR code of `text` as an SVG (one path of dark modules, a 4-module quiet zone). */
+export function qrSvg(text: string, size = 200): SVGSVGElement {
+  const qr = QRCode.create(text, { errorCorrectionLevel: 'M' });
+  const n = qr.modules.size;
+  const quiet = 4;
+  const dim = n + quiet * 2;
+  let d = '';
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < n; c++) if (qr.modules.get(r, c)) d += `M${c + quiet} ${r + quiet}h1v1h-1z`;
+  }
+  const el = document.createElementNS(SVG_NS, 'svg');
+  el.setAttribute('viewBox', `0 0 ${dim} ${dim}`);
+  el.setAttribute('width', String(size));
+  el.setAttribute('height', String(size));
+  el.setAttribute('shape-rendering', 'crispEdges');
+  el.setAttribute('role', 'img');
+  el.setAttribute('aria-label', `QR code of ${text}`);
+  el.dataset.modules = String(n);
+  const bg = document.createElementNS(SVG_NS, 'rect');
+  bg.setAttribute('width', String(dim));
+  bg.setAttribute('height', String(dim));
+  bg.setAttribute('fill', '#fff');
+  const path = document.createElementNS(SVG_NS, 'path');
+  path.setAttribute('d', d);
+  path.setAttribute('fill', '#111827');
+  el.append(bg, path);
+  return el;
+}
+
+/** Whether the URL can work from another device: a loopback address cannot. */
+export function reachableFromPhone(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return !(host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.'));
+  } catch {
+    return false;
+  }
+}
+
+export interface EnrolOptions {
+  participant: Participant;
+  info: AppInfo;
+  /** The console's root: made inert while enrol mode runs. */
+  appRoot: HTMLElement;
+  pinSet(): Promise<boolean>;
+  onConnected(): void;
+  onLeave(): void;
+}
+
+export interface EnrolHandle {
+  leave(force?: boolean): Promise<boolean>;
+  readonly element: HTMLElement;
+}
+
+let active: EnrolHandle | null = null;
+
+export function enrolActive(): boolean {
+  return active !== null;
+}
+
+export async function startEnrol(o: EnrolOptions): Promise<EnrolHandle> {
+  if (active) await active.leave(true);
+  const p = o.participant;
+  const widgetHost = h('div', { class: 'enrol-widget', id: 'enrol-widget' });
+  const side = h('aside', { class: 'enrol-side' });
+  const el = h('div', { class: 'enrol', id: 'enrol', 'data-user': p.client_user_id, role: 'application', 'aria-label': `Enrol ${p.client_user_id}` },
+    h('header', { class: 'enrol-top' },
+      h('span', { class: 'brand' }, svg(brandMark), h('span', { class: 'brand-name' }, 'Vital Link')),
+      h('span', { class: 'enrol-who' }, 'Participant ', h('strong', { id: 'enrol-participant' }, p.client_user_id)),
+      h('button', { class: 'vl-btn small ghost enrol-leave', type: 'button', id: 'enrol-leave', onclick: () => void handle.leave() },
+        svg(icons.lock), 'Researcher: leave enrol mode')),
+    h('div', { class: 'enrol-main' }, widgetHost, side));
+  let widget: LinkWidget | null = null;
+  let closed = false;
+
+  const handle: EnrolHandle = {
+    element: el,
+    async leave(force = false) {
+      if (closed) return true;
+      if (!force && (await o.pinSet())) {
+        const v = await dialog({
+          id: 'enrol-pin-dialog', title: 'Leave enrol mode', confirmLabel: 'Leave',
+          body: ['Enter the enrol PIN set in Settings.'],
+          input: { label: 'Enrol PIN', type: 'password', autocomplete: 'off' },
+          validate: async (pin) => {
+            if (!pin) return 'Type the PIN.';
+            try {
+              return (await api.checkEnrolPin(pin)) ? null : 'That PIN is not right.';
+            } catch (e) {
+              return api.toCommandError(e).message;
+            }
+          },
+        });
+        if (v === null) return false;
+      }
+      closed = true;
+      widget?.destroy();
+      el.remove();
+      o.appRoot.inert = false;
+      o.appRoot.removeAttribute('aria-hidden');
+      document.removeEventListener('keydown', trap, true);
+      if (active === handle) active = null;
+      o.onLeave();
+      return true;
+    },
+  };
+
+  // Keys never reach the console underneath (the widget handles its own).
+  function trap(e: KeyboardEvent) {
+    if (!el.contains(e.target as Node) && !(e.target as HTMLElement)?.closest?.('.dialog-backdrop')) {
+      e.stopPropagation();
+    }
+  }
+
+  async function begin() {
+    widget?.destroy();
+    widgetHost.replaceChildren(h('div', { class: 'loading-line center' }, h('span', { class: 'vl-spinner' }), 'Preparing…'));
+    let token: { link_token: string; link_web_url: string };
+    try {
+      token = await api.createLinkToken(p.user_id);
+    } catch (e) {
+      widgetHost.replaceChildren(h('div', { class: 'enrol-done' },
+        h('h1', {}, 'This computer could not start the connection'),
+        h('p', {}, api.toCommandError(e).message),
+        h('button', { class: 'vl-btn primary', type: 'button', onclick: () => void begin() }, 'Try again')));
+      return;
+    }
+    renderSide(token.link_web_url);
+    widgetHost.replaceChildren();
+    widget = createLinkWidget({
+      token: token.link_token,
+      apiBase: o.info.api_base,
+      env: String(o.info.environment),
+      mode: 'embedded',
+      container: widgetHost,
+      consentVia: 'window',
+      onSuccess: () => o.onConnected(),
+      onClose: () => {
+        if (closed) return;
+        widget = null;
+        finished();
+      },
+    });
+    widget.open();
+  }
+
+  function finished() {
+    widgetHost.replaceChildren(h('div', { class: 'enrol-done', id: 'enrol-done' },
+      h('span', { class: 'enrol-done-icon' }, svg(icons.check)),
+      h('h1', {}, 'Thank you'),
+      h('p', {}, 'Please hand the computer back to the researcher.'),
+      h('button', { class: 'vl-btn', type: 'button', id: 'enrol-again', onclick: () => void begin() }, svg(icons.plus), 'Connect another device')));
+  }
+
+  function renderSide(url: string) {
+    const lan = reachableFromPhone(url);
+    side.replaceChildren(
+      h('h2', {}, svg(icons.qr), 'Or use your phone'),
+      h('p', {}, 'Scan this code with the phone’s camera to do the same steps there.'),
+      h('div', { class: 'qr', id: 'enrol-qr', 'data-url': url }, qrSvg(url, 188)),
+      h('p', { class: 'enrol-url' }, h('code', { id: 'enrol-url' }, url)),
+      h('p', { class: `enrol-net ${lan ? '' : 'warn'}` }, svg(icons.alert),
+        lan
+          ? 'Works when the lab network allows the phone to reach this computer: the address points at this machine’s API.'
+          : 'This address points at this computer’s own API (loopback): a phone can only open it when the app serves the lab network (vital-link serve --bind … --allow-remote) and the lab network allows it. Otherwise, connect here.'));
+  }
+
+  document.addEventListener('keydown', trap, true);
+  o.appRoot.inert = true;
+  o.appRoot.setAttribute('aria-hidden', 'true');
+  document.body.append(el);
+  active = handle;
+  await begin();
+  return handle;
+}
