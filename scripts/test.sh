@@ -37,4 +37,5 @@ done
 echo "==> end-to-end tests in the real window (Xvfb + tauri-driver)"
 rm -rf artifacts/e2e
 cargo test --test e2e_window -- --ignored --test-threads=1
+cargo test --test e2e_console -- --ignored --test-threads=1
 echo "screenshots: artifacts/e2e/"

@@ -62,7 +62,7 @@ fn user_row(app: &App, u: User, from: &str, to: &str) -> AppResult<Participant> 
         let from_ms = crate::model::parse_day(&f).map(|d| d.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_millis()).unwrap_or(0);
         let to_ms = crate::model::parse_day(&t).map(|d| d.and_hms_opt(23, 59, 59).unwrap().and_utc().timestamp_millis()).unwrap_or(i64::MAX);
         let mut st = c.prepare(
-            "SELECT metric, COUNT(DISTINCT ts / 86400000) FROM samples WHERE user_id = ?1 AND ts BETWEEN ?2 AND ?3 GROUP BY metric",
+            "SELECT metric, COUNT(DISTINCT (ts + COALESCE(tz_offset, 0) * 1000) / 86400000) FROM samples WHERE user_id = ?1 AND ts BETWEEN ?2 AND ?3 GROUP BY metric",
         )?;
         for r in st.query_map(params![uid, from_ms, to_ms], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
             let (k, v) = r?;
@@ -131,7 +131,7 @@ impl App {
                     days.entry(d).or_default().insert(res, n);
                 }
                 let mut st = c.prepare(
-                    "SELECT ts / 86400000, metric, COUNT(*) FROM samples WHERE user_id = ?1 AND ts BETWEEN ?2 AND ?3 GROUP BY ts / 86400000, metric",
+                    "SELECT (ts + COALESCE(tz_offset, 0) * 1000) / 86400000 AS d, metric, COUNT(*) FROM samples WHERE user_id = ?1 AND ts BETWEEN ?2 AND ?3 GROUP BY d, metric",
                 )?;
                 for r in st.query_map(params![uid, from_ms, to_ms], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))? {
                     let (day, metric, n) = r?;

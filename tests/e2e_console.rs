@@ -702,6 +702,18 @@ async fn researcher_and_qa_console_session() {
             "no consent of {who} in events.csv:\n{events_csv}"
         );
     }
+    // …and in consents.csv, one row per acceptance, next to the participant list.
+    let consents_csv = std::fs::read_to_string(csv_dir.join("consents.csv")).unwrap();
+    for who in ["C-01", "C-02"] {
+        assert!(
+            consents_csv
+                .lines()
+                .any(|l| l.starts_with(&format!("{who},2,")) && l.ends_with(",window")),
+            "no consent row for {who} in consents.csv:\n{consents_csv}"
+        );
+    }
+    let participants_csv = std::fs::read_to_string(csv_dir.join("participants.csv")).unwrap();
+    assert!(participants_csv.lines().any(|l| l.starts_with("C-01,")));
 
     set_value(&c, "#export-from", "2000-01-01").await;
     set_value(&c, "#export-to", "2026-11-20").await;

@@ -7,7 +7,7 @@
 //! time, so these tests run serially.
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
@@ -252,16 +252,24 @@ async fn connect_oura_sandbox_through_the_window_and_see_the_data() {
         "about 30 nights of sleep shown, got {nights_after}"
     );
     for chart in ["#chart-sleep", "#chart-activity", "#chart-heartrate"] {
-        let pts: usize = c
-            .find(Locator::Css(chart))
-            .await
-            .unwrap()
-            .attr("data-points")
-            .await
-            .unwrap()
-            .unwrap_or_default()
-            .parse()
-            .unwrap_or(0);
+        // Charts draw after their own fetch; give each its few hundred milliseconds.
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let pts = loop {
+            let pts: usize = c
+                .find(Locator::Css(chart))
+                .await
+                .unwrap()
+                .attr("data-points")
+                .await
+                .unwrap()
+                .unwrap_or_default()
+                .parse()
+                .unwrap_or(0);
+            if pts > 0 || Instant::now() > deadline {
+                break pts;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
         assert!(pts > 0, "{chart} plotted no points");
         assert!(
             c.find(Locator::Css(&format!("{chart} canvas")))

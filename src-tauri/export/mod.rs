@@ -88,6 +88,7 @@ impl App {
             files.extend(self.export_raw(&opts.out, &users, range)?);
         }
         files.push(self.export_events(opts, &users)?);
+        files.extend(self.export_participants(&opts.out, &users)?);
         files.push(write_dictionary(&opts.out, &metrics)?);
         progress(total, total, "done");
         let report = ExportReport {
@@ -337,6 +338,56 @@ impl App {
     }
 }
 
+impl App {
+    /// participants.csv (id, cohort, notes, enrolled) and consents.csv (who accepted which
+    /// agreement version, when, where).
+    fn export_participants(&self, out: &Path, users: &[User]) -> AppResult<Vec<ExportedFile>> {
+        let path = out.join("participants.csv");
+        let mut w = csv::Writer::from_path(&path).map_err(|e| io(&path, e))?;
+        w.write_record(["participant_id", "user_id", "cohort", "notes", "created_at"])
+            .map_err(|e| io(&path, e))?;
+        for u in users {
+            w.write_record([
+                u.client_user_id.clone(),
+                u.user_id.clone(),
+                u.cohort.clone().unwrap_or_default(),
+                u.notes.clone().unwrap_or_default(),
+                crate::model::iso_utc_ms(u.created_at),
+            ])
+            .map_err(|e| io(&path, e))?;
+        }
+        w.flush().map_err(|e| io(&path, e))?;
+        let cpath = out.join("consents.csv");
+        let mut c = csv::Writer::from_path(&cpath).map_err(|e| io(&cpath, e))?;
+        c.write_record(["participant_id", "agreement_version", "accepted_at", "via"])
+            .map_err(|e| io(&cpath, e))?;
+        let mut n = 0;
+        for u in users {
+            for k in self.consents(Some(&u.user_id))? {
+                c.write_record([
+                    u.client_user_id.clone(),
+                    k.version,
+                    crate::model::iso_utc_ms(k.accepted_at),
+                    k.via,
+                ])
+                .map_err(|e| io(&cpath, e))?;
+                n += 1;
+            }
+        }
+        c.flush().map_err(|e| io(&cpath, e))?;
+        Ok(vec![
+            ExportedFile {
+                path,
+                rows: users.len(),
+            },
+            ExportedFile {
+                path: cpath,
+                rows: n,
+            },
+        ])
+    }
+}
+
 fn common(u: &User, provider: &str) -> Vec<Cell> {
     vec![
         Cell::Text(Some(u.client_user_id.clone())),
@@ -405,6 +456,37 @@ fn write_dictionary(out: &Path, metrics: &[String]) -> AppResult<ExportedFile> {
         ("detail", "JSON details (never secrets)"),
     ] {
         w.write_record(["events", name, "string", "", desc])
+            .map_err(|e| io(&path, e))?;
+        rows += 1;
+    }
+    for (file, name, desc) in [
+        (
+            "participants",
+            "participant_id",
+            "the participant's id (client_user_id)",
+        ),
+        ("participants", "user_id", "the app's user id"),
+        ("participants", "cohort", "study cohort, if set"),
+        ("participants", "notes", "researcher notes, if any"),
+        (
+            "participants",
+            "created_at",
+            "when the participant was enrolled (UTC)",
+        ),
+        ("consents", "participant_id", "the participant who accepted"),
+        (
+            "consents",
+            "agreement_version",
+            "version of the agreement text accepted",
+        ),
+        ("consents", "accepted_at", "when it was accepted (UTC)"),
+        (
+            "consents",
+            "via",
+            "where it was accepted (window, link page, enrol mode)",
+        ),
+    ] {
+        w.write_record([file, name, "string", "", desc])
             .map_err(|e| io(&path, e))?;
         rows += 1;
     }
