@@ -139,3 +139,53 @@ async fn bad_tokens_foreign_hosts_and_foreign_origins_are_refused() {
     let no = pre("https://evil.example").await.unwrap();
     assert!(no.headers().get("access-control-allow-origin").is_none());
 }
+
+#[tokio::test]
+async fn production_lists_every_provider_and_says_which_cannot_be_connected_yet() {
+    let h = start_with(2, |c| {
+        c.environment = vital_link::config::Environment::Production
+    })
+    .await;
+    h.app
+        .set_credentials("oura", "study-client-id", Some("study-secret"))
+        .unwrap();
+    let base = h.app.api_base_url();
+    let token = token_for(&h, "prod-widget").await;
+    let list: Vec<Value> = reqwest::Client::new()
+        .get(format!("{base}/v2/link/providers"))
+        .header("x-vital-link-token", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let by = |slug: &str| {
+        list.iter()
+            .find(|p| p["slug"] == slug)
+            .unwrap_or_else(|| panic!("{slug} not listed: {list:?}"))
+    };
+    // Credentials entered: connectable, under its plain name.
+    assert_eq!(by("oura")["name"], "Oura");
+    assert_eq!(by("oura")["is_active"], true);
+    assert_eq!(by("oura")["needs_credentials"], false);
+    // No credentials yet: listed, marked, not active.
+    assert_eq!(by("withings")["needs_credentials"], true);
+    assert_eq!(by("withings")["is_active"], false);
+    assert_eq!(by("withings")["availability"]["state"], "available");
+    // Blocked by the provider's terms: listed with the reason.
+    for slug in ["garmin", "dexcom_v3"] {
+        assert_eq!(by(slug)["is_active"], false, "{slug}");
+        assert_eq!(by(slug)["availability"]["state"], "not_available", "{slug}");
+        assert!(
+            by(slug)["availability"]["reason"]
+                .as_str()
+                .is_some_and(|r| r.len() > 20),
+            "{slug}"
+        );
+    }
+    // The same list never carries a secret.
+    assert!(!serde_json::to_string(&list)
+        .unwrap()
+        .contains("study-secret"));
+}

@@ -11,6 +11,12 @@ export interface LinkProvider {
   auth_type?: string | null;
   oauth_url?: string | null;
   backfill_num_days?: number | null;
+  /** False when the provider cannot be connected here; the two fields below say why. */
+  is_active?: boolean;
+  /** `not_available` when the provider's terms or access programme block a desktop app. */
+  availability?: { state: 'available' } | { state: 'not_available'; reason: string };
+  /** Production without the study's own developer credentials for this provider. */
+  needs_credentials?: boolean;
   [key: string]: unknown;
 }
 

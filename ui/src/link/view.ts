@@ -95,6 +95,14 @@ function studyAgreement(a: { version: string; text: string }, ctx: ViewContext, 
     h('p', { class: 'vlink-fineprint' }, 'Your acceptance of this version is recorded with the time, for the study team.'));
 }
 
+/** Why a listed provider cannot be chosen here, or null when it can. */
+export function unavailableReason(p: LinkProvider): string | null {
+  if (p.availability?.state === 'not_available') return `Not available: ${p.availability.reason}`;
+  if (p.needs_credentials) return 'Needs the study’s developer credentials for this provider (Settings → Providers).';
+  if (p.is_active === false) return 'Not available for this link.';
+  return null;
+}
+
 function providerList(providers: LinkProvider[] | null, act: ViewActions): HTMLElement {
   const section = h('section', { class: 'vlink-screen', id: 'provider-list', 'aria-labelledby': 'provider-list-title' },
     h('h1', { class: 'vlink-title', id: 'provider-list-title' }, 'Choose your device'),
@@ -110,17 +118,23 @@ function providerList(providers: LinkProvider[] | null, act: ViewActions): HTMLE
   }
   const list = h('div', { class: 'vlink-providers' });
   for (const p of providers) {
+    const blocked = unavailableReason(p);
+    const noteId = blocked ? `provider-note-${p.slug}` : null;
     list.append(
       h('button', {
-        class: 'provider', type: 'button', 'data-slug': p.slug,
+        class: blocked ? 'provider is-unavailable' : 'provider', type: 'button', 'data-slug': p.slug,
         'data-search': `${p.name} ${p.slug} ${p.description ?? ''}`.toLowerCase(),
+        disabled: blocked !== null,
+        'aria-describedby': noteId,
         onclick: () => act.choose(p),
       },
       h('img', { class: 'provider-logo', src: p.logo, alt: '', width: 40, height: 40, decoding: 'async' }),
       h('span', { class: 'provider-text' },
         h('span', { class: 'provider-name' }, p.name),
-        p.description ? h('span', { class: 'provider-desc' }, p.description) : null),
-      h('span', { class: 'provider-chevron' }, svg(icons.chevron))),
+        blocked
+          ? h('span', { class: 'provider-note', id: noteId }, blocked)
+          : p.description ? h('span', { class: 'provider-desc' }, p.description) : null),
+      blocked ? null : h('span', { class: 'provider-chevron' }, svg(icons.chevron))),
     );
   }
   if (providers.length > SEARCH_THRESHOLD) {

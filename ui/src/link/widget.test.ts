@@ -91,6 +91,33 @@ describe('link widget', () => {
     expect($('#provider-search')).toBeNull(); // only for long lists
   });
 
+  it('keeps providers it cannot connect listed, disabled, with the reason', async () => {
+    const logo = 'http://127.0.0.1:8484/v2/providers/x/logo.svg';
+    const api = fakeLinkApi({
+      providers: {
+        status: 200,
+        body: [
+          { id: 1, name: 'Oura', slug: 'oura', description: 'Smart ring', logo, is_active: true, availability: { state: 'available' }, needs_credentials: false },
+          { id: 2, name: 'Withings', slug: 'withings', description: 'Scales', logo, is_active: false, availability: { state: 'available' }, needs_credentials: true },
+          { id: 3, name: 'Garmin', slug: 'garmin', description: 'Watches', logo, is_active: false, availability: { state: 'not_available', reason: 'Garmin production keys are push-only' }, needs_credentials: true },
+        ],
+      },
+    });
+    await toProviders(api);
+    const byslug = (s: string) => $<HTMLButtonElement>(`.provider[data-slug="${s}"]`)!;
+    expect(byslug('oura').disabled).toBe(false);
+    expect(byslug('withings').disabled).toBe(true);
+    expect(byslug('withings').textContent).toContain('developer credentials');
+    expect(byslug('garmin').disabled).toBe(true);
+    expect(byslug('garmin').textContent).toContain('Not available: Garmin production keys are push-only');
+    expect(byslug('garmin').getAttribute('aria-describedby')).toBe('provider-note-garmin');
+    byslug('garmin').click();
+    byslug('withings').click();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(api.count('POST', '/v2/link/start')).toBe(0);
+    expect($('#provider-list')).not.toBeNull();
+  });
+
   it('filters a long provider list', async () => {
     const many = Array.from({ length: 8 }, (_, i) => ({ id: i, name: `Brand ${i}`, slug: `b${i}`, description: i === 3 ? 'glucose' : 'watch', logo: '' }));
     await toProviders(fakeLinkApi({ providers: { status: 200, body: many } }));
