@@ -14,55 +14,23 @@
 //! authorization code it carries, so the redaction check knows the real codes.
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
-const APP: &str = env!("CARGO_BIN_EXE_vital-link");
 const PIN: &str = "2468";
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+mod window;
+use window::{click, click_to_open, connect, gone, js, text, visible};
 
-fn artifacts() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/e2e");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
+/// The app's window with the recording browser as `$BROWSER`; `codes` is where it writes.
 struct Session {
-    children: Vec<Child>,
-    port: u16,
-    data: tempfile::TempDir,
+    inner: window::Session,
+    data: std::path::PathBuf,
     codes: PathBuf,
     _scratch: tempfile::TempDir,
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        for c in self.children.iter_mut().rev() {
-            let _ = Command::new("kill")
-                .arg("--")
-                .arg(format!("-{}", c.id()))
-                .status();
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-fn spawn_group(cmd: &mut Command) -> Child {
-    use std::os::unix::process::CommandExt;
-    cmd.process_group(0)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e} (install it; see scripts/setup.sh)"))
 }
 
 /// The recording browser (see the module doc).
@@ -103,28 +71,6 @@ for _ in range(5):
 "#;
 
 fn start() -> Session {
-    let mut children = vec![];
-    let display = match std::env::var("DISPLAY") {
-        Ok(d) if !d.is_empty() => d,
-        _ => {
-            let n = 100 + (std::process::id() % 800) + 1;
-            children.push(spawn_group(
-                Command::new("Xvfb")
-                    .args([
-                        &format!(":{n}"),
-                        "-screen",
-                        "0",
-                        "1280x860x24",
-                        "-nolisten",
-                        "tcp",
-                    ])
-                    .stderr(Stdio::null()),
-            ));
-            std::thread::sleep(Duration::from_millis(800));
-            format!(":{n}")
-        }
-    };
-    let data = tempfile::tempdir().unwrap();
     let scratch = tempfile::tempdir().unwrap();
     let script = scratch.path().join("browser.py");
     std::fs::write(&script, BROWSER_PY).unwrap();
@@ -134,128 +80,21 @@ fn start() -> Session {
     } else {
         "python3"
     };
-    let port = free_port();
-    let native = free_port();
-    children.push(spawn_group(
-        Command::new("tauri-driver")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native.to_string(),
-            ])
-            .env("DISPLAY", &display)
-            .env(
-                "BROWSER",
-                format!("{python} {} {}", script.display(), codes.display()),
-            )
-            .env("VITAL_LINK_DATA_DIR", data.path())
-            .env("VITAL_LINK_PORT", "0")
-            .env("VITAL_LINK_SANDBOX_NOW", "2026-11-20T15:00:00Z")
-            .env("NO_AT_BRIDGE", "1")
-            .stdout(Stdio::null()),
+    let inner = window::start(&format!(
+        "{python} {} {}",
+        script.display(),
+        codes.display()
     ));
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
     Session {
-        children,
-        port,
-        data,
+        data: inner.data.path().to_path_buf(),
+        inner,
         codes,
         _scratch: scratch,
     }
 }
 
-async fn connect(s: &Session) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "tauri:options".into(),
-        serde_json::json!({"application": APP}),
-    );
-    ClientBuilder::native()
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", s.port))
-        .await
-        .expect("WebDriver session (is WebKitWebDriver installed?)")
-}
-
 async fn shot(c: &Client, name: &str) {
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    let png = c.screenshot().await.unwrap();
-    std::fs::write(artifacts().join(format!("console-{name}.png")), png).unwrap();
-}
-
-async fn click(c: &Client, css: &str) {
-    let mut last = String::new();
-    for _ in 0..10 {
-        let e = c
-            .wait()
-            .at_most(Duration::from_secs(30))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"));
-        // Clear of the sticky header: WebDriver counts an element under it as in view.
-        js(c, &format!("document.querySelector({css:?})?.scrollIntoView({{block: 'center'}}); return true;")).await;
-        match e.click().await {
-            Ok(_) => return,
-            // Re-rendered under us, or covered for a moment (a toast, an animation): again.
-            Err(e) => {
-                last = e.to_string();
-                tokio::time::sleep(Duration::from_millis(300)).await
-            }
-        }
-    }
-    shot(c, "failed-click").await;
-    panic!("{css} could not be clicked: {last}");
-}
-
-async fn text(c: &Client, css: &str) -> String {
-    for _ in 0..20 {
-        let e = c
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"));
-        match e.text().await {
-            Ok(t) => return t,
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-    panic!("{css} kept changing under the test");
-}
-
-async fn visible(c: &Client, css: &str) {
-    for _ in 0..150 {
-        if let Ok(e) = c.find(Locator::Css(css)).await {
-            if e.is_displayed().await.unwrap_or(false) {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("{css} never became visible");
-}
-
-async fn gone(c: &Client, css: &str) {
-    for _ in 0..100 {
-        if c.find(Locator::Css(css)).await.is_err() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("{css} is still there");
-}
-
-/// Runs `body` (a function body returning a value) in the page.
-async fn js(c: &Client, body: &str) -> Value {
-    c.execute(body, vec![])
-        .await
-        .unwrap_or_else(|e| panic!("script failed: {e}\n{body}"))
+    window::shot(c, &format!("console-{name}")).await;
 }
 
 /// Polls `body` until it returns true.
@@ -433,7 +272,7 @@ fn all_files(dir: &Path, out: &mut Vec<PathBuf>) {
 #[ignore = "needs Xvfb, tauri-driver and WebKitWebDriver: run by scripts/test.sh"]
 async fn researcher_and_qa_console_session() {
     let s = start();
-    let c = connect(&s).await;
+    let c = connect(&s.inner).await;
     visible(&c, "#new-participant").await;
     shot(&c, "00-empty").await;
 
@@ -456,7 +295,7 @@ async fn researcher_and_qa_console_session() {
 
     // ── Import a CSV of 5 participants (and one bad line) ─────────────────────────────
     nav(&c, "participants").await;
-    let csv = s.data.path().join("participants.csv");
+    let csv = s.data.join("participants.csv");
     std::fs::write(
         &csv,
         "participant_id,cohort,notes\nC-01,A,first visit 18 Nov\nC-02,A,\nC-03,B,\n,B,no id\nC-04,B,left-handed\nC-05,A,\n",
@@ -599,8 +438,7 @@ async fn researcher_and_qa_console_session() {
     click(&c, "#bulk-clear").await;
 
     // Remove one: the dialog names them and says what happens.
-    click(&c, "tr[data-user=\"C-05\"] .remove-btn").await;
-    visible(&c, "#remove-dialog").await;
+    click_to_open(&c, "tr[data-user=\"C-05\"] .remove-btn", "#remove-dialog").await;
     let dialog = js(
         &c,
         "return document.querySelector('#remove-dialog').textContent;",
@@ -889,7 +727,7 @@ async fn researcher_and_qa_console_session() {
 
     // ── Redaction: nothing secret in the inspector, the event log or the exports ─────
     let tokens: Value = serde_json::from_slice(
-        &std::fs::read(s.data.path().join("sandbox/oura-tokens.json"))
+        &std::fs::read(s.data.join("sandbox/oura-tokens.json"))
             .expect("the sandbox Oura token file"),
     )
     .unwrap();

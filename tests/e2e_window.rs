@@ -5,170 +5,16 @@
 //! Run with `scripts/test.sh` (or `cargo test --test e2e_window -- --ignored --test-threads=1`
 //! with Xvfb, tauri-driver and WebKitWebDriver installed). tauri-driver serves one session at a
 //! time, so these tests run serially.
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 
-const APP: &str = env!("CARGO_BIN_EXE_vital-link");
+mod window;
+use window::*;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn artifacts() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/e2e");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Xvfb and tauri-driver for one test; killed (with their children) on drop.
-struct Session {
-    children: Vec<Child>,
-    port: u16,
-    _data: tempfile::TempDir,
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        for c in self.children.iter_mut().rev() {
-            let _ = Command::new("kill")
-                .arg("--")
-                .arg(format!("-{}", c.id()))
-                .status();
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-fn spawn_group(cmd: &mut Command) -> Child {
-    use std::os::unix::process::CommandExt;
-    cmd.process_group(0)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e} (install it; see scripts/setup.sh)"))
-}
-
-fn start(browser_args: &str) -> Session {
-    let mut children = vec![];
-    let display = match std::env::var("DISPLAY") {
-        Ok(d) if !d.is_empty() => d,
-        _ => {
-            let n = 100 + (std::process::id() % 800);
-            children.push(spawn_group(
-                Command::new("Xvfb")
-                    .args([
-                        &format!(":{n}"),
-                        "-screen",
-                        "0",
-                        "1280x860x24",
-                        "-nolisten",
-                        "tcp",
-                    ])
-                    .stderr(Stdio::null()),
-            ));
-            std::thread::sleep(Duration::from_millis(800));
-            format!(":{n}")
-        }
-    };
-    let data = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let native = free_port();
-    children.push(spawn_group(
-        Command::new("tauri-driver")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native.to_string(),
-            ])
-            .env("DISPLAY", &display)
-            .env("BROWSER", format!("{APP} sandbox-browser {browser_args}"))
-            .env("VITAL_LINK_DATA_DIR", data.path())
-            .env("VITAL_LINK_PORT", "0")
-            .env("VITAL_LINK_SANDBOX_NOW", "2026-11-20T15:00:00Z")
-            .env("NO_AT_BRIDGE", "1")
-            .stdout(Stdio::null()),
-    ));
-    // Wait for the driver to listen.
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Session {
-        children,
-        port,
-        _data: data,
-    }
-}
-
-async fn connect(s: &Session) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "tauri:options".into(),
-        serde_json::json!({"application": APP}),
-    );
-    ClientBuilder::native()
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", s.port))
-        .await
-        .expect("WebDriver session (is WebKitWebDriver installed?)")
-}
-
-async fn shot(c: &Client, name: &str) {
-    // Screenshots lag the DOM by a frame or two.
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    let png = c.screenshot().await.unwrap();
-    std::fs::write(artifacts().join(format!("{name}.png")), png).unwrap();
-}
-
-async fn click(c: &Client, css: &str) {
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap();
-}
-
-/// The element's text; the console re-renders rows as data arrives, so a node found a moment
-/// ago may be gone: look it up again.
-async fn text(c: &Client, css: &str) -> String {
-    for _ in 0..20 {
-        let e = c
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"));
-        match e.text().await {
-            Ok(t) => return t,
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-    panic!("{css} kept changing under the test");
-}
-
-/// Waits until `css` is on screen, not merely in the DOM.
-async fn visible(c: &Client, css: &str) {
-    for _ in 0..100 {
-        if let Ok(e) = c.find(Locator::Css(css)).await {
-            if e.is_displayed().await.unwrap_or(false) {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("{css} never became visible");
+/// A session whose `$BROWSER` is the app's own sandbox browser (`--deny` presses Deny).
+fn start_with_sandbox_browser(args: &str) -> Session {
+    start(&format!("{APP} sandbox-browser {args}"))
 }
 
 async fn add_participant_and_open_link(c: &Client, id: &str) {
@@ -198,7 +44,7 @@ async fn add_participant_and_open_link(c: &Client, id: &str) {
 #[tokio::test]
 #[ignore = "needs Xvfb, tauri-driver and WebKitWebDriver: run by scripts/test.sh"]
 async fn connect_oura_sandbox_through_the_window_and_see_the_data() {
-    let s = start("");
+    let s = start_with_sandbox_browser("");
     let c = connect(&s).await;
     add_participant_and_open_link(&c, "e2e-participant").await;
     let result = c
@@ -287,7 +133,7 @@ async fn connect_oura_sandbox_through_the_window_and_see_the_data() {
 #[tokio::test]
 #[ignore = "needs Xvfb, tauri-driver and WebKitWebDriver: run by scripts/test.sh"]
 async fn deny_at_the_provider_ends_in_the_exit_state() {
-    let s = start("--deny");
+    let s = start_with_sandbox_browser("--deny");
     let c = connect(&s).await;
     add_participant_and_open_link(&c, "e2e-denier").await;
     let result = c

@@ -1,0 +1,223 @@
+//! What the window tests share: Xvfb + tauri-driver for one test, a WebDriver session on the
+//! built app, and the few waits that make clicking a live, re-rendering page reliable.
+//! Screenshots land in `artifacts/e2e/`.
+#![allow(dead_code)]
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::Value;
+
+pub const APP: &str = env!("CARGO_BIN_EXE_vital-link");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub fn artifacts() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/e2e");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Xvfb and tauri-driver for one test; killed (with their children) on drop.
+pub struct Session {
+    children: Vec<Child>,
+    port: u16,
+    /// The app's data directory (`VITAL_LINK_DATA_DIR`).
+    pub data: tempfile::TempDir,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        for c in self.children.iter_mut().rev() {
+            let _ = Command::new("kill")
+                .arg("--")
+                .arg(format!("-{}", c.id()))
+                .status();
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn spawn_group(cmd: &mut Command) -> Child {
+    use std::os::unix::process::CommandExt;
+    cmd.process_group(0)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e} (install it; see scripts/setup.sh)"))
+}
+
+/// Starts Xvfb (unless `$DISPLAY` is set) and tauri-driver, whose app gets `browser` as
+/// `$BROWSER`, a fresh data directory and the sandbox clock at 2026-11-20 15:00 UTC.
+pub fn start(browser: &str) -> Session {
+    let mut children = vec![];
+    let display = match std::env::var("DISPLAY") {
+        Ok(d) if !d.is_empty() => d,
+        _ => {
+            let n = 100 + (std::process::id() % 800);
+            children.push(spawn_group(
+                Command::new("Xvfb")
+                    .args([
+                        &format!(":{n}"),
+                        "-screen",
+                        "0",
+                        "1280x860x24",
+                        "-nolisten",
+                        "tcp",
+                    ])
+                    .stderr(Stdio::null()),
+            ));
+            std::thread::sleep(Duration::from_millis(800));
+            format!(":{n}")
+        }
+    };
+    let data = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let native = free_port();
+    children.push(spawn_group(
+        Command::new("tauri-driver")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
+            .env("DISPLAY", &display)
+            .env("BROWSER", browser)
+            .env("VITAL_LINK_DATA_DIR", data.path())
+            .env("VITAL_LINK_PORT", "0")
+            .env("VITAL_LINK_SANDBOX_NOW", "2026-11-20T15:00:00Z")
+            .env("NO_AT_BRIDGE", "1")
+            .stdout(Stdio::null()),
+    ));
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Session {
+        children,
+        port,
+        data,
+    }
+}
+
+pub async fn connect(s: &Session) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "tauri:options".into(),
+        serde_json::json!({"application": APP}),
+    );
+    ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", s.port))
+        .await
+        .expect("WebDriver session (is WebKitWebDriver installed?)")
+}
+
+/// Saves `artifacts/e2e/<name>.png`.
+pub async fn shot(c: &Client, name: &str) {
+    // Screenshots lag the DOM by a frame or two.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(artifacts().join(format!("{name}.png")), png).unwrap();
+}
+
+pub async fn click(c: &Client, css: &str) {
+    let mut last = String::new();
+    for _ in 0..10 {
+        let e = c
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        // Clear of the sticky header: WebDriver counts an element under it as in view.
+        js(c, &format!("document.querySelector({css:?})?.scrollIntoView({{block: 'center'}}); return true;")).await;
+        match e.click().await {
+            Ok(_) => return,
+            // Re-rendered under us, or covered for a moment (a toast, an animation): again.
+            Err(e) => {
+                last = e.to_string();
+                tokio::time::sleep(Duration::from_millis(300)).await
+            }
+        }
+    }
+    shot(c, "failed-click").await;
+    panic!("{css} could not be clicked: {last}");
+}
+
+/// The element's text; the console re-renders rows as data arrives, so a node found a moment
+/// ago may be gone: look it up again.
+pub async fn text(c: &Client, css: &str) -> String {
+    for _ in 0..20 {
+        let e = c
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        match e.text().await {
+            Ok(t) => return t,
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    panic!("{css} kept changing under the test");
+}
+
+/// Waits until `css` is on screen, not merely in the DOM.
+pub async fn visible(c: &Client, css: &str) {
+    if !visible_within(c, css, 150).await {
+        panic!("{css} never became visible");
+    }
+}
+
+async fn visible_within(c: &Client, css: &str, polls: usize) -> bool {
+    for _ in 0..polls {
+        if let Ok(e) = c.find(Locator::Css(css)).await {
+            if e.is_displayed().await.unwrap_or(false) {
+                return true;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    false
+}
+
+/// Clicks `button` until `opens` shows. A table that re-renders as sync progress arrives can
+/// swap the row between WebDriver's hit test and the click, which then lands on nothing; a
+/// person would simply click again.
+pub async fn click_to_open(c: &Client, button: &str, opens: &str) {
+    for _ in 0..3 {
+        click(c, button).await;
+        if visible_within(c, opens, 25).await {
+            return;
+        }
+    }
+    shot(c, "failed-open").await;
+    panic!("clicking {button} never opened {opens}");
+}
+
+pub async fn gone(c: &Client, css: &str) {
+    for _ in 0..100 {
+        if c.find(Locator::Css(css)).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("{css} is still there");
+}
+
+/// Runs `body` (a function body returning a value) in the page.
+pub async fn js(c: &Client, body: &str) -> Value {
+    c.execute(body, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("script failed: {e}\n{body}"))
+}
