@@ -38,6 +38,36 @@ async fn add_participant_and_open_link(c: &Client, id: &str) {
     click(c, "#agree-continue").await;
     visible(c, ".provider[data-slug=\"oura\"] img").await;
     shot(c, &format!("{id}-03-providers")).await;
+    // Garmin cannot be connected from a desktop app: listed, greyed out, with the reason.
+    let garmin = ".provider[data-slug=\"garmin\"]";
+    js(
+        c,
+        &format!(
+            "document.querySelector({garmin:?}).scrollIntoView({{block: 'center'}}); return true;"
+        ),
+    )
+    .await;
+    let reason = js(
+        c,
+        &format!("return document.querySelector({garmin:?} + ' .provider-note').textContent;"),
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_string();
+    assert!(reason.starts_with("Not available:"), "{reason}");
+    let disabled = js(
+        c,
+        &format!("return document.querySelector({garmin:?}).disabled;"),
+    )
+    .await;
+    assert_eq!(disabled, serde_json::json!(true));
+    shot(c, &format!("{id}-03b-providers-unavailable")).await;
+    js(
+        c,
+        "document.querySelector('.provider').scrollIntoView({block: 'center'}); return true;",
+    )
+    .await;
     click(c, ".provider[data-slug=\"oura\"]").await;
 }
 

@@ -132,7 +132,7 @@ function providerList(providers: LinkProvider[] | null, act: ViewActions): HTMLE
       h('span', { class: 'provider-text' },
         h('span', { class: 'provider-name' }, p.name),
         blocked
-          ? h('span', { class: 'provider-note', id: noteId }, blocked)
+          ? h('span', { class: 'provider-note', id: noteId, title: blocked }, blocked)
           : p.description ? h('span', { class: 'provider-desc' }, p.description) : null),
       blocked ? null : h('span', { class: 'provider-chevron' }, svg(icons.chevron))),
     );
