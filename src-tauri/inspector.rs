@@ -11,6 +11,9 @@ use serde_json::Value;
 use crate::vault::redact;
 
 const KEEP: usize = 2000;
+/// The ring's memory budget: a year of backfill is thousands of 64 KiB pages, and the QA user
+/// needs the recent ones, not a footprint that grows with the history depth.
+const KEEP_BYTES: usize = 4 * 1024 * 1024;
 const MAX_BODY: usize = 64 * 1024;
 
 /// Names whose values are secrets wherever they appear: query, form, JSON, headers.
@@ -55,9 +58,30 @@ pub struct Exchange {
     pub error: Option<String>,
 }
 
+impl Exchange {
+    /// Roughly what it holds on the heap.
+    fn weight(&self) -> usize {
+        let headers =
+            |h: &[(String, String)]| -> usize { h.iter().map(|(k, v)| k.len() + v.len()).sum() };
+        self.url.len()
+            + headers(&self.request_headers)
+            + headers(&self.response_headers)
+            + self.request_body.as_ref().map_or(0, String::len)
+            + self.response_body.as_ref().map_or(0, String::len)
+            + self.error.as_ref().map_or(0, String::len)
+            + std::mem::size_of::<Self>()
+    }
+}
+
+#[derive(Default)]
+struct Ring {
+    items: VecDeque<Exchange>,
+    bytes: usize,
+}
+
 #[derive(Default)]
 pub struct Inspector {
-    ring: Mutex<VecDeque<Exchange>>,
+    ring: Mutex<Ring>,
     next: AtomicU64,
 }
 
@@ -107,10 +131,12 @@ impl Trace {
             error: r.error,
         };
         let mut ring = self.inspector.ring.lock().unwrap();
-        if ring.len() >= KEEP {
-            ring.pop_front();
+        ring.bytes += ex.weight();
+        ring.items.push_back(ex);
+        while ring.items.len() > KEEP || (ring.bytes > KEEP_BYTES && ring.items.len() > 1) {
+            let old = ring.items.pop_front().expect("not empty");
+            ring.bytes -= old.weight();
         }
-        ring.push_back(ex);
     }
 }
 
@@ -125,6 +151,7 @@ impl Inspector {
         self.ring
             .lock()
             .unwrap()
+            .items
             .iter()
             .rev()
             .filter(|e| connection_id.is_none_or(|c| e.connection_id == Some(c)))
@@ -135,7 +162,7 @@ impl Inspector {
     }
 
     pub fn clear(&self) {
-        self.ring.lock().unwrap().clear();
+        *self.ring.lock().unwrap() = Ring::default();
     }
 }
 
@@ -233,6 +260,40 @@ pub fn redact_body(b: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ring_keeps_the_newest_exchanges_within_its_memory_budget() {
+        let trace = Trace {
+            inspector: Arc::new(Inspector::default()),
+            provider: "oura".into(),
+            connection_id: Some(1),
+        };
+        let page = format!("{{\"data\":[{}]}}", vec!["{\"bpm\":60}"; 7_000].join(","));
+        let headers = reqwest::header::HeaderMap::new();
+        for _ in 0..400 {
+            trace.record(Raw {
+                kind: "data",
+                method: "GET",
+                url: "https://api.ouraring.com/v2/usercollection/heartrate",
+                request_headers: &headers,
+                request_body: None,
+                status: Some(200),
+                response_headers: Some(&headers),
+                response_body: Some(page.as_bytes()),
+                latency_ms: 1,
+                error: None,
+            });
+        }
+        let ring = trace.inspector.ring.lock().unwrap();
+        assert!(ring.bytes <= KEEP_BYTES, "{} bytes kept", ring.bytes);
+        assert_eq!(
+            ring.bytes,
+            ring.items.iter().map(Exchange::weight).sum::<usize>()
+        );
+        // 400 pages of 64 KiB do not fit: only the newest stay, and the newest is last.
+        assert!(ring.items.len() < 400 && ring.items.len() > 40);
+        assert_eq!(ring.items.back().unwrap().id, 400);
+    }
 
     #[test]
     fn secrets_are_redacted_everywhere() {
