@@ -39,6 +39,8 @@ let emitEvent: (e: AppEvent) => void;
 let handle: Awaited<ReturnType<typeof startConsole>>;
 
 beforeEach(() => {
+  // jsdom has no layout, so its scrollTo only prints "not implemented"; the window has one.
+  vi.spyOn(window, 'scrollTo').mockImplementation(() => {});
   people = [
     participant('P-001', { connections: [connected(1)], counts: { sleep: 31, activity: 30, workouts: 8, heartrate: 8275, hrv: 0, raw: 0 } }),
     participant('P-002'),
