@@ -183,6 +183,21 @@ pub enum ProvidersCmd {
     Clear {
         slug: String,
     },
+    /// Register the https forwarding page a provider that takes only https redirects sends the
+    /// browser to (docs/forwarder/); without <url>, forget it.
+    ForwardPage {
+        slug: String,
+        url: Option<String>,
+    },
+    /// The loopback port registered with a provider that accepts only its registered port
+    /// (production); without <port>, back to the default in docs/providers/<slug>.md.
+    RedirectPort {
+        slug: String,
+        /// The port you registered (1024–65535); omit it to go back to the default.
+        // Not `port`: clap would merge it with the global --port.
+        #[arg(value_name = "PORT")]
+        registered_port: Option<u16>,
+    },
     /// Add a custom OAuth 2.0 / OpenID Connect provider (QA): discovery from --issuer, or
     /// explicit --authorize-url and --token-url.
     AddCustom {
@@ -680,6 +695,24 @@ pub async fn run(cli: Cli, command: Command) -> AppResult<()> {
             eprintln!("stored the {slug} client credentials (the secret is sealed)");
         }
         Command::Providers(ProvidersCmd::Clear { slug }) => app.clear_credentials(&slug)?,
+        Command::Providers(ProvidersCmd::ForwardPage { slug, url }) => {
+            app.set_forward_page(&slug, url.as_deref())?;
+            match url {
+                Some(u) => eprintln!("{slug} sign-ins now return through {u}"),
+                None => eprintln!("{slug}: forwarding page forgotten"),
+            }
+        }
+        Command::Providers(ProvidersCmd::RedirectPort {
+            slug,
+            registered_port,
+        }) => {
+            app.set_redirect_port(&slug, registered_port)?;
+            let p = app.provider(&slug)?;
+            eprintln!(
+                "{slug} sign-ins return to http://127.0.0.1:{}/callback in production; register exactly that",
+                app.redirect_port(p.as_ref(), crate::config::Environment::Production)?
+            );
+        }
         Command::Providers(ProvidersCmd::AddCustom {
             slug,
             issuer,

@@ -55,11 +55,7 @@ impl App {
     }
 
     pub fn clear_credentials(&self, slug: &str) -> AppResult<()> {
-        let k = key(slug);
-        self.store.write(move |tx| {
-            tx.execute("DELETE FROM settings WHERE key = ?1", [k])?;
-            Ok(())
-        })
+        self.store.delete_setting(&key(slug))
     }
 
     /// (client_id, client_secret) for production, or a message that says what to register where.
@@ -113,10 +109,52 @@ impl App {
                 }
                 self.store.set_setting(&key, u)
             }
-            None => self.store.write(move |tx| {
-                tx.execute("DELETE FROM settings WHERE key = ?1", [key])?;
-                Ok(())
-            }),
+            None => self.store.delete_setting(&key),
+        }
+    }
+
+    /// The loopback port a sign-in listens on: any (0) unless the provider accepts only its
+    /// registered port. In production the user may have registered another port than our
+    /// default; the sandbox fakes are registered with the default, as their docs say.
+    pub fn redirect_port(
+        &self,
+        p: &dyn crate::providers::Provider,
+        env: crate::config::Environment,
+    ) -> AppResult<u16> {
+        let crate::providers::RedirectKind::LoopbackFixedPort(default) = p.spec().redirect else {
+            return Ok(0);
+        };
+        if env == crate::config::Environment::Sandbox {
+            return Ok(default);
+        }
+        let stored = self
+            .store
+            .setting(&format!("redirect_port/{}", p.spec().slug))?;
+        Ok(stored.and_then(|v| v.parse().ok()).unwrap_or(default))
+    }
+
+    pub fn set_redirect_port(&self, slug: &str, port: Option<u16>) -> AppResult<()> {
+        let p = self.provider(slug)?;
+        let slug = p.spec().slug;
+        if !matches!(
+            p.spec().redirect,
+            crate::providers::RedirectKind::LoopbackFixedPort(_)
+        ) {
+            return Err(AppError::bad_request(
+                "redirect_port_not_used",
+                format!("{slug} accepts any loopback port (or an https forwarding page); there is no port to register"),
+            ));
+        }
+        let key = format!("redirect_port/{slug}");
+        match port {
+            Some(n) if n < 1024 => Err(AppError::bad_request(
+                "invalid_port",
+                format!(
+                    "port {n} needs root; pick one from 1024 to 65535 and register it with {slug}"
+                ),
+            )),
+            Some(n) => self.store.set_setting(&key, &n.to_string()),
+            None => self.store.delete_setting(&key),
         }
     }
 

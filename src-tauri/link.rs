@@ -221,10 +221,7 @@ impl App {
         }
         let user = self.store.user(&row.user_id)?;
         let cfg = self.client_config(p.as_ref())?;
-        let port = match p.spec().redirect {
-            crate::providers::RedirectKind::LoopbackFixedPort(port) => port,
-            _ => 0,
-        };
+        let port = self.redirect_port(p.as_ref(), self.config.environment)?;
         let listener = Listener::bind(port)?;
         // Providers that take only https redirects go through the forwarding page the user hosts
         // (docs/forwarder/); it sends the code on to this listener, whose port rides in `state`.

@@ -172,3 +172,52 @@ fn denied_consent_from_the_command_line_exits_non_zero_with_the_reason() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("access was declined"), "{}", stderr(&o));
 }
+
+#[test]
+fn provider_redirect_settings_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = vl(
+        d,
+        &[
+            "providers",
+            "forward-page",
+            "whoop_v2",
+            "https://pages.example/vital-link/",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("https://pages.example/vital-link/"));
+    let o = vl(
+        d,
+        &[
+            "providers",
+            "forward-page",
+            "whoop_v2",
+            "http://pages.example/",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("must be served over https"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = vl(d, &["providers", "redirect-port", "withings", "9123"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("http://127.0.0.1:9123/callback"),
+        "{}",
+        stderr(&o)
+    );
+    let o = vl(d, &["providers", "redirect-port", "strava", "9123"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("any loopback port"), "{}", stderr(&o));
+    let o = vl(d, &["providers", "redirect-port", "withings"]);
+    assert!(
+        stderr(&o).contains("http://127.0.0.1:8752/callback"),
+        "{}",
+        stderr(&o)
+    );
+}

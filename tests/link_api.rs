@@ -189,3 +189,51 @@ async fn production_lists_every_provider_and_says_which_cannot_be_connected_yet(
         .unwrap()
         .contains("study-secret"));
 }
+
+#[tokio::test]
+async fn a_registered_redirect_port_is_where_the_production_sign_in_listens() {
+    let h = start_with(2, |c| {
+        c.environment = vital_link::config::Environment::Production
+    })
+    .await;
+    h.app
+        .set_credentials("withings", "study-client-id", Some("study-secret"))
+        .unwrap();
+    // Providers that take any loopback port have nothing to register; root-only ports are refused.
+    let e = h.app.set_redirect_port("oura", Some(9000)).unwrap_err();
+    assert_eq!(e.code, "redirect_port_not_used");
+    assert_eq!(
+        h.app
+            .set_redirect_port("withings", Some(80))
+            .unwrap_err()
+            .code,
+        "invalid_port"
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    h.app.set_redirect_port("withings", Some(port)).unwrap();
+    let token = token_for(&h, "fixed-port").await;
+    let started = h.app.link_start(&token, "withings", false).await.unwrap();
+    assert!(started
+        .oauth_url
+        .starts_with("https://account.withings.com/oauth2_user/authorize2?"));
+    assert_eq!(
+        redirect_uri_of(&started.oauth_url),
+        format!("http://127.0.0.1:{port}/callback")
+    );
+    // The listener is on that port now, and on loopback only.
+    assert!(std::net::TcpListener::bind(("127.0.0.1", port)).is_err());
+    h.app.link_cancel(&token).unwrap();
+    // Forgetting it goes back to the documented default.
+    h.app.set_redirect_port("withings", None).unwrap();
+    let p = h.app.provider("withings").unwrap();
+    assert_eq!(
+        h.app
+            .redirect_port(p.as_ref(), vital_link::config::Environment::Production)
+            .unwrap(),
+        8752
+    );
+}

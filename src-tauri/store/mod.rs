@@ -180,6 +180,13 @@ impl Store {
         })
     }
 
+    pub fn delete_setting(&self, key: &str) -> AppResult<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM settings WHERE key = ?1", [key])?;
+            Ok(())
+        })
+    }
+
     /// Rewrites the database so deleted rows leave no trace in free pages or the WAL.
     pub fn compact(&self) -> AppResult<()> {
         let conn = self
