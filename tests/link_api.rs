@@ -140,15 +140,21 @@ async fn bad_tokens_foreign_hosts_and_foreign_origins_are_refused() {
     assert!(no.headers().get("access-control-allow-origin").is_none());
 }
 
-#[tokio::test]
-async fn production_lists_every_provider_and_says_which_cannot_be_connected_yet() {
+/// The production environment, with the study's own app registered for `slug` only.
+async fn production_with_credentials_for(slug: &str) -> Harness {
     let h = start_with(2, |c| {
         c.environment = vital_link::config::Environment::Production
     })
     .await;
     h.app
-        .set_credentials("oura", "study-client-id", Some("study-secret"))
+        .set_credentials(slug, "study-client-id", Some("study-secret"))
         .unwrap();
+    h
+}
+
+#[tokio::test]
+async fn production_lists_every_provider_and_says_which_cannot_be_connected_yet() {
+    let h = production_with_credentials_for("oura").await;
     let base = h.app.api_base_url();
     let token = token_for(&h, "prod-widget").await;
     let list: Vec<Value> = reqwest::Client::new()
@@ -192,13 +198,7 @@ async fn production_lists_every_provider_and_says_which_cannot_be_connected_yet(
 
 #[tokio::test]
 async fn a_registered_redirect_port_is_where_the_production_sign_in_listens() {
-    let h = start_with(2, |c| {
-        c.environment = vital_link::config::Environment::Production
-    })
-    .await;
-    h.app
-        .set_credentials("withings", "study-client-id", Some("study-secret"))
-        .unwrap();
+    let h = production_with_credentials_for("withings").await;
     // Providers that take any loopback port have nothing to register; root-only ports are refused.
     let e = h.app.set_redirect_port("oura", Some(9000)).unwrap_err();
     assert_eq!(e.code, "redirect_port_not_used");
