@@ -156,6 +156,21 @@ pub enum Command {
 pub enum UsersCmd {
     Add {
         client_user_id: String,
+        /// Study notes about the participant.
+        #[arg(long)]
+        notes: Option<String>,
+        /// Study cohort (group, arm).
+        #[arg(long)]
+        cohort: Option<String>,
+    },
+    /// Change a participant's notes or cohort (an empty value clears it).
+    Set {
+        /// client_user_id or Vital user_id.
+        user: String,
+        #[arg(long)]
+        notes: Option<String>,
+        #[arg(long)]
+        cohort: Option<String>,
     },
     /// Add participants from a CSV with a participant_id column (optional notes, cohort).
     Import {
@@ -333,9 +348,31 @@ pub async fn run(cli: Cli, command: Command) -> AppResult<()> {
     }
     let app = App::start(config, clock()?).await?;
     match command {
-        Command::Users(UsersCmd::Add { client_user_id }) => {
+        Command::Users(UsersCmd::Add {
+            client_user_id,
+            notes,
+            cohort,
+        }) => {
             let u = app.store.create_user(&client_user_id)?;
-            print_json(&json!({"user_id": u.user_id, "client_user_id": u.client_user_id}));
+            let u =
+                app.store
+                    .set_participant_info(&u.user_id, notes.as_deref(), cohort.as_deref())?;
+            print_json(
+                &json!({"user_id": u.user_id, "client_user_id": u.client_user_id, "notes": u.notes, "cohort": u.cohort}),
+            );
+        }
+        Command::Users(UsersCmd::Set {
+            user,
+            notes,
+            cohort,
+        }) => {
+            let u = app.store.resolve_user(&user)?;
+            let u =
+                app.store
+                    .set_participant_info(&u.user_id, notes.as_deref(), cohort.as_deref())?;
+            print_json(
+                &json!({"user_id": u.user_id, "client_user_id": u.client_user_id, "notes": u.notes, "cohort": u.cohort}),
+            );
         }
         Command::Users(UsersCmd::Import { file }) => {
             let text = std::fs::read_to_string(&file).map_err(|e| {

@@ -54,17 +54,8 @@ async fn add_user(
     cohort: Option<String>,
 ) -> AppResult<crate::store::users::User> {
     let u = app.store.create_user(client_user_id.trim())?;
-    if notes.is_some() || cohort.is_some() {
-        let id = u.user_id.clone();
-        app.store.write(move |tx| {
-            tx.execute(
-                "UPDATE users SET notes = ?2, cohort = ?3 WHERE user_id = ?1",
-                rusqlite::params![id, notes, cohort],
-            )?;
-            Ok(())
-        })?;
-    }
-    app.store.user(&u.user_id)
+    app.store
+        .set_participant_info(&u.user_id, notes.as_deref(), cohort.as_deref())
 }
 
 #[tauri::command(rename_all = "camelCase")]

@@ -158,14 +158,11 @@ impl App {
             };
             match self.store.create_user(&id) {
                 Ok(u) => {
-                    let (notes, cohort) = (get(notes_col), get(cohort_col));
-                    self.store.write(move |tx| {
-                        tx.execute(
-                            "UPDATE users SET notes = ?2, cohort = ?3 WHERE user_id = ?1",
-                            params![u.user_id, notes, cohort],
-                        )?;
-                        Ok(())
-                    })?;
+                    self.store.set_participant_info(
+                        &u.user_id,
+                        get(notes_col).as_deref(),
+                        get(cohort_col).as_deref(),
+                    )?;
                     report.added.push(id);
                 }
                 Err(e) if e.code == "duplicate_user" => report.already_present.push(id),

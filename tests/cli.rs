@@ -221,3 +221,37 @@ fn provider_redirect_settings_from_the_command_line() {
         stderr(&o)
     );
 }
+
+#[test]
+fn participant_notes_and_cohort_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = vl(
+        d,
+        &[
+            "users",
+            "add",
+            "P-7",
+            "--notes",
+            "left-handed",
+            "--cohort",
+            "A",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = vl(d, &["users", "set", "P-7", "--cohort", "B"]);
+    let u: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        (u["notes"].as_str(), u["cohort"].as_str()),
+        (Some("left-handed"), Some("B"))
+    );
+    let o = vl(d, &["users", "set", "P-7", "--notes", ""]);
+    let u: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        (u["notes"].as_str(), u["cohort"].as_str()),
+        (None, Some("B"))
+    );
+    let o = vl(d, &["users", "set", "nobody", "--cohort", "B"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nobody"), "{}", stderr(&o));
+}

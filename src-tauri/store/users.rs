@@ -72,6 +72,33 @@ impl Store {
         })
     }
 
+    /// A participant's study notes and cohort: `None` leaves a field as it is, `""` clears it.
+    pub fn set_participant_info(
+        &self,
+        user_id: &str,
+        notes: Option<&str>,
+        cohort: Option<&str>,
+    ) -> AppResult<User> {
+        let (id, notes, cohort) = (
+            user_id.to_string(),
+            notes.map(|s| s.trim().to_string()),
+            cohort.map(|s| s.trim().to_string()),
+        );
+        let changed = self.write(move |tx| {
+            Ok(tx.execute(
+                "UPDATE users SET
+                   notes = CASE WHEN ?2 IS NULL THEN notes ELSE NULLIF(?2, '') END,
+                   cohort = CASE WHEN ?3 IS NULL THEN cohort ELSE NULLIF(?3, '') END
+                 WHERE user_id = ?1",
+                params![id, notes, cohort],
+            )?)
+        })?;
+        if changed == 0 {
+            return Err(AppError::not_found(format!("no user with id {user_id:?}")));
+        }
+        self.user(user_id)
+    }
+
     pub fn user(&self, user_id: &str) -> AppResult<User> {
         let id = user_id.to_string();
         self.read(move |c| {
