@@ -9,7 +9,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 HEADLESS=0
 [ "${1:-}" = "--headless" ] && HEADLESS=1
 
-if [ "$HEADLESS" = 1 ]; then VITAL_LINK_SKIP_DRIVER=1 scripts/setup.sh; else VITAL_LINK_SKIP_DRIVER=1 scripts/setup.sh; fi
+# Running needs no tauri-driver (only the window tests do).
+VITAL_LINK_SKIP_DRIVER=1 scripts/setup.sh
 scripts/build-ui.sh
 
 export VITAL_LINK_DATA_DIR="${VITAL_LINK_DATA_DIR:-$HOME/.local/share/vital-link-sandbox}"
@@ -30,7 +31,10 @@ USER_ID="${VITAL_LINK_DEMO_USER:-demo-participant}"
 echo "==> connecting $USER_ID to Oura (sandbox); a scripted browser approves the consent page"
 BROWSER="$BIN sandbox-browser" "$BIN" connect "$USER_ID" oura
 echo "==> last 7 days of sleep for $USER_ID (Vital's shape, abridged)"
-"$BIN" data sleep "$USER_ID" --from "$(date -u -d '7 days ago' +%F)" \
-  | python3 -c 'import json,sys; d=json.load(sys.stdin)["sleep"]; [print(f"  {s[\"calendar_date\"]}  {s[\"total\"]/3600:4.1f} h asleep  score {s[\"score\"]}  HR {s[\"hr_average\"]}") for s in d]' 2>/dev/null || true
+SLEEP_JSON="$("$BIN" data sleep "$USER_ID" --from "$(date -u -d '7 days ago' +%F)")" python3 - <<'PY'
+import json, os
+for s in json.loads(os.environ["SLEEP_JSON"])["sleep"]:
+    print(f'  {s["calendar_date"]}  {s["type"]:<16} {s["total"] / 3600:4.1f} h asleep  score {s["score"]}  HR {s["hr_average"]}')
+PY
 echo "==> serving the local Vital API (Ctrl-C to stop)"
 exec "$BIN" serve
