@@ -5,6 +5,7 @@ const COMMANDS: &[&str] = &[
     "app_info",
     "list_participants",
     "add_user",
+    "update_participant",
     "import_participants",
     "delete_user",
     "disconnect",

@@ -58,6 +58,18 @@ async fn add_user(
         .set_participant_info(&u.user_id, notes.as_deref(), cohort.as_deref())
 }
 
+/// Notes and cohort of a participant: a missing field stays, an empty one is cleared.
+#[tauri::command(rename_all = "camelCase")]
+async fn update_participant(
+    app: Shared<'_>,
+    user_id: String,
+    notes: Option<String>,
+    cohort: Option<String>,
+) -> AppResult<crate::store::users::User> {
+    app.store
+        .set_participant_info(&user_id, notes.as_deref(), cohort.as_deref())
+}
+
 #[tauri::command(rename_all = "camelCase")]
 async fn import_participants(
     app: Shared<'_>,
@@ -401,6 +413,7 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Runtime) -> AppResult<()> {
             app_info,
             list_participants,
             add_user,
+            update_participant,
             import_participants,
             delete_user,
             disconnect,

@@ -473,6 +473,12 @@ async fn researcher_and_qa_console_session() {
     .await;
     shot(&c, "07-participant-charts").await;
 
+    // Notes are edited in place, and the table (and later the export) has them.
+    click(&c, "#pv-edit").await;
+    type_into(&c, "#pv-notes", "second visit booked").await;
+    click(&c, "#pv-info-save").await;
+    until_js(&c, "notes saved", "return !!document.querySelector('tr[data-user=\"C-01\"]')?.textContent.includes('second visit booked');", 20).await;
+
     // ── Coverage heatmap ──────────────────────────────────────────────────────────────
     nav(&c, "data").await;
     visible(&c, "#coverage [data-user=\"C-01\"]").await;
@@ -551,7 +557,12 @@ async fn researcher_and_qa_console_session() {
         );
     }
     let participants_csv = std::fs::read_to_string(csv_dir.join("participants.csv")).unwrap();
-    assert!(participants_csv.lines().any(|l| l.starts_with("C-01,")));
+    assert!(
+        participants_csv
+            .lines()
+            .any(|l| l.starts_with("C-01,") && l.contains("second visit booked")),
+        "{participants_csv}"
+    );
 
     set_value(&c, "#export-from", "2000-01-01").await;
     set_value(&c, "#export-to", "2026-11-20").await;

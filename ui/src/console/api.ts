@@ -56,6 +56,11 @@ export function addUser(clientUserId: string, extra: { notes?: string | null; co
   return call('add_user', args);
 }
 
+/** Sets a participant's notes and cohort; an empty string clears a field. */
+export function updateParticipant(userId: string, info: { notes: string; cohort: string }): Promise<User> {
+  return call('update_participant', { userId, notes: info.notes, cohort: info.cohort });
+}
+
 export function importParticipants(csv: string): Promise<ImportReport> {
   return call('import_participants', { csv });
 }

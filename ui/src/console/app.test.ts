@@ -17,6 +17,7 @@ vi.mock('./api', async (importOriginal) => {
     onAppEvent: vi.fn(),
     deleteUser: vi.fn(),
     importParticipants: vi.fn(),
+    updateParticipant: vi.fn(),
   };
 });
 
@@ -227,6 +228,33 @@ describe('console', () => {
     $('#remove-dialog-confirm')!.click();
     await until(() => !$('tr[data-user="P-001"]'));
     expect(vi.mocked(api.deleteUser)).toHaveBeenCalledWith('uid-P-001');
+  });
+
+  it("edits a participant's cohort and notes in place; a failed save keeps the form", async () => {
+    const update = vi.mocked(api.updateParticipant);
+    await start();
+    $('tr[data-user="P-001"]')!.click();
+    await until(() => $('#pv-edit'));
+    expect($('#pv-edit')!.textContent).toBe('Add cohort or notes');
+    $('#pv-edit')!.click();
+    update.mockRejectedValueOnce({ code: 'not_found', message: 'no user with id "uid-P-001"', status: 404 });
+    $<HTMLInputElement>('#pv-cohort')!.value = ' B ';
+    $<HTMLInputElement>('#pv-notes')!.value = 'prefers evenings';
+    $('#pv-info-save')!.click();
+    await until(() => $('.toast.error'));
+    expect($('.toast.error')!.textContent).toContain('Could not save P-001');
+    expect($('#pv-info-form')).not.toBeNull();
+    update.mockImplementationOnce(async (id, info) => {
+      Object.assign(people[0], info);
+      return { user_id: id, client_user_id: 'P-001' };
+    });
+    $('#pv-info-save')!.click();
+    await until(() => $('#pv-cohort-chip'));
+    expect(update).toHaveBeenLastCalledWith('uid-P-001', { cohort: 'B', notes: 'prefers evenings' });
+    expect($('#pv-info-form')).toBeNull();
+    expect($('#pv-cohort-chip')!.textContent).toBe('B');
+    expect($('#pv-notes-text')!.textContent).toBe('prefers evenings');
+    await until(() => $('tr[data-user="P-001"] .cohort-badge')?.textContent === 'B');
   });
 
   it('imports a CSV file and shows what happened', async () => {

@@ -213,6 +213,17 @@ export async function startConsole(root: HTMLElement): Promise<ConsoleHandle | n
     disconnect: (p, provider) => void disconnectProvider(p, provider),
     remove: (p) => void remove(p),
     enrol: (p) => void enrol(p),
+    saveInfo: async (p, fields) => {
+      try {
+        await api.updateParticipant(p.user_id, fields);
+      } catch (e) {
+        toast(`Could not save ${p.client_user_id}: ${api.toCommandError(e).message}`, 'error');
+        return false;
+      }
+      toast(`Saved ${p.client_user_id}`, 'ok');
+      void refresh();
+      return true;
+    },
     inspect: (_p, id, provider) => {
       inspector.focusConnection(id, provider);
       show('inspector');

@@ -18,6 +18,8 @@ export interface ViewDeps {
   remove?(p: Participant): void;
   enrol?(p: Participant): void;
   inspect?(p: Participant, connectionId: number, provider: string): void;
+  /** Saves notes and cohort; resolves false when it failed (the form stays open). */
+  saveInfo?(p: Participant, info: { notes: string; cohort: string }): Promise<boolean>;
   isSyncing(p: Participant): boolean;
   /** Today as the core sees it (YYYY-MM-DD); defaults to the browser's today. */
   today?: () => string | undefined;
@@ -190,6 +192,38 @@ export class ParticipantView {
     this.rangeLabel.textContent = `${formatRange(this.range.from, this.range.to)} · ${daysBetween(this.range.from, this.range.to)} days`;
   }
 
+  /** Cohort and notes under the name, with an inline editor. */
+  private infoLine(p: Participant): HTMLElement {
+    const line = h('div', { class: 'pv-info', id: 'pv-info' },
+      p.cohort ? h('span', { class: 'cohort-badge', id: 'pv-cohort-chip', title: 'Cohort' }, p.cohort) : null,
+      h('span', { class: 'pv-notes muted small', id: 'pv-notes-text' }, p.notes ?? ''),
+      this.deps.saveInfo
+        ? h('button', { class: 'vl-btn small ghost', type: 'button', id: 'pv-edit', onclick: () => line.replaceWith(this.infoForm(p)) },
+            p.notes || p.cohort ? 'Edit' : 'Add cohort or notes')
+        : null);
+    return line;
+  }
+
+  private infoForm(p: Participant): HTMLElement {
+    const cohort = h('input', { class: 'vl-input', id: 'pv-cohort', value: p.cohort ?? '', placeholder: 'Cohort', 'aria-label': 'Cohort', maxlength: 100 });
+    const notes = h('input', { class: 'vl-input', id: 'pv-notes', value: p.notes ?? '', placeholder: 'Notes', 'aria-label': 'Notes', maxlength: 1000 });
+    const save = h('button', { class: 'vl-btn small primary', type: 'submit', id: 'pv-info-save' }, 'Save');
+    const form = h('form', {
+      class: 'pv-info-form', id: 'pv-info-form',
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        save.disabled = true;
+        const ok = await this.deps.saveInfo!(p, { notes: notes.value.trim(), cohort: cohort.value.trim() });
+        save.disabled = false;
+        if (ok) form.replaceWith(this.infoLine({ ...p, notes: notes.value.trim() || null, cohort: cohort.value.trim() || null }));
+      },
+    },
+    cohort, notes, save,
+    h('button', { class: 'vl-btn small ghost', type: 'button', id: 'pv-info-cancel', onclick: () => form.replaceWith(this.infoLine(p)) }, 'Cancel'));
+    queueMicrotask(() => cohort.focus());
+    return form;
+  }
+
   renderHead() {
     const p = this.participant;
     if (!p) return;
@@ -200,7 +234,8 @@ export class ParticipantView {
         h('span', { class: 'pv-avatar' }, svg(icons.user)),
         h('div', {},
           h('h2', { id: 'participant-title' }, p.client_user_id),
-          h('span', { class: 'mono muted small', title: 'Vital user_id' }, p.user_id))),
+          h('span', { class: 'mono muted small', title: 'Vital user_id' }, p.user_id),
+          this.infoLine(p))),
       h('div', { class: 'pv-conns' },
         p.connections.length
           ? p.connections.map((c) => h('span', { class: 'pv-conn' },
