@@ -478,6 +478,12 @@ async fn researcher_and_qa_console_session() {
     type_into(&c, "#pv-notes", "second visit booked").await;
     click(&c, "#pv-info-save").await;
     until_js(&c, "notes saved", "return !!document.querySelector('tr[data-user=\"C-01\"]')?.textContent.includes('second visit booked');", 20).await;
+    js(
+        &c,
+        "document.querySelector('#participant-view').scrollIntoView(); return true;",
+    )
+    .await;
+    shot(&c, "07c-participant-notes-edited").await;
 
     // ── Coverage heatmap ──────────────────────────────────────────────────────────────
     nav(&c, "data").await;
