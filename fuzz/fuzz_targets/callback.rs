@@ -10,7 +10,9 @@ fuzz_target!(|data: &[u8]| {
     let d = decide(true, target, state, Some("https://issuer.example"));
     if let Some(CallbackOutcome::Code { .. }) = d.outcome {
         let query = target.split_once('?').map(|x| x.1).unwrap_or("");
-        let got = url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "state").map(|x| x.1.into_owned());
+        let got = url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "state")
+            .map(|x| x.1.into_owned());
         assert_eq!(got.as_deref(), Some(state));
     }
 });
