@@ -24,10 +24,10 @@ dbus-run-session -- bash -c '
 '
 
 echo "==> SDK conformance: the official Python and Node Vital SDKs against vital-link serve"
-VITAL_LINK_BIN=target/debug/vital-link tests/conformance/with-server.sh
+VITAL_LINK_BIN=target/debug/vital-link timeout --kill-after=30 1200 tests/conformance/with-server.sh
 
 echo "==> the link page and the @tryvital/vital-link React hook in headless Chromium"
-VITAL_LINK_BIN=target/debug/vital-link tests/browser/run.sh
+VITAL_LINK_BIN=target/debug/vital-link timeout --kill-after=30 900 tests/browser/run.sh
 
 echo "==> fuzz smoke: each target for 20 s (longer runs: docs/security.md)"
 for t in callback normalize dates; do
@@ -36,6 +36,8 @@ done
 
 echo "==> end-to-end tests in the real window (Xvfb + tauri-driver)"
 rm -rf artifacts/e2e
-cargo test --test e2e_window -- --ignored --test-threads=1
-cargo test --test e2e_console -- --ignored --test-threads=1
+# A window that never comes up must fail the run, not hang it: each suite gets a hard limit.
+cargo build --test e2e_window --test e2e_console
+timeout --kill-after=30 900 cargo test --test e2e_window -- --ignored --test-threads=1
+timeout --kill-after=30 900 cargo test --test e2e_console -- --ignored --test-threads=1
 echo "screenshots: artifacts/e2e/"

@@ -53,29 +53,54 @@ fn spawn_group(cmd: &mut Command) -> Child {
         .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e} (install it; see scripts/setup.sh)"))
 }
 
-/// Starts Xvfb (unless `$DISPLAY` is set) and tauri-driver, whose app gets `browser` as
+/// Starts its own Xvfb on a display number it picks itself (`-displayfd`), and waits until
+/// the server says it is ready: a fixed number collides with a display left over from the
+/// previous test, and a fixed sleep loses the race on a loaded machine, either way GTK
+/// cannot open the display and the app dies before WebDriver sees it.
+fn start_xvfb(children: &mut Vec<Child>) -> String {
+    use std::io::BufRead;
+    let mut xvfb = spawn_group(
+        Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x860x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    );
+    let out = xvfb.stdout.take().unwrap();
+    children.push(xvfb);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::BufReader::new(out).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let n = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("Xvfb did not report a display within 60 s");
+    let n = n.trim();
+    assert!(
+        !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()),
+        "Xvfb exited without a display (is the xvfb package installed?)"
+    );
+    format!(":{n}")
+}
+
+/// Starts Xvfb and tauri-driver, whose app gets `browser` as
 /// `$BROWSER`, a fresh data directory and the sandbox clock at 2026-11-20 15:00 UTC.
 pub fn start(browser: &str) -> Session {
     let mut children = vec![];
-    let display = match std::env::var("DISPLAY") {
+    // Not `$DISPLAY`: a CI shell may inherit one with no server behind it. To watch the
+    // tests on a real screen, name it in VITAL_LINK_E2E_DISPLAY.
+    let display = match std::env::var("VITAL_LINK_E2E_DISPLAY") {
         Ok(d) if !d.is_empty() => d,
-        _ => {
-            let n = 100 + (std::process::id() % 800);
-            children.push(spawn_group(
-                Command::new("Xvfb")
-                    .args([
-                        &format!(":{n}"),
-                        "-screen",
-                        "0",
-                        "1280x860x24",
-                        "-nolisten",
-                        "tcp",
-                    ])
-                    .stderr(Stdio::null()),
-            ));
-            std::thread::sleep(Duration::from_millis(800));
-            format!(":{n}")
-        }
+        _ => start_xvfb(&mut children),
     };
     let data = tempfile::tempdir().unwrap();
     let port = free_port();
@@ -96,12 +121,13 @@ pub fn start(browser: &str) -> Session {
             .env("NO_AT_BRIDGE", "1")
             .stdout(Stdio::null()),
     ));
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
+    let up = (0..300).any(|_| {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() || {
+            std::thread::sleep(Duration::from_millis(100));
+            false
         }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    });
+    assert!(up, "tauri-driver did not listen on {port} within 30 s");
     Session {
         children,
         port,
@@ -115,10 +141,14 @@ pub async fn connect(s: &Session) -> Client {
         "tauri:options".into(),
         serde_json::json!({"application": APP}),
     );
-    ClientBuilder::native()
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", s.port))
+    // If the app dies on start, WebKitWebDriver can wait for it forever: bound the wait, so
+    // a broken start fails this test instead of hanging the run.
+    let url = format!("http://127.0.0.1:{}", s.port);
+    let mut builder = ClientBuilder::native();
+    let session = builder.capabilities(caps).connect(&url);
+    tokio::time::timeout(Duration::from_secs(120), session)
         .await
+        .expect("no WebDriver session within 120 s: the app did not start (see its log above)")
         .expect("WebDriver session (is WebKitWebDriver installed?)")
 }
 
