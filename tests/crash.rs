@@ -4,66 +4,15 @@
 //! summaries and samples), and the receiving server holds each reading exactly once.
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::child::{kill, Node};
 use common::*;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 
-const APP: &str = env!("CARGO_BIN_EXE_vital-link");
 const DAYS: u32 = 365;
-
-fn vl(dir: &Path) -> Command {
-    let mut c = Command::new(APP);
-    c.env("VITAL_LINK_DATA_DIR", dir)
-        .env("VITAL_LINK_SANDBOX_NOW", NOW)
-        .env("VITAL_LINK_HISTORY_DAYS", DAYS.to_string())
-        .env("VITAL_LINK_LOG", "warn")
-        .env_remove("VITAL_LINK_ENV")
-        .env_remove("VITAL_LINK_PORT");
-    c
-}
-
-fn run(dir: &Path, args: &[&str]) -> String {
-    let o = vl(dir).args(args).output().unwrap();
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).trim().to_string()
-}
-
-/// Starts `serve` on a free port and returns the child and its base URL.
-fn serve(dir: &Path) -> (Child, String) {
-    let mut child = vl(dir)
-        .args(["serve", "--port", "0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("serve exited before listening")
-            .unwrap();
-        if let Some(rest) = line.strip_prefix("Vital Link API on ") {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
-    // Keep reading so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines.by_ref() {});
-    (child, base)
-}
-
-fn kill(mut child: Child) {
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-}
 
 /// (status, backfill progress, outbox readings) of the one connection, read from the file.
 fn progress(dir: &Path) -> (String, Option<i64>, i64) {
@@ -84,19 +33,20 @@ async fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
     // Machine A: a user, forwarding to B, a demo connection made through the API.
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("a");
-    let key = run(&dir, &["api-key"]);
-    run(
-        &dir,
-        &[
-            "forward",
-            "set",
-            "--url",
-            &b.app.api_base_url(),
-            "--api-key",
-            &b.app.api_key().unwrap(),
-        ],
-    );
-    let (mut child, base) = serve(&dir);
+    let a = Node {
+        dir: &dir,
+        days: DAYS,
+    };
+    let key = a.run(&["api-key"]);
+    a.run(&[
+        "forward",
+        "set",
+        "--url",
+        &b.app.api_base_url(),
+        "--api-key",
+        &b.app.api_key().unwrap(),
+    ]);
+    let (mut child, base) = a.serve(0);
     let http = reqwest::Client::new();
     let user: Value = http
         .post(format!("{base}/v2/user"))
@@ -127,7 +77,7 @@ async fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
         kills += 1;
         let (status, progress, queued) = progress(&dir);
         eprintln!("kill {kills}: {status}, progress {progress:?}, {queued} readings queued");
-        child = serve(&dir).0;
+        child = a.serve(0).0;
     }
 
     // Let the restarted process finish: backfill complete, outbox drained.
@@ -145,8 +95,8 @@ async fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
     }
     kill(child);
 
-    let a = vital_link::store::Store::open(&dir.join("vital-link.sqlite3")).unwrap();
-    let crashed = fingerprint(&a, &user_id, true);
+    let stored = vital_link::store::Store::open(&dir.join("vital-link.sqlite3")).unwrap();
+    let crashed = fingerprint(&stored, &user_id, true);
 
     // An uninterrupted run of the same year.
     let clean = start(DAYS).await;

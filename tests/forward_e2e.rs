@@ -5,68 +5,16 @@
 //! readings, which are exactly what the provider served.
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::child::{free_port, kill, Node};
 use common::*;
 use serde_json::{json, Value};
 
-const APP: &str = env!("CARGO_BIN_EXE_vital-link");
 const DAYS: u32 = 60;
 const SDK: &str = "vital==2.1.569";
-
-fn vl(dir: &Path) -> Command {
-    let mut c = Command::new(APP);
-    c.env("VITAL_LINK_DATA_DIR", dir)
-        .env("VITAL_LINK_SANDBOX_NOW", NOW)
-        .env("VITAL_LINK_HISTORY_DAYS", DAYS.to_string())
-        .env_remove("VITAL_LINK_ENV")
-        .env_remove("VITAL_LINK_PORT");
-    c
-}
-
-fn run(dir: &Path, args: &[&str]) -> String {
-    let o = vl(dir).args(args).output().unwrap();
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).trim().to_string()
-}
-
-fn serve(dir: &Path, port: u16) -> (Child, String) {
-    let mut child = vl(dir)
-        .args(["serve", "--port", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("serve exited").unwrap();
-        if let Some(rest) = line.strip_prefix("Vital Link API on ") {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines.by_ref() {});
-    (child, base)
-}
-
-fn kill(mut c: Child) {
-    c.kill().unwrap();
-    c.wait().unwrap();
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A venv with the official SDK under the target directory, made once.
 fn python_with_sdk() -> PathBuf {
@@ -124,17 +72,22 @@ async fn a_forwards_to_b_and_b_serves_exactly_a_readings_through_the_python_sdk(
     let (dir_a, dir_b) = (tmp.path().join("a"), tmp.path().join("b"));
 
     // B: the receiver, on a fixed port so it can come back at the same address.
-    let key_b = run(&dir_b, &["api-key"]);
+    let node_b = Node {
+        dir: &dir_b,
+        days: DAYS,
+    };
+    let key_b = node_b.run(&["api-key"]);
     let port_b = free_port();
-    let (b, base_b) = serve(&dir_b, port_b);
+    let (b, base_b) = node_b.serve(port_b);
 
     // A: forwards to B, then connects a demo participant through its own API.
-    let key_a = run(&dir_a, &["api-key"]);
-    run(
-        &dir_a,
-        &["forward", "set", "--url", &base_b, "--api-key", &key_b],
-    );
-    let (a, base_a) = serve(&dir_a, 0);
+    let node_a = Node {
+        dir: &dir_a,
+        days: DAYS,
+    };
+    let key_a = node_a.run(&["api-key"]);
+    node_a.run(&["forward", "set", "--url", &base_b, "--api-key", &key_b]);
+    let (a, base_a) = node_a.serve(0);
     let http = reqwest::Client::new();
     let user: Value = http
         .post(format!("{base_a}/v2/user"))
@@ -171,7 +124,7 @@ async fn a_forwards_to_b_and_b_serves_exactly_a_readings_through_the_python_sdk(
     let down = vital_link::forward::status(&store(&dir_a)).unwrap();
     eprintln!("B down: {down:?}");
     assert!(down.last_error.is_some(), "A noticed B was down");
-    let (b, _) = serve(&dir_b, port_b);
+    let (b, _) = node_b.serve(port_b);
 
     // A finishes its backfill and drains its outbox into the restarted B.
     let t = Instant::now();

@@ -1,5 +1,7 @@
 //! Shared harness: a real App on a temp data dir, the sandbox on loopback, a fixed clock.
 #![allow(dead_code)]
+pub mod child;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
