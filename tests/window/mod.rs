@@ -71,7 +71,7 @@ fn start_xvfb(children: &mut Vec<Child>) -> String {
                 "tcp",
             ])
             .stdout(Stdio::piped())
-            .stderr(Stdio::null()),
+            .stderr(std::fs::File::create(artifacts().join("xvfb.log")).unwrap()),
     );
     let out = xvfb.stdout.take().unwrap();
     children.push(xvfb);
@@ -83,11 +83,11 @@ fn start_xvfb(children: &mut Vec<Child>) -> String {
     });
     let n = rx
         .recv_timeout(Duration::from_secs(60))
-        .expect("Xvfb did not report a display within 60 s");
+        .expect("Xvfb did not report a display within 60 s (see artifacts/e2e/xvfb.log)");
     let n = n.trim();
     assert!(
         !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()),
-        "Xvfb exited without a display (is the xvfb package installed?)"
+        "Xvfb exited without a display: see artifacts/e2e/xvfb.log"
     );
     format!(":{n}")
 }
