@@ -169,7 +169,8 @@ async fn sign_in_oura(c: &Client, shot_prefix: Option<&str>) {
 
 async fn wait_connected(c: &Client, id: &str) {
     let css = format!("tr[data-user=\"{id}\"] .provider-status");
-    for _ in 0..120 {
+    // Up to 3 minutes: a slow CI machine backfills 90 days in more than a few seconds.
+    for _ in 0..360 {
         if let Ok(e) = c.find(Locator::Css(&css)).await {
             if e.text()
                 .await

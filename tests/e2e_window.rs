@@ -27,7 +27,7 @@ async fn add_participant_and_open_link(c: &Client, id: &str) {
     input.send_keys(id).await.unwrap();
     click(c, "#add-participant").await;
     c.wait()
-        .at_most(Duration::from_secs(10))
+        .at_most(Duration::from_secs(30))
         .for_element(Locator::Css(&format!("tr[data-user=\"{id}\"]")))
         .await
         .unwrap();
@@ -88,9 +88,11 @@ async fn connect_oura_sandbox_through_the_window_and_see_the_data() {
     click(&c, "#link-done").await;
 
     // The backfill runs in the background; the console shows the connection and its data.
+    // Deadlines are generous: a slow CI machine backfills 90 days in more than a few seconds.
     let status_css = "tr[data-user=\"e2e-participant\"] .provider-status";
     let mut status = String::new();
-    for _ in 0..60 {
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while Instant::now() < deadline {
         status = text(&c, status_css).await;
         if status.trim() == "connected" {
             break;
@@ -104,7 +106,7 @@ async fn connect_oura_sandbox_through_the_window_and_see_the_data() {
         .trim()
         .parse()
         .unwrap_or(0);
-    for _ in 0..20 {
+    for _ in 0..60 {
         let pts = c
             .find(Locator::Css("#chart-sleep"))
             .await
@@ -129,7 +131,7 @@ async fn connect_oura_sandbox_through_the_window_and_see_the_data() {
     );
     for chart in ["#chart-sleep", "#chart-activity", "#chart-heartrate"] {
         // Charts draw after their own fetch; give each its few hundred milliseconds.
-        let deadline = Instant::now() + Duration::from_secs(15);
+        let deadline = Instant::now() + Duration::from_secs(30);
         let pts = loop {
             let pts: usize = c
                 .find(Locator::Css(chart))
