@@ -192,7 +192,7 @@ async fn wait_connected(c: &Client, id: &str) {
 }
 
 fn parse_count(s: &str, unit: &str) -> usize {
-    // "87 nights · 90 days · 24,604 HR samples"
+    // "87 sleeps · 90 days · 24,604 HR samples"
     s.split('·')
         .map(str::trim)
         .find(|p| p.ends_with(unit))
@@ -416,7 +416,7 @@ async fn researcher_and_qa_console_session() {
     until_js(
         &c,
         "backfill finished",
-        "const rows = ['C-01','C-02'].map(id => document.querySelector(`tr[data-user=\"${id}\"]`)); return rows.every(r => r && r.querySelector('.counts').textContent.includes('nights') && !r.querySelector('.conn-progress') && JSON.parse(r.querySelector('.days').dataset.days).sleep >= 25);",
+        "const rows = ['C-01','C-02'].map(id => document.querySelector(`tr[data-user=\"${id}\"]`)); return rows.every(r => r && r.querySelector('.counts').textContent.includes('sleeps') && !r.querySelector('.conn-progress') && JSON.parse(r.querySelector('.days').dataset.days).sleep >= 25);",
         120,
     )
     .await;
@@ -460,7 +460,7 @@ async fn researcher_and_qa_console_session() {
     click(&c, "tr[data-user=\"C-01\"] .participant-id").await;
     visible(&c, "#participant-view").await;
     until_js(&c, "charts drawn", "return ['#chart-sleep','#chart-activity','#chart-heartrate','#chart-calories'].every(id => Number(document.querySelector(id)?.dataset.points) > 0 && !!document.querySelector(id + ' canvas'));", 60).await;
-    let nights: usize = text(&c, "#nights-count")
+    let nights: usize = text(&c, "#sleeps-count")
         .await
         .replace(',', "")
         .trim()
@@ -508,7 +508,7 @@ async fn researcher_and_qa_console_session() {
             .map(|v| parse_count(v.as_str().unwrap(), unit))
             .sum()
     };
-    let (nights_all, days_all, hr_all) = (total("nights"), total("days"), total("HR samples"));
+    let (nights_all, days_all, hr_all) = (total("sleeps"), total("days"), total("HR samples"));
     assert!(
         nights_all >= 50 && days_all >= 50 && hr_all > 5_000,
         "{store_counts}"

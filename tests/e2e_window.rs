@@ -100,7 +100,7 @@ async fn connect_oura_sandbox_through_the_window_and_see_the_data() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     assert_eq!(status.trim(), "connected");
-    let nights: usize = text(&c, "#nights-count")
+    let nights: usize = text(&c, "#sleeps-count")
         .await
         .replace(',', "")
         .trim()
@@ -119,7 +119,7 @@ async fn connect_oura_sandbox_through_the_window_and_see_the_data() {
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    let nights_after: usize = text(&c, "#nights-count")
+    let nights_after: usize = text(&c, "#sleeps-count")
         .await
         .replace(',', "")
         .trim()
@@ -157,7 +157,7 @@ async fn connect_oura_sandbox_through_the_window_and_see_the_data() {
         );
     }
     let counts = text(&c, "tr[data-user=\"e2e-participant\"] .counts").await;
-    assert!(counts.contains("nights"), "{counts}");
+    assert!(counts.contains("sleeps"), "{counts}");
     shot(&c, "e2e-participant-05-data").await;
     c.close().await.unwrap();
 }

@@ -88,7 +88,7 @@ describe('console', () => {
     expect($('#api-addr')!.textContent).toBe('http://127.0.0.1:8484');
     const rows = document.querySelectorAll('#participants tr[data-user]');
     expect([...rows].map((r) => r.getAttribute('data-user'))).toEqual(['P-001', 'P-002']);
-    expect($('tr[data-user="P-001"] .counts')!.textContent).toBe('31 nights · 30 days · 8,275 HR samples');
+    expect($('tr[data-user="P-001"] .counts')!.textContent).toBe('31 sleeps · 30 days · 8,275 HR samples');
     expect($('#participant-view')!.hidden).toBe(true);
   });
 
@@ -138,11 +138,11 @@ describe('console', () => {
   it('selecting a row opens the participant view with counts and charts for the last 30 days', async () => {
     await start();
     $('tr[data-user="P-001"]')!.click();
-    await until(() => $('#nights-count')!.textContent !== '–');
+    await until(() => $('#sleeps-count')!.textContent !== '–');
     const { from, to } = lastDays(30);
     expect(m.userData).toHaveBeenCalledWith('uid-P-001', 'sleep', from, to);
     expect(m.userData).toHaveBeenCalledWith('uid-P-001', 'heartrate', from, to);
-    expect($('#nights-count')!.textContent).toBe('2');
+    expect($('#sleeps-count')!.textContent).toBe('2');
     expect($('#days-count')!.textContent).toBe('3');
     expect($('#hr-count')!.textContent).toBe('100');
     expect($('#hr-count')!.dataset.value).toBe('100');

@@ -3,8 +3,8 @@ import { addDays, daysBetween, formatCounts, hoursMinutes, lastDays, lastSync, r
 
 describe('console formatting', () => {
   it('summarises stored data per participant', () => {
-    expect(formatCounts({ sleep: 31, activity: 30, workouts: 8, heartrate: 8275, hrv: 1, raw: 90 })).toBe('31 nights · 30 days · 8,275 HR samples');
-    expect(formatCounts({ sleep: 1, activity: 1, workouts: 0, heartrate: 1, hrv: 0, raw: 0 })).toBe('1 night · 1 day · 1 HR sample');
+    expect(formatCounts({ sleep: 31, activity: 30, workouts: 8, heartrate: 8275, hrv: 1, raw: 90 })).toBe('31 sleeps · 30 days · 8,275 HR samples');
+    expect(formatCounts({ sleep: 1, activity: 1, workouts: 0, heartrate: 1, hrv: 0, raw: 0 })).toBe('1 sleep · 1 day · 1 HR sample');
     expect(formatCounts({ sleep: 0, activity: 0, workouts: 0, heartrate: 0, hrv: 0, raw: 0 })).toBe('No data yet');
     expect(formatCounts({ sleep: 0, activity: 0, workouts: 2, heartrate: 0, hrv: 0, raw: 2 })).toBe('2 workouts');
   });

@@ -11,11 +11,12 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${num(n)} ${n === 1 ? one : many}`;
 }
 
-/** "31 nights · 30 days · 8,275 HR samples", or "No data yet". */
+/** "31 sleeps · 30 days · 8,275 HR samples", or "No data yet". A sleep is a sleep session,
+ * naps included, so a month can hold more sleeps than nights. */
 export function formatCounts(c: Counts | null | undefined): string {
   if (!c) return 'No data yet';
   const parts: string[] = [];
-  if (c.sleep) parts.push(plural(c.sleep, 'night'));
+  if (c.sleep) parts.push(plural(c.sleep, 'sleep'));
   if (c.activity) parts.push(plural(c.activity, 'day'));
   if (c.heartrate) parts.push(plural(c.heartrate, 'HR sample'));
   if (!parts.length && c.workouts) parts.push(plural(c.workouts, 'workout'));

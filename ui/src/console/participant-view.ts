@@ -46,7 +46,7 @@ export class ParticipantView {
   private readonly toInput = h('input', { class: 'vl-input date', type: 'date', id: 'range-to', 'aria-label': 'To' });
   private readonly presetButtons: HTMLButtonElement[];
   private readonly stats = {
-    nights: h('span', { class: 'stat-value', id: 'nights-count' }, '–'),
+    sleeps: h('span', { class: 'stat-value', id: 'sleeps-count' }, '–'),
     days: h('span', { class: 'stat-value', id: 'days-count' }, '–'),
     hr: h('span', { class: 'stat-value', id: 'hr-count' }, '–'),
     sleepAvg: h('span', { class: 'stat-value', id: 'sleep-avg' }, '–'),
@@ -105,7 +105,7 @@ export class ParticipantView {
         h('div', { class: 'range-inputs' }, this.fromInput, h('span', { class: 'muted' }, '–'), this.toInput),
         this.rangeLabel),
       h('div', { class: 'stats' },
-        stat('Nights', this.stats.nights, 'sleep records', icons.moon),
+        stat('Sleeps', this.stats.sleeps, 'sessions, naps included', icons.moon),
         stat('Days', this.stats.days, 'activity records', icons.steps),
         stat('HR samples', this.stats.hr, 'heart-rate readings', icons.heart),
         stat('Avg sleep', this.stats.sleepAvg, 'per night', icons.moon),
@@ -321,7 +321,7 @@ export class ParticipantView {
 
   renderData(d: LoadedData) {
     const hrCount = countSamples(d.heartrate);
-    setStat(this.stats.nights, d.sleep.length);
+    setStat(this.stats.sleeps, d.sleep.length);
     setStat(this.stats.days, d.activity.length);
     setStat(this.stats.hr, hrCount);
 

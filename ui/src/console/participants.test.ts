@@ -34,7 +34,7 @@ describe('participants table', () => {
     expect(p1.querySelector('.provider-status')!.classList.contains('status-connected')).toBe(true);
     expect(p1.querySelector<HTMLImageElement>('.conn img')!.getAttribute('src')).toBe('http://127.0.0.1:8484/v2/providers/oura/logo.svg');
     expect(p1.querySelector('.last-sync')!.textContent).toBe('5 min ago');
-    expect(p1.querySelector('.counts')!.textContent).toBe('31 nights · 30 days · 8,275 HR samples');
+    expect(p1.querySelector('.counts')!.textContent).toBe('31 sleeps · 30 days · 8,275 HR samples');
     expect(rows[1].querySelector('.provider-status')!.textContent).toBe('reauth_required');
     expect(rows[1].querySelector('.last-sync')!.textContent).toBe('Never');
     expect(rows[2].querySelector('.provider-status')).toBeNull();
