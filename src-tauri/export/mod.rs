@@ -416,7 +416,11 @@ fn safe_name(s: &str) -> String {
 }
 
 fn write_json(path: &Path, v: &Value, rows: usize) -> AppResult<ExportedFile> {
-    std::fs::write(path, serde_json::to_vec_pretty(v)?).map_err(|e| io(path, e))?;
+    use std::io::Write;
+    let file = std::fs::File::create(path).map_err(|e| io(path, e))?;
+    let mut w = std::io::BufWriter::new(file);
+    serde_json::to_writer_pretty(&mut w, v).map_err(|e| io(path, e))?;
+    w.flush().map_err(|e| io(path, e))?;
     Ok(ExportedFile {
         path: path.to_path_buf(),
         rows,
