@@ -92,8 +92,8 @@ fn start_xvfb(children: &mut Vec<Child>) -> String {
     format!(":{n}")
 }
 
-/// Starts Xvfb and tauri-driver, whose app gets `browser` as
-/// `$BROWSER`, a fresh data directory and the sandbox clock at 2026-11-20 15:00 UTC.
+/// Starts Xvfb and tauri-driver, whose app gets `browser` as `$BROWSER`, a fresh data
+/// directory and the sandbox clock at 2026-11-20 15:00 UTC.
 pub fn start(browser: &str) -> Session {
     let mut children = vec![];
     // Not `$DISPLAY`: a CI shell may inherit one with no server behind it. To watch the
@@ -121,13 +121,14 @@ pub fn start(browser: &str) -> Session {
             .env("NO_AT_BRIDGE", "1")
             .stdout(Stdio::null()),
     ));
-    let up = (0..300).any(|_| {
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() || {
-            std::thread::sleep(Duration::from_millis(100));
-            false
-        }
-    });
-    assert!(up, "tauri-driver did not listen on {port} within 30 s");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "tauri-driver did not listen on {port} within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     Session {
         children,
         port,
