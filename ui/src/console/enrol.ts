@@ -1,56 +1,16 @@
 /**
  * Enrol mode: the link widget full-window for one participant, kiosk-like. The rest of the console
- * is inert until the researcher leaves (with the enrol PIN when one is set). A QR code of the
- * link page opens the same steps on the participant's phone when the lab network allows it.
+ * is inert until the researcher leaves (with the enrol PIN when one is set). The link page's
+ * address opens the same steps in another browser on this computer. There is no QR code for a
+ * phone: each provider returns its sign-in to this computer's loopback listener (RFC 8252),
+ * which a phone cannot reach, so a phone could start the steps but never finish them.
  */
-import QRCode from 'qrcode';
 import { h, svg } from '../shared/dom';
 import { brandMark, icons } from '../shared/icons';
 import { createLinkWidget, type LinkWidget } from '../link/widget';
 import * as api from './api';
 import { dialog } from './dialog';
 import type { AppInfo, Participant } from './types';
-
-const SVG_NS = 'http://www.w3.org/2000/svg';
-
-/** The QR code of `text` as an SVG (one path of dark modules, a 4-module quiet zone). */
-export function qrSvg(text: string, size = 200): SVGSVGElement {
-  const qr = QRCode.create(text, { errorCorrectionLevel: 'M' });
-  const n = qr.modules.size;
-  const quiet = 4;
-  const dim = n + quiet * 2;
-  let d = '';
-  for (let r = 0; r < n; r++) {
-    for (let c = 0; c < n; c++) if (qr.modules.get(r, c)) d += `M${c + quiet} ${r + quiet}h1v1h-1z`;
-  }
-  const el = document.createElementNS(SVG_NS, 'svg');
-  el.setAttribute('viewBox', `0 0 ${dim} ${dim}`);
-  el.setAttribute('width', String(size));
-  el.setAttribute('height', String(size));
-  el.setAttribute('shape-rendering', 'crispEdges');
-  el.setAttribute('role', 'img');
-  el.setAttribute('aria-label', `QR code of ${text}`);
-  el.dataset.modules = String(n);
-  const bg = document.createElementNS(SVG_NS, 'rect');
-  bg.setAttribute('width', String(dim));
-  bg.setAttribute('height', String(dim));
-  bg.setAttribute('fill', '#fff');
-  const path = document.createElementNS(SVG_NS, 'path');
-  path.setAttribute('d', d);
-  path.setAttribute('fill', '#111827');
-  el.append(bg, path);
-  return el;
-}
-
-/** Whether the URL can work from another device: a loopback address cannot. */
-export function reachableFromPhone(url: string): boolean {
-  try {
-    const host = new URL(url).hostname;
-    return !(host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.'));
-  } catch {
-    return false;
-  }
-}
 
 export interface EnrolOptions {
   participant: Participant;
@@ -168,16 +128,12 @@ export async function startEnrol(o: EnrolOptions): Promise<EnrolHandle> {
   }
 
   function renderSide(url: string) {
-    const lan = reachableFromPhone(url);
     side.replaceChildren(
-      h('h2', {}, svg(icons.qr), 'Or use your phone'),
-      h('p', {}, 'Scan this code with the phone’s camera to do the same steps there.'),
-      h('div', { class: 'qr', id: 'enrol-qr', 'data-url': url }, qrSvg(url, 188)),
+      h('h2', {}, svg(icons.external), 'Or in another browser'),
+      h('p', {}, 'The same steps open in any web browser on this computer, for example one where the participant is already signed in to their provider.'),
       h('p', { class: 'enrol-url' }, h('code', { id: 'enrol-url' }, url)),
-      h('p', { class: `enrol-net ${lan ? '' : 'warn'}` }, svg(icons.alert),
-        lan
-          ? 'Works when the lab network allows the phone to reach this computer: the address points at this machine’s API.'
-          : 'This address points at this computer’s own API (loopback): a phone can only open it when the app serves the lab network (vital-link serve --bind … --allow-remote) and the lab network allows it. Otherwise, connect here.'));
+      h('p', { class: 'enrol-net' }, svg(icons.alert),
+        'Not on a phone: the provider returns the sign-in to this computer’s own address (127.0.0.1), which a phone cannot reach.'));
   }
 
   document.addEventListener('keydown', trap, true);
