@@ -37,8 +37,17 @@ done
 echo "==> end-to-end tests in the real window (Xvfb + tauri-driver)"
 rm -rf artifacts/e2e
 # A window that never comes up must fail the run, not hang it: each suite gets a hard limit,
-# and whatever a killed suite left behind (its Xvfb, tauri-driver, the app) is stopped.
-trap 'pkill -f "^Xvfb -displayfd 1 -screen 0 1280x860x24" || true; pkill -x tauri-driver || true; pkill -x WebKitWebDriver || true' EXIT
+# and whatever a killed suite left behind (its Xvfb, tauri-driver, the app) is stopped. Only the
+# process groups the harness started and noted in artifacts/e2e/groups/ are stopped, never
+# processes by name: a developer's own Xvfb or driver stays untouched.
+stop_window_leftovers() {
+  for note in artifacts/e2e/groups/*; do
+    [ -e "$note" ] || continue
+    kill -- "-$(basename "$note")" 2>/dev/null || true
+    rm -f "$note"
+  done
+}
+trap stop_window_leftovers EXIT
 cargo build --test e2e_window --test e2e_console
 timeout --kill-after=30 900 cargo test --test e2e_window -- --ignored --test-threads=1
 timeout --kill-after=30 900 cargo test --test e2e_console -- --ignored --test-threads=1

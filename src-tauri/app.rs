@@ -42,6 +42,21 @@ pub enum AppEvent {
     },
 }
 
+/// The next event for a listener. One that fell behind (a backfill reports progress faster than
+/// a busy window takes it) skips what it missed instead of stopping for good: a window whose
+/// listener ended would never show another sync.
+pub async fn next_event(rx: &mut broadcast::Receiver<AppEvent>) -> Option<AppEvent> {
+    loop {
+        match rx.recv().await {
+            Ok(ev) => return Some(ev),
+            Err(broadcast::error::RecvError::Lagged(skipped)) => {
+                tracing::debug!(skipped, "an event listener fell behind")
+            }
+            Err(broadcast::error::RecvError::Closed) => return None,
+        }
+    }
+}
+
 pub struct App {
     pub config: Config,
     pub store: Store,
@@ -269,5 +284,30 @@ impl App {
                 let _ = h.await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_listener_that_fell_behind_keeps_receiving() {
+        let (tx, mut rx) = broadcast::channel(4);
+        for done in 0..10 {
+            tx.send(AppEvent::SyncProgress {
+                connection_id: 1,
+                resource: "sleep".into(),
+                done,
+                total: 10,
+            })
+            .unwrap();
+        }
+        let Some(AppEvent::SyncProgress { done, .. }) = next_event(&mut rx).await else {
+            panic!("the listener stopped after falling behind");
+        };
+        assert_eq!(done, 6, "the oldest events it missed are skipped");
+        drop(tx);
+        while next_event(&mut rx).await.is_some() {}
     }
 }

@@ -847,7 +847,7 @@ fn progress_bar(app: &Arc<App>) -> tokio::task::JoinHandle<()> {
         .progress_chars("=> "),
     );
     tokio::spawn(async move {
-        while let Ok(ev) = rx.recv().await {
+        while let Some(ev) = crate::app::next_event(&mut rx).await {
             match ev {
                 AppEvent::SyncProgress {
                     resource,

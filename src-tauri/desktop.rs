@@ -359,9 +359,63 @@ fn ensure_web_locale() {
     }
 }
 
+/// Without a GPU render node the only OpenGL is Mesa's software rasteriser, in which WebKit's
+/// GL compositor crashes the web process now and then (a segfault in `swrast_dri.so` under
+/// Xvfb: the window goes blank). Drawing in software without GL compositing avoids it and is
+/// no slower there. A choice the user made with WebKit's own variables stands.
+fn software_rendering_without_gpu() {
+    let user_chose = [
+        "WEBKIT_DISABLE_COMPOSITING_MODE",
+        "WEBKIT_DISABLE_DMABUF_RENDERER",
+    ]
+    .iter()
+    .any(|k| std::env::var_os(k).is_some());
+    if cfg!(target_os = "linux") && !user_chose && !has_gpu_render_node() {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+        tracing::info!("no GPU render node: the window draws in software, without GL compositing");
+    }
+}
+
+fn has_gpu_render_node() -> bool {
+    std::fs::read_dir("/dev/dri")
+        .map(|dir| {
+            dir.flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
+        })
+        .unwrap_or(false)
+}
+
+/// If the web process ends anyway (a crash, WebKit's memory limit), the window would stay blank
+/// until restarted: log why and load the page again. Its state lives in the core. Bounded, so a
+/// page that kills its process at once is not reloaded forever.
+#[cfg(target_os = "linux")]
+fn reload_when_the_page_dies(window: &tauri::WebviewWindow) {
+    let _ = window.with_webview(|w| {
+        use webkit2gtk::WebViewExt;
+        let reloads = std::cell::Cell::new(0u32);
+        w.inner()
+            .connect_web_process_terminated(move |view, reason| {
+                reloads.set(reloads.get() + 1);
+                if reloads.get() > 3 {
+                    tracing::error!(
+                        ?reason,
+                        "the window's web process ended again; not reloading"
+                    );
+                    return;
+                }
+                tracing::error!(
+                    ?reason,
+                    "the window's web process ended; reloading the page"
+                );
+                view.reload();
+            });
+    });
+}
+
 /// Builds the core, starts the local API, then runs the window until it is closed.
 pub fn run(cli: Cli, runtime: tokio::runtime::Runtime) -> AppResult<()> {
     ensure_web_locale();
+    software_rendering_without_gpu();
     tauri::async_runtime::set(runtime.handle().clone());
     let config = cli.config()?;
     let port = config.api_port;
@@ -382,7 +436,7 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Runtime) -> AppResult<()> {
             let handle = tauri_app.handle().clone();
             let mut rx = events.subscribe();
             tauri::async_runtime::spawn(async move {
-                while let Ok(ev) = rx.recv().await {
+                while let Some(ev) = crate::app::next_event(&mut rx).await {
                     let _ = handle.emit("app://event", ev);
                 }
             });
@@ -394,7 +448,7 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Runtime) -> AppResult<()> {
                 .find(|w| w.label == "main")
                 .cloned()
                 .ok_or("tauri.conf.json has no main window")?;
-            tauri::WebviewWindowBuilder::from_config(tauri_app.handle(), &config)?
+            let window = tauri::WebviewWindowBuilder::from_config(tauri_app.handle(), &config)?
                 .on_navigation(|url| {
                     if is_app_origin(url) {
                         return true;
@@ -407,6 +461,10 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Runtime) -> AppResult<()> {
                     tauri::webview::NewWindowResponse::Deny
                 })
                 .build()?;
+            #[cfg(target_os = "linux")]
+            reload_when_the_page_dies(&window);
+            #[cfg(not(target_os = "linux"))]
+            let _ = window;
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

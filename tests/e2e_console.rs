@@ -105,6 +105,7 @@ async fn until_js(c: &Client, what: &str, body: &str, secs: u64) {
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+    shot(c, "failed-wait").await;
     panic!("{what}: not within {secs} s ({body})");
 }
 

@@ -25,16 +25,32 @@ pub fn artifacts() -> PathBuf {
     dir
 }
 
+/// stderr of tauri-driver, WebKitWebDriver and the app, one file per test.
+fn driver_log() -> PathBuf {
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("window")
+        .replace("::", "-");
+    artifacts().join(format!("{test}.stderr.log"))
+}
+
 /// Xvfb and tauri-driver for one test; killed (with their children) on drop.
 pub struct Session {
     children: Vec<Child>,
     port: u16,
     /// The app's data directory (`VITAL_LINK_DATA_DIR`).
     pub data: tempfile::TempDir,
+    /// XDG cache, data and config homes: WebKit's storage and caches (Mesa's shader cache
+    /// among them) start empty for every test, as on a fresh machine, and a test never
+    /// sees what an earlier one left in the web view's storage.
+    _xdg: tempfile::TempDir,
 }
 
 impl Drop for Session {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.keep_evidence();
+        }
         for c in self.children.iter_mut().rev() {
             let _ = Command::new("kill")
                 .arg("--")
@@ -42,15 +58,67 @@ impl Drop for Session {
                 .status();
             let _ = c.kill();
             let _ = c.wait();
+            let _ = std::fs::remove_file(group_note(c.id()));
         }
     }
 }
 
+impl Session {
+    /// A failed test says what was still running (was the app alive? its web process?) and
+    /// keeps the app's log, which the temporary data directory would take with it.
+    fn keep_evidence(&self) {
+        let groups: Vec<u32> = self.children.iter().map(|c| c.id()).collect();
+        let mut alive = vec![];
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            // pid (comm) state ppid pgrp ...; comm may hold spaces, so split after ')'.
+            let Some((head, rest)) = stat.rsplit_once(')') else {
+                continue;
+            };
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let pgrp: u32 = fields.get(2).and_then(|f| f.parse().ok()).unwrap_or(0);
+            if groups.contains(&pgrp) {
+                alive.push(format!("{} [{}]", head.trim(), fields[0]));
+            }
+        }
+        eprintln!("window test failed; still running in its process groups: {alive:?}");
+        let logs = self.data.path().join("logs");
+        let kept = artifacts().join("failed-app-logs");
+        let _ = std::fs::create_dir_all(&kept);
+        for f in std::fs::read_dir(&logs).into_iter().flatten().flatten() {
+            let _ = std::fs::copy(f.path(), kept.join(f.file_name()));
+        }
+        eprintln!("the app's log is kept in {}", kept.display());
+        let stderr = std::fs::read_to_string(driver_log()).unwrap_or_default();
+        let tail: Vec<&str> = stderr.lines().rev().take(60).collect();
+        eprintln!(
+            "--- the app's and the drivers' stderr (last lines, whole: {}) ---",
+            driver_log().display()
+        );
+        for l in tail.iter().rev() {
+            eprintln!("{l}");
+        }
+    }
+}
+
+/// Where each live process group this harness started is noted (a file named by its id), so
+/// that `scripts/test.sh` can stop exactly these if a suite is killed before `Drop` runs.
+fn group_note(pgid: u32) -> PathBuf {
+    let dir = artifacts().join("groups");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(pgid.to_string())
+}
+
 fn spawn_group(cmd: &mut Command) -> Child {
     use std::os::unix::process::CommandExt;
-    cmd.process_group(0)
+    let child = cmd
+        .process_group(0)
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e} (install it; see scripts/setup.sh)"))
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e} (install it; see scripts/setup.sh)"));
+    std::fs::write(group_note(child.id()), "").unwrap();
+    child
 }
 
 /// Starts its own Xvfb on a display number it picks itself (`-displayfd`), and waits until
@@ -103,6 +171,7 @@ pub fn start(browser: &str) -> Session {
         _ => start_xvfb(&mut children),
     };
     let data = tempfile::tempdir().unwrap();
+    let xdg = tempfile::tempdir().unwrap();
     let port = free_port();
     let native = free_port();
     children.push(spawn_group(
@@ -119,7 +188,11 @@ pub fn start(browser: &str) -> Session {
             .env("VITAL_LINK_PORT", "0")
             .env("VITAL_LINK_SANDBOX_NOW", "2026-11-20T15:00:00Z")
             .env("NO_AT_BRIDGE", "1")
-            .stdout(Stdio::null()),
+            .env("XDG_CACHE_HOME", xdg.path().join("cache"))
+            .env("XDG_DATA_HOME", xdg.path().join("data"))
+            .env("XDG_CONFIG_HOME", xdg.path().join("config"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(driver_log()).unwrap()),
     ));
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -133,6 +206,7 @@ pub fn start(browser: &str) -> Session {
         children,
         port,
         data,
+        _xdg: xdg,
     }
 }
 

@@ -94,4 +94,28 @@ describe('inspector page', () => {
     expect(api.setFaults).toHaveBeenCalledWith('oura', { ...NO_FAULTS, server_error: true, slow_ms: 250, after_pages: 2 });
     page.dispose();
   });
+  it('fault switches: a provider picked while the previous one loads shows only its own switches', async () => {
+    vi.mocked(api.inspector).mockResolvedValue([]);
+    let answerOura!: (f: typeof NO_FAULTS) => void;
+    vi.mocked(api.faults).mockImplementation((provider: string) =>
+      provider === 'oura'
+        ? new Promise((resolve) => (answerOura = resolve))
+        : Promise.resolve({ ...NO_FAULTS, server_error: true }));
+    const { page } = mount();
+    page.show();
+    await until(() => vi.mocked(api.faults).mock.calls.length === 1);
+    // Nothing to tick while Oura's state is unknown.
+    expect($('#fault-server_error')).toBeNull();
+    const select = $<HTMLSelectElement>('#faults-provider')!;
+    select.value = 'withings';
+    select.dispatchEvent(new Event('change'));
+    await until(() => $('#fault-server_error'));
+    expect($<HTMLInputElement>('#fault-server_error')!.checked).toBe(true);
+    // Oura's slower answer arrives last: it must not replace Withings' switches.
+    answerOura({ ...NO_FAULTS });
+    await new Promise((r) => setTimeout(r, 0));
+    expect($<HTMLInputElement>('#fault-server_error')!.checked).toBe(true);
+    expect($('#faults-active')!.textContent).toBe('1 on');
+    page.dispose();
+  });
 });

@@ -39,6 +39,7 @@ export class InspectorPage {
   private readonly faultPanel = h('section', { class: 'card fault-panel', id: 'faults' });
   private readonly faultProvider = h('select', { class: 'vl-input select', id: 'faults-provider', 'aria-label': 'Sandbox provider' });
   private readonly faultForm = h('form', { class: 'fault-form', id: 'faults-form' });
+  private faultSeq = 0;
   private readonly faultState = h('span', { class: 'fault-state', id: 'faults-active' });
 
   constructor(private readonly deps: InspectorDeps) {
@@ -332,13 +333,21 @@ export class InspectorPage {
     void this.loadFaults();
   }
 
+  /**
+   * Shows the switches of the selected provider. While they load, the form holds no switches:
+   * a tick on the previous provider's form would be wiped by the re-render (or, if the older
+   * answer landed last, the wrong provider's state would show), and Apply would send it off.
+   */
   private async loadFaults() {
     const provider = this.faultProvider.value;
     if (!provider) return;
+    const my = ++this.faultSeq;
+    this.faultForm.replaceChildren(h('p', { class: 'muted', id: 'faults-loading' }, `Loading ${providerName(provider)}’s switches…`));
     try {
-      this.renderFaultForm(await api.faults(provider));
+      const f = await api.faults(provider);
+      if (my === this.faultSeq) this.renderFaultForm(f);
     } catch (e) {
-      this.faultForm.replaceChildren(h('div', { class: 'notice error' }, svg(icons.alert), h('div', {}, api.toCommandError(e).message)));
+      if (my === this.faultSeq) this.faultForm.replaceChildren(h('div', { class: 'notice error' }, svg(icons.alert), h('div', {}, api.toCommandError(e).message)));
     }
   }
 
