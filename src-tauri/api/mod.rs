@@ -16,6 +16,7 @@ use tower_http::decompression::RequestDecompressionLayer;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 
+mod blocking;
 mod data;
 pub mod extract;
 pub mod ingest;
