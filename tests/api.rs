@@ -452,3 +452,36 @@ async fn heavy_timeseries_reads_do_not_stall_light_routes() {
         "a light route's p99 beside heavy reads ({p_loaded:.2} ms) stays near its p99 alone ({p_alone:.2} ms)"
     );
 }
+
+#[tokio::test]
+async fn a_flat_timeseries_above_the_cap_is_refused_with_what_to_do() {
+    let (h, uid) = year_of_heart_rate().await;
+    let api = Api::new(&h).await;
+    let year = "start_date=2025-11-21&end_date=2026-11-20";
+    let (s, e) = api
+        .get(&format!("/v2/timeseries/{uid}/heartrate?{year}"))
+        .await;
+    assert_eq!(s, 422, "a year of flat heart rate is refused");
+    let msg = e["detail"][0]["msg"].as_str().unwrap();
+    assert_eq!(e["detail"][0]["type"], "too_many_samples");
+    assert!(
+        msg.contains("50000") && msg.contains("shorter range") && msg.contains("/grouped"),
+        "the error names the cap and the ways round it: {msg}"
+    );
+    // The grouped route pages the same year with next_cursor; a week stays one flat answer.
+    let (s, g) = api
+        .get(&format!("/v2/timeseries/{uid}/heartrate/grouped?{year}"))
+        .await;
+    assert_eq!(s, 200);
+    assert!(
+        g["next_cursor"].is_string(),
+        "a year of grouped samples has a next page"
+    );
+    let (s, week) = api
+        .get(&format!(
+            "/v2/timeseries/{uid}/heartrate?start_date=2026-11-14&end_date=2026-11-20"
+        ))
+        .await;
+    assert_eq!(s, 200);
+    assert!(week.as_array().unwrap().len() > 1000);
+}

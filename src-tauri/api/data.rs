@@ -39,6 +39,11 @@ pub struct DataQuery {
 /// Samples per page of a grouped timeseries answer.
 pub const GROUPED_PAGE: i64 = 10_000;
 
+/// The most samples one flat timeseries answer holds. The flat route is a bare list in Vital's
+/// API and the SDKs, with no room for a cursor, so a longer answer is refused and the error
+/// points to the grouped route, which pages.
+pub const FLAT_CAP: i64 = 50_000;
+
 /// Summary names in the path and the key of their list in the answer.
 fn summary_key(resource: &str) -> Option<&'static str> {
     Some(match resource {
@@ -276,13 +281,25 @@ fn flat_samples(
     let u = app.store.user(user_id)?;
     check_metric(resource)?;
     let r = range(app, q)?;
-    let rows = app.store.samples(
+    let rows = app.store.samples_page(
         &u.user_id,
         resource,
         r.from_ms,
         r.to_ms + 1,
         q.provider.as_deref(),
+        None,
+        FLAT_CAP + 1,
     )?;
+    if rows.len() as i64 > FLAT_CAP {
+        return Err(AppError::new(
+            "too_many_samples",
+            422,
+            format!(
+                "more than {FLAT_CAP} {resource} samples from {} to {}: ask for a shorter range, or page through /v2/timeseries/{user_id}/{resource}/grouped with next_cursor",
+                r.from_day, r.to_day
+            ),
+        ));
+    }
     Ok(rows.iter().map(shapes::SampleOut::from).collect())
 }
 
