@@ -47,8 +47,11 @@ pub struct Config {
     pub api_port: u16,
     /// How long the loopback listener waits for the browser to come back.
     pub oauth_timeout: std::time::Duration,
-    /// Local API rate limit: burst size and requests per second after it.
+    /// Local API rate limit for each valid API key: burst size and requests per second after it.
     pub api_rate_limit: (f64, f64),
+    /// The same for all requests without a valid key together (health checks, the link page):
+    /// small, so a caller without the key cannot crowd out those with it.
+    pub api_anonymous_rate_limit: (f64, f64),
 }
 
 impl Config {
@@ -62,6 +65,7 @@ impl Config {
             api_port: DEFAULT_API_PORT,
             oauth_timeout: std::time::Duration::from_secs(300),
             api_rate_limit: (2000.0, 1000.0),
+            api_anonymous_rate_limit: (200.0, 100.0),
         }
     }
 

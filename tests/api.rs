@@ -338,3 +338,150 @@ async fn bad_input_gets_clear_errors() {
         "token_expired"
     );
 }
+
+/// A user with a year of sandbox Oura data (heart rate every five minutes, with gaps).
+async fn year_of_heart_rate() -> (Harness, String) {
+    let h = start(365).await;
+    let user = h.app.store.create_user("a-year").unwrap();
+    h.app.connect_demo(&user.user_id, "oura").await.unwrap();
+    h.app.wait_background().await;
+    (h, user.user_id)
+}
+
+/// Latencies in ms of `n` sequential keyed GETs of `url`, from a runtime of its own so the
+/// client's timing does not depend on the server's threads.
+fn latencies(url: String, key: String, n: usize) -> Vec<f64> {
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let http = reqwest::Client::new();
+            let mut ms = Vec::with_capacity(n);
+            for _ in 0..n {
+                let t = std::time::Instant::now();
+                let r = http
+                    .get(&url)
+                    .header("x-vital-api-key", &key)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 200);
+                r.bytes().await.unwrap();
+                ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            ms
+        })
+    })
+    .join()
+    .unwrap()
+}
+
+fn p99(sorted: &[f64]) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * 0.99).round() as usize]
+}
+
+/// `clients` loops of keyed GETs of `url` on a thread of their own until `stop`; returns how
+/// many answers came back.
+fn heavy_load(
+    url: String,
+    key: String,
+    clients: usize,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<usize> {
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let http = reqwest::Client::new();
+            let loops = (0..clients).map(|_| {
+                let (http, url, key, stop) = (http.clone(), url.clone(), key.clone(), stop.clone());
+                tokio::spawn(async move {
+                    let mut n = 0;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let r = http.get(&url).header("x-vital-api-key", &key).send().await;
+                        assert_eq!(
+                            r.unwrap().bytes().await.map(|b| b.len() > 1000).ok(),
+                            Some(true)
+                        );
+                        n += 1;
+                    }
+                    n
+                })
+            });
+            let mut total = 0;
+            for l in loops.collect::<Vec<_>>() {
+                total += l.await.unwrap();
+            }
+            total
+        })
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heavy_timeseries_reads_do_not_stall_light_routes() {
+    let (h, uid) = year_of_heart_rate().await;
+    let (base, key) = (h.app.api_base_url(), h.app.api_key().unwrap());
+    let light = format!("{base}/v2/user");
+    // Four months of heart rate in one flat answer: legal, and heavy.
+    let heavy =
+        format!("{base}/v2/timeseries/{uid}/heartrate?start_date=2026-07-01&end_date=2026-10-31");
+    latencies(light.clone(), key.clone(), 20); // warm-up
+    let alone = latencies(light.clone(), key.clone(), 200);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load = heavy_load(heavy, key.clone(), 4, stop.clone());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let t = std::time::Instant::now();
+    let loaded = latencies(light, key, 200);
+    let secs = t.elapsed().as_secs_f64();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let heavy_done = load.join().unwrap();
+    let (p_alone, p_loaded) = (p99(&alone), p99(&loaded));
+    println!(
+        "/v2/user alone: p99 {p_alone:.2} ms; beside 4 flat four-month heart-rate readers: p99 {p_loaded:.2} ms, slowest {:.2} ms, {:.0} req/s ({heavy_done} heavy answers)",
+        loaded[loaded.len() - 1],
+        200.0 / secs
+    );
+    assert!(heavy_done > 0, "the heavy readers were answered");
+    assert!(
+        p_loaded <= 10.0 * p_alone + 50.0,
+        "a light route's p99 beside heavy reads ({p_loaded:.2} ms) stays near its p99 alone ({p_alone:.2} ms)"
+    );
+}
+
+#[tokio::test]
+async fn a_flat_timeseries_above_the_cap_is_refused_with_what_to_do() {
+    let (h, uid) = year_of_heart_rate().await;
+    let api = Api::new(&h).await;
+    let year = "start_date=2025-11-21&end_date=2026-11-20";
+    let (s, e) = api
+        .get(&format!("/v2/timeseries/{uid}/heartrate?{year}"))
+        .await;
+    assert_eq!(s, 422, "a year of flat heart rate is refused");
+    let msg = e["detail"][0]["msg"].as_str().unwrap();
+    assert_eq!(e["detail"][0]["type"], "too_many_samples");
+    assert!(
+        msg.contains("50000") && msg.contains("shorter range") && msg.contains("/grouped"),
+        "the error names the cap and the ways round it: {msg}"
+    );
+    // The grouped route pages the same year with next_cursor; a week stays one flat answer.
+    let (s, g) = api
+        .get(&format!("/v2/timeseries/{uid}/heartrate/grouped?{year}"))
+        .await;
+    assert_eq!(s, 200);
+    assert!(
+        g["next_cursor"].is_string(),
+        "a year of grouped samples has a next page"
+    );
+    let (s, week) = api
+        .get(&format!(
+            "/v2/timeseries/{uid}/heartrate?start_date=2026-11-14&end_date=2026-11-20"
+        ))
+        .await;
+    assert_eq!(s, 200);
+    assert!(week.as_array().unwrap().len() > 1000);
+}

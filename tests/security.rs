@@ -253,7 +253,7 @@ async fn deleting_a_user_revokes_the_token_at_the_provider() {
 
 #[tokio::test]
 async fn the_api_refuses_foreign_hosts_and_floods() {
-    let h = start_with(2, |c| c.api_rate_limit = (30.0, 2.0)).await;
+    let h = start_with(2, |c| c.api_anonymous_rate_limit = (30.0, 2.0)).await;
     let base = h.app.api_base_url();
     let key = h.app.api_key().unwrap();
     let http = reqwest::Client::new();
@@ -309,6 +309,79 @@ async fn the_api_refuses_foreign_hosts_and_floods() {
         .await
         .unwrap_or(json!({}));
     assert_eq!(body["detail"]["error_type"], "payload_too_large");
+}
+
+/// Sends `GET /health` without a key as fast as `workers` connections allow until `until`;
+/// returns (answered, refused with 429).
+async fn flood_health(base: String, workers: usize, until: std::time::Instant) -> (u64, u64) {
+    let http = reqwest::Client::new();
+    let tasks: Vec<_> = (0..workers)
+        .map(|_| {
+            let (http, url) = (http.clone(), format!("{base}/health"));
+            tokio::spawn(async move {
+                let (mut n, mut refused) = (0, 0);
+                while std::time::Instant::now() < until {
+                    let r = http.get(&url).send().await.unwrap();
+                    n += 1;
+                    refused += u64::from(r.status() == 429);
+                }
+                (n, refused)
+            })
+        })
+        .collect();
+    let mut total = (0, 0);
+    for t in tasks {
+        let (n, r) = t.await.unwrap();
+        total = (total.0 + n, total.1 + r);
+    }
+    total
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_without_the_key_does_not_deny_the_api_to_keyed_clients() {
+    let h = start_with(2, |c| {
+        c.api_rate_limit = (200.0, 100.0);
+        c.api_anonymous_rate_limit = (20.0, 10.0);
+    })
+    .await;
+    let base = h.app.api_base_url();
+    let key = h.app.api_key().unwrap();
+    let started = std::time::Instant::now();
+    let flood = tokio::spawn(flood_health(
+        base.clone(),
+        8,
+        started + std::time::Duration::from_millis(2000),
+    ));
+    // The keyed client starts once the flood has emptied any bucket it could reach, and asks
+    // 50 times at 40 req/s: well inside its own budget.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let http = reqwest::Client::new();
+    let mut statuses = vec![];
+    for _ in 0..50 {
+        let r = http
+            .get(format!("{base}/v2/user"))
+            .header("x-vital-api-key", &key)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let (flooded, refused) = flood.await.unwrap();
+    let ok = statuses.iter().filter(|s| **s == 200).count();
+    println!(
+        "no-key flood: {:.0} req/s, {:.0} % refused with 429; keyed /v2/user beside it: {ok} of 50 answered 200",
+        flooded as f64 / 2.0,
+        100.0 * refused as f64 / flooded.max(1) as f64
+    );
+    assert!(
+        refused > flooded / 2,
+        "the flood itself is rate-limited: {refused} of {flooded} refused"
+    );
+    assert_eq!(
+        ok, 50,
+        "every keyed request succeeds beside the flood: {statuses:?}"
+    );
 }
 
 #[tokio::test]

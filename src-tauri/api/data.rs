@@ -1,14 +1,15 @@
 //! Vital's read API: summaries (and their raw payloads), timeseries (grouped and flat), streams.
 use axum::extract::{Path, State};
+use axum::response::Response;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::extract::Q;
 use super::users::provider_ref;
-use super::AppState;
+use super::{blocking, AppState};
 use crate::error::{AppError, AppResult};
 use crate::model::iso_utc_ms;
 use crate::shapes::{self, Range};
@@ -37,6 +38,11 @@ pub struct DataQuery {
 
 /// Samples per page of a grouped timeseries answer.
 pub const GROUPED_PAGE: i64 = 10_000;
+
+/// The most samples one flat timeseries answer holds. The flat route is a bare list in Vital's
+/// API and the SDKs, with no room for a cursor, so a longer answer is refused and the error
+/// points to the grouped route, which pages.
+pub const FLAT_CAP: i64 = 50_000;
 
 /// Summary names in the path and the key of their list in the answer.
 fn summary_key(resource: &str) -> Option<&'static str> {
@@ -72,35 +78,37 @@ async fn summary(
     State(app): State<AppState>,
     Path((resource, user_id)): Path<(String, String)>,
     Q(q): Q<DataQuery>,
-) -> AppResult<Json<Value>> {
-    let u = app.store.user(&user_id)?;
+) -> Response {
+    blocking::json(&app, move |app| summary_of(app, &resource, &user_id, &q)).await
+}
+
+fn summary_of(
+    app: &crate::app::App,
+    resource: &str,
+    user_id: &str,
+    q: &DataQuery,
+) -> AppResult<Value> {
+    let u = app.store.user(user_id)?;
     if resource == "profile" {
-        return profile(&app, &u.user_id, q.provider.as_deref());
+        return profile(app, &u.user_id, q.provider.as_deref());
     }
-    let key = summary_key(&resource)
+    let key = summary_key(resource)
         .ok_or_else(|| AppError::not_found(format!("no summary resource {resource:?}")))?;
-    let r = range(&app, &q)?;
-    if shapes::SUMMARY_RESOURCES.contains(&resource.as_str()) {
-        return Ok(Json(shapes::summaries(
-            &app,
-            &u.user_id,
-            &resource,
-            r,
-            q.provider.as_deref(),
-        )?));
+    let r = range(app, q)?;
+    if shapes::SUMMARY_RESOURCES.contains(&resource) {
+        return shapes::summaries(app, &u.user_id, resource, r, q.provider.as_deref());
     }
     // Resources no provider here produces answer with an empty list, as Vital does for them.
     let mut m = Map::new();
     m.insert(key.to_string(), json!([]));
-    Ok(Json(Value::Object(m)))
+    Ok(Value::Object(m))
 }
 
-fn profile(app: &crate::app::App, user_id: &str, provider: Option<&str>) -> AppResult<Json<Value>> {
+fn profile(app: &crate::app::App, user_id: &str, provider: Option<&str>) -> AppResult<Value> {
     let far = all_time();
     let v = shapes::summaries_any(app, user_id, "profile", far, provider)?;
     v.into_iter()
         .last()
-        .map(Json)
         .ok_or_else(|| AppError::not_found("no profile data for this user yet"))
 }
 
@@ -108,22 +116,26 @@ async fn raw(
     State(app): State<AppState>,
     Path((resource, user_id)): Path<(String, String)>,
     Q(q): Q<DataQuery>,
-) -> AppResult<Json<Value>> {
-    let u = app.store.user(&user_id)?;
+) -> Response {
+    blocking::json(&app, move |app| raw_of(app, &resource, &user_id, &q)).await
+}
+
+fn raw_of(app: &crate::app::App, resource: &str, user_id: &str, q: &DataQuery) -> AppResult<Value> {
+    let u = app.store.user(user_id)?;
     let key = if resource == "profile" {
         "profile"
     } else {
-        summary_key(&resource)
+        summary_key(resource)
             .ok_or_else(|| AppError::not_found(format!("no summary resource {resource:?}")))?
     };
     let r = if resource == "profile" {
         all_time()
     } else {
-        range(&app, &q)?
+        range(app, q)?
     };
     let rows = app.store.raw_records(
         &u.user_id,
-        &resource,
+        resource,
         &r.from_day.to_string(),
         &r.to_day.to_string(),
     )?;
@@ -146,7 +158,7 @@ async fn raw(
                 "priority_id": 0,
                 "timestamp": x.day.as_deref().map(|d| format!("{d}T00:00:00+00:00")).unwrap_or_else(|| iso_utc_ms(x.fetched_at)),
                 "data": data,
-                "source": provider_ref(&app, &x.provider),
+                "source": provider_ref(app, &x.provider),
                 "provider_collection": x.collection,
                 "sport_id": sport.as_ref().map(|s| s["id"].clone()),
                 "sport": sport,
@@ -166,7 +178,7 @@ async fn raw(
         Value::Array(items)
     };
     m.insert(key.to_string(), value);
-    Ok(Json(Value::Object(m)))
+    Ok(Value::Object(m))
 }
 
 /// Every day a document can be dated, as a range (`calendar_date` compares as text).
@@ -213,10 +225,19 @@ async fn grouped(
     State(app): State<AppState>,
     Path((user_id, resource)): Path<(String, String)>,
     Q(q): Q<DataQuery>,
-) -> AppResult<Json<shapes::Grouped>> {
-    let u = app.store.user(&user_id)?;
-    check_metric(&resource)?;
-    let r = range(&app, &q)?;
+) -> Response {
+    blocking::json(&app, move |app| grouped_page(app, &user_id, &resource, &q)).await
+}
+
+fn grouped_page(
+    app: &crate::app::App,
+    user_id: &str,
+    resource: &str,
+    q: &DataQuery,
+) -> AppResult<shapes::Grouped> {
+    let u = app.store.user(user_id)?;
+    check_metric(resource)?;
+    let r = range(app, q)?;
     let after = q
         .next_cursor
         .as_deref()
@@ -226,7 +247,7 @@ async fn grouped(
         .transpose()?;
     let rows = app.store.samples_page(
         &u.user_id,
-        &resource,
+        resource,
         r.from_ms,
         r.to_ms + 1,
         q.provider.as_deref(),
@@ -240,51 +261,71 @@ async fn grouped(
     } else {
         None
     };
-    Ok(Json(shapes::group_samples(&app, rows, next)))
+    Ok(shapes::group_samples(app, rows, next))
 }
 
 async fn flat(
     State(app): State<AppState>,
     Path((user_id, resource)): Path<(String, String)>,
     Q(q): Q<DataQuery>,
-) -> AppResult<Json<Vec<shapes::SampleOut>>> {
-    let u = app.store.user(&user_id)?;
-    check_metric(&resource)?;
-    let r = range(&app, &q)?;
-    let rows = app.store.samples(
+) -> Response {
+    blocking::json(&app, move |app| flat_samples(app, &user_id, &resource, &q)).await
+}
+
+fn flat_samples(
+    app: &crate::app::App,
+    user_id: &str,
+    resource: &str,
+    q: &DataQuery,
+) -> AppResult<Vec<shapes::SampleOut>> {
+    let u = app.store.user(user_id)?;
+    check_metric(resource)?;
+    let r = range(app, q)?;
+    let rows = app.store.samples_page(
         &u.user_id,
-        &resource,
+        resource,
         r.from_ms,
         r.to_ms + 1,
         q.provider.as_deref(),
+        None,
+        FLAT_CAP + 1,
     )?;
-    Ok(Json(rows.iter().map(shapes::SampleOut::from).collect()))
+    if rows.len() as i64 > FLAT_CAP {
+        return Err(AppError::new(
+            "too_many_samples",
+            422,
+            format!(
+                "more than {FLAT_CAP} {resource} samples from {} to {}: ask for a shorter range, or page through /v2/timeseries/{user_id}/{resource}/grouped with next_cursor",
+                r.from_day, r.to_day
+            ),
+        ));
+    }
+    Ok(rows.iter().map(shapes::SampleOut::from).collect())
 }
 
-async fn sleep_stream(
-    State(app): State<AppState>,
-    Path(sleep_id): Path<String>,
-) -> AppResult<Json<Value>> {
-    let (resource, stream) = app
-        .store
-        .summary_stream(&sleep_id)?
-        .filter(|(r, _)| r == "sleep")
-        .ok_or_else(|| AppError::not_found(format!("no sleep {sleep_id}")))?;
-    debug_assert_eq!(resource, "sleep");
-    Ok(Json(stream.unwrap_or_else(
-        || json!({"hrv": [], "heartrate": [], "hypnogram": [], "respiratory_rate": []}),
-    )))
+async fn sleep_stream(State(app): State<AppState>, Path(sleep_id): Path<String>) -> Response {
+    blocking::json(&app, move |app| {
+        let (_, stream) = app
+            .store
+            .summary_stream(&sleep_id)?
+            .filter(|(r, _)| r == "sleep")
+            .ok_or_else(|| AppError::not_found(format!("no sleep {sleep_id}")))?;
+        Ok(stream.unwrap_or_else(
+            || json!({"hrv": [], "heartrate": [], "hypnogram": [], "respiratory_rate": []}),
+        ))
+    })
+    .await
 }
 
-async fn workout_stream(
-    State(app): State<AppState>,
-    Path(workout_id): Path<String>,
-) -> AppResult<Json<Value>> {
-    let (_, stream) = app
-        .store
-        .summary_stream(&workout_id)?
-        .filter(|(r, _)| r == "workouts")
-        .ok_or_else(|| AppError::not_found(format!("no workout {workout_id}")))?;
-    let empty = json!({"time": [], "heartrate": [], "cadence": [], "altitude": [], "velocity_smooth": [], "lat": [], "lng": [], "distance": [], "power": [], "resistance": [], "temperature": []});
-    Ok(Json(stream.unwrap_or(empty)))
+async fn workout_stream(State(app): State<AppState>, Path(workout_id): Path<String>) -> Response {
+    blocking::json(&app, move |app| {
+        let (_, stream) = app
+            .store
+            .summary_stream(&workout_id)?
+            .filter(|(r, _)| r == "workouts")
+            .ok_or_else(|| AppError::not_found(format!("no workout {workout_id}")))?;
+        let empty = json!({"time": [], "heartrate": [], "cadence": [], "altitude": [], "velocity_smooth": [], "lat": [], "lng": [], "distance": [], "power": [], "resistance": [], "temperature": []});
+        Ok(stream.unwrap_or(empty))
+    })
+    .await
 }

@@ -16,6 +16,7 @@ use tower_http::decompression::RequestDecompressionLayer;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 
+mod blocking;
 mod data;
 pub mod extract;
 pub mod ingest;
@@ -65,10 +66,13 @@ pub fn router(app: AppState) -> Router {
         })
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .layer(middleware::from_fn_with_state(
-            std::sync::Arc::new(limits::Bucket::new(
-                app.config.api_rate_limit.0,
-                app.config.api_rate_limit.1,
-            )),
+            (
+                app.clone(),
+                Arc::new(limits::Limits::new(
+                    app.config.api_rate_limit,
+                    app.config.api_anonymous_rate_limit,
+                )),
+            ),
             limits::limit,
         ))
         .layer(RequestDecompressionLayer::new().gzip(true))
@@ -79,24 +83,13 @@ pub fn router(app: AppState) -> Router {
 
 /// Every data route needs the team API key: `x-vital-api-key` (the SDKs) or a bearer token.
 async fn require_api_key(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    let presented = req
-        .headers()
-        .get("x-vital-api-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| {
-            req.headers()
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .map(str::to_string)
-        });
+    let presented = presented_api_key(req.headers());
     match presented {
         None => AppError::unauthorized(
             "missing API key: send it in the x-vital-api-key header (see `vital-link api-key`)",
         )
         .into_response(),
-        Some(k) => match app.check_api_key(k.trim()) {
+        Some(k) => match app.check_api_key(k) {
             Ok(true) => next.run(req).await,
             Ok(false) => AppError::unauthorized(
                 "invalid API key; `vital-link api-key` prints the current one",
@@ -105,6 +98,20 @@ async fn require_api_key(State(app): State<AppState>, req: Request, next: Next) 
             Err(e) => e.into_response(),
         },
     }
+}
+
+/// The API key a request presents: `x-vital-api-key` (the SDKs) or a bearer token.
+pub(crate) fn presented_api_key(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get("x-vital-api-key")
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| {
+            headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+        })
+        .map(str::trim)
 }
 
 /// DNS rebinding defence: a page on `evil.example` that resolves to 127.0.0.1 still sends

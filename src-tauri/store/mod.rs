@@ -45,7 +45,14 @@ struct StoreInner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: r2d2::Pool<SqliteConnectionManager>,
+    /// Leave to run API data reads on the blocking pool: one reader fewer than the pool holds,
+    /// so the short lookups still made on the runtime (the user, a link token) always find a
+    /// free connection instead of blocking a runtime thread while they wait for one.
+    range_reads: Arc<tokio::sync::Semaphore>,
 }
+
+/// Read-only connections in the pool.
+const READERS: u32 = 4;
 
 fn apply_pragmas(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
@@ -105,7 +112,7 @@ impl Store {
                 Ok(())
             });
         let readers = r2d2::Pool::builder()
-            .max_size(4)
+            .max_size(READERS)
             .min_idle(Some(0))
             .build(manager)?;
         Ok(Store {
@@ -113,6 +120,7 @@ impl Store {
                 path: path.to_path_buf(),
                 writer: Mutex::new(conn),
                 readers,
+                range_reads: Arc::new(tokio::sync::Semaphore::new(READERS as usize - 1)),
             }),
         })
     }
@@ -154,6 +162,17 @@ impl Store {
     ) -> AppResult<T> {
         let store = self.clone();
         tokio::task::spawn_blocking(move || store.read(f)).await?
+    }
+
+    /// Waits (without holding a thread) until a range read may start; the read holds the
+    /// permit until it is done.
+    pub async fn range_read_permit(&self) -> tokio::sync::OwnedSemaphorePermit {
+        self.inner
+            .range_reads
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the range-read semaphore is never closed")
     }
 
     pub fn setting(&self, key: &str) -> AppResult<Option<String>> {
