@@ -49,6 +49,8 @@ pub struct Config {
     pub oauth_timeout: std::time::Duration,
     /// Local API rate limit: burst size and requests per second after it.
     pub api_rate_limit: (f64, f64),
+    /// How the forwarder retries a batch the target failed, and when it parks it.
+    pub forward_retry: crate::forward::RetryPolicy,
 }
 
 impl Config {
@@ -62,6 +64,7 @@ impl Config {
             api_port: DEFAULT_API_PORT,
             oauth_timeout: std::time::Duration::from_secs(300),
             api_rate_limit: (2000.0, 1000.0),
+            forward_retry: crate::forward::RetryPolicy::default(),
         }
     }
 
