@@ -184,8 +184,8 @@ impl Sent {
         }
     }
 
-    /// A non-2xx answer, judged by its status; the wait the target asks for is read by the same
-    /// parser the sync side uses.
+    /// A non-2xx answer, judged by its status; the wait the target asks for is read by the
+    /// core's one parser of `Retry-After` and rate-limit headers.
     async fn refused(path: &str, r: reqwest::Response) -> Sent {
         let status = r.status().as_u16();
         let wait = crate::ratelimit::retry_after(r.headers(), now_ms() / 1000)
@@ -690,11 +690,13 @@ impl App {
         Ok(delivered)
     }
 
-    /// How much longer the target asked us to send nothing (after a 429 with a wait), if at all.
+    /// How much longer the current target asked us to send nothing (after a 429 with a wait),
+    /// if at all. A pause asked by a previous target does not hold back a new one.
     pub async fn forward_pause(&self) -> Option<Duration> {
-        let until = self.forward_state.lock().await.paused_until;
-        let left = until - now_ms();
-        (left > 0).then(|| Duration::from_millis(left as u64))
+        let url = self.store.setting(TARGET_SETTING).ok().flatten()?;
+        let cache = self.forward_state.lock().await;
+        let left = cache.paused_until - now_ms();
+        (cache.target == url && left > 0).then(|| Duration::from_millis(left as u64))
     }
 
     /// Puts every dead letter back in the queue, due now; returns how many.
