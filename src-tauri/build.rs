@@ -29,6 +29,7 @@ const COMMANDS: &[&str] = &[
     "rotate_api_key",
     "add_webhook",
     "remove_webhook",
+    "forward_retry",
     "set_enrol_pin",
     "check_enrol_pin",
     "wipe_all",

@@ -273,8 +273,10 @@ pub enum ForwardCmd {
         #[arg(long, value_enum, default_value = "source")]
         provider_mode: crate::forward::ProviderMode,
     },
-    /// Target, outbox depth, last delivery and last error (JSON).
+    /// Target, outbox depth, dead letters (parked batches), last delivery and last error (JSON).
     Status,
+    /// Queue the dead letters again (after fixing what the target refused).
+    Retry,
     /// Send what is queued now, until the outbox is empty or the target fails.
     Push,
     /// Stop forwarding and empty the outbox.
@@ -519,9 +521,10 @@ pub async fn run(cli: Cli, command: Command) -> AppResult<()> {
             let f = app.forward_status()?;
             if f.enabled {
                 println!(
-                    "forwarding to {}: {} readings queued, last delivery {}{}",
+                    "forwarding to {}: {} readings queued, {} batches parked, last delivery {}{}",
                     f.url.unwrap_or_default(),
                     f.outbox.readings,
+                    f.parked.batches,
                     f.last_delivery_at.unwrap_or_else(|| "never".into()),
                     f.last_error
                         .map(|e| format!(", last error: {e}"))
@@ -580,6 +583,13 @@ pub async fn run(cli: Cli, command: Command) -> AppResult<()> {
         }
         Command::Forward(ForwardCmd::Status) => {
             print_json(&serde_json::to_value(app.forward_status()?)?)
+        }
+        Command::Forward(ForwardCmd::Retry) => {
+            let n = app.forward_retry()?;
+            eprintln!(
+                "{n} parked batches queued again; a running `serve` (or `forward push`) sends them"
+            );
+            print_json(&serde_json::to_value(app.forward_status()?)?);
         }
         Command::Forward(ForwardCmd::Push) => {
             if app.forward_config()?.is_none() {

@@ -52,6 +52,8 @@ pub struct Config {
     /// The same for all requests without a valid key together (health checks, the link page):
     /// small, so a caller without the key cannot crowd out those with it.
     pub api_anonymous_rate_limit: (f64, f64),
+    /// How the forwarder retries a batch the target failed, and when it parks it.
+    pub forward_retry: crate::forward::RetryPolicy,
 }
 
 impl Config {
@@ -66,6 +68,7 @@ impl Config {
             oauth_timeout: std::time::Duration::from_secs(300),
             api_rate_limit: (2000.0, 1000.0),
             api_anonymous_rate_limit: (200.0, 100.0),
+            forward_retry: crate::forward::RetryPolicy::default(),
         }
     }
 

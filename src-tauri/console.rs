@@ -238,6 +238,7 @@ impl App {
             "api_base": self.api_base_url(),
             "api_key": crate::vault::redact(&self.api_key()?),
             "webhooks": self.webhooks()?,
+            "forward": self.forward_status()?,
             "credentials": self.credentials_view()?,
             "agreement": self.agreement()?,
             "enrol_pin_set": self.store.setting("enrol_pin_hash")?.is_some(),

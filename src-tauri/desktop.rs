@@ -304,6 +304,12 @@ async fn remove_webhook(app: Shared<'_>, id: i64) -> AppResult<()> {
     app.remove_webhook(id)
 }
 
+/// Queues the forwarder's dead letters again; returns how many.
+#[tauri::command(rename_all = "camelCase")]
+async fn forward_retry(app: Shared<'_>) -> AppResult<usize> {
+    app.forward_retry()
+}
+
 #[tauri::command(rename_all = "camelCase")]
 async fn set_enrol_pin(app: Shared<'_>, pin: Option<String>) -> AppResult<()> {
     app.set_enrol_pin(pin.as_deref())
@@ -495,6 +501,7 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Runtime) -> AppResult<()> {
             rotate_api_key,
             add_webhook,
             remove_webhook,
+            forward_retry,
             set_enrol_pin,
             check_enrol_pin,
             wipe_all

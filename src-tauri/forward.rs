@@ -8,6 +8,12 @@
 //! target deduplicates by reading identity, so a batch sent twice (a crash between the answer
 //! and the delete) changes nothing there. While the target is down the worker backs off (with
 //! jitter, at most a minute between tries) and the outbox simply grows; nothing is dropped.
+//!
+//! A batch the target fails (5xx, 408, a timeout) is retried on its own schedule while the
+//! others flow ([`RetryPolicy`]); one it refuses for good (another 4xx), or after the last try,
+//! is parked as a dead letter: kept, shown in `forward status`, logged as the event
+//! `forward.batch_parked`, and sent again by `forward retry`. A 429 pauses the whole queue for
+//! as long as the target asks (`Retry-After` or its rate-limit headers).
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::sync::Arc;
@@ -21,7 +27,7 @@ use serde_json::{json, Map, Value};
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 use crate::store::now_ms;
-use crate::store::outbox::{self, Depth, OutboxRow, TARGET_SETTING};
+use crate::store::outbox::{self, Depth, OutboxRow, ParkedBatch, TARGET_SETTING};
 
 const KEY_SETTING: &str = "forward.api_key";
 const MODE_SETTING: &str = "forward.provider_mode";
@@ -33,6 +39,44 @@ const KEY_AAD: &str = "settings/forward.api_key";
 /// The longest wait between two tries while the target is unreachable.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// This many batches failing in a row, with none delivered in between, means the target as a
+/// whole is failing: the round stops and the worker backs off instead of trying every batch.
+const FAILING_TARGET: u32 = 3;
+/// The longest `Retry-After` believed (a larger one is likely a misconfigured target).
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+/// How many dead letters `forward status` lists (all are counted).
+const PARKED_SHOWN: i64 = 100;
+
+/// How a batch the target failed is tried again: after `first_wait`, doubling up to
+/// `max_wait`, each wait jittered to between half and all of it; parked after `max_attempts`.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub first_wait: Duration,
+    pub max_wait: Duration,
+    pub max_attempts: i64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            first_wait: Duration::from_secs(2),
+            max_wait: Duration::from_secs(15 * 60),
+            max_attempts: 10,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait after a batch's `attempts`-th failed try.
+    fn wait(&self, attempts: i64) -> Duration {
+        let full = self
+            .first_wait
+            .saturating_mul(1 << (attempts - 1).clamp(0, 20))
+            .min(self.max_wait);
+        let half = full.as_millis() as u64 / 2;
+        Duration::from_millis(half + rand::Rng::gen_range(&mut rand::thread_rng(), 0..=half))
+    }
+}
 
 /// Which provider slug the remote connection gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -75,9 +119,16 @@ pub struct ForwardStatus {
     pub enabled: bool,
     pub url: Option<String>,
     pub provider_mode: Option<ProviderMode>,
+    /// Batches waiting to be sent.
     pub outbox: Depth,
+    /// Dead letters: batches the target refused for good; `forward retry` sends them again.
+    pub parked: Depth,
+    /// The oldest dead letters (at most 100).
+    pub dead_letters: Vec<ParkedBatch>,
     pub delivered_readings: i64,
+    /// The last successful delivery.
     pub last_delivery_at: Option<String>,
+    /// The last failure, cleared by the next success.
     pub last_error: Option<String>,
     pub last_error_at: Option<String>,
 }
@@ -89,15 +140,89 @@ pub struct RemoteCache {
     target: String,
     users: HashMap<String, String>,
     connections: HashSet<(String, String)>,
+    /// Until when (epoch ms) the target asked us to send nothing (a 429).
+    paused_until: i64,
 }
 
-/// How one request ended.
+/// How one batch's requests ended.
 enum Sent {
     Ok,
-    /// The target refused this batch (4xx): keep it, retry it later, go on with the others.
-    Refused(String),
-    /// The target is unreachable, failing or refusing us altogether: back off.
+    /// This batch failed (5xx, 408, a timeout, 404 for a remote user that is gone): retry it on
+    /// its own schedule, or after the wait the target asked for.
+    Retry {
+        status: Option<u16>,
+        error: String,
+        wait: Option<Duration>,
+    },
+    /// The target refused this batch for good (any other 4xx): park it.
+    Permanent {
+        status: u16,
+        error: String,
+    },
+    /// The target asks us to slow down (429): pause the whole queue, for `wait` if it says.
+    Slow {
+        error: String,
+        wait: Option<Duration>,
+    },
+    /// The target is unreachable or refuses our key (401/403): back off, no batch is to blame.
     Down(String),
+}
+
+impl Sent {
+    /// A request that got no answer: a timeout may be this batch's size, a refused connection
+    /// is the target being down.
+    fn unanswered(path: &str, e: &reqwest::Error) -> Sent {
+        let error = format!("{path}: {}", describe(e));
+        if e.is_timeout() {
+            Sent::Retry {
+                status: None,
+                error,
+                wait: None,
+            }
+        } else {
+            Sent::Down(error)
+        }
+    }
+
+    /// A non-2xx answer, judged by its status; the wait the target asks for is read by the
+    /// core's one parser of `Retry-After` and rate-limit headers.
+    async fn refused(path: &str, r: reqwest::Response) -> Sent {
+        let status = r.status().as_u16();
+        let wait = crate::ratelimit::retry_after(r.headers(), now_ms() / 1000)
+            .map(|w| w.min(MAX_RETRY_AFTER));
+        let error = format!("{path}: the target answered {status}");
+        match status {
+            429 => Sent::Slow { error, wait },
+            401 | 403 => Sent::Down(error),
+            404 | 408 | 500..=599 => Sent::Retry {
+                status: Some(status),
+                error,
+                wait,
+            },
+            _ => {
+                let text: String = r
+                    .text()
+                    .await
+                    .unwrap_or_default()
+                    .chars()
+                    .take(300)
+                    .collect();
+                Sent::Permanent {
+                    status,
+                    error: format!("{error}: {text}"),
+                }
+            }
+        }
+    }
+
+    /// Our own failure to build the batch (the store): not the target's fault, try again.
+    fn local(error: String) -> Sent {
+        Sent::Retry {
+            status: None,
+            error,
+            wait: None,
+        }
+    }
 }
 
 fn validate_url(url: &str) -> AppResult<String> {
@@ -267,32 +392,15 @@ impl App {
                         .header("idempotency-key", digest)
                         .body(b)
                 }
-                Err(e) => return Sent::Refused(e.message),
+                Err(e) => return Sent::local(e.message),
             }
         } else {
             req = req.body(raw);
         }
         match req.send().await {
-            Err(e) => Sent::Down(format!("{path}: {}", describe(&e))),
-            Ok(r) => {
-                let status = r.status().as_u16();
-                match status {
-                    200..=299 => Sent::Ok,
-                    408 | 429 | 500..=599 | 401 | 403 => {
-                        Sent::Down(format!("{path}: the target answered {status}"))
-                    }
-                    _ => {
-                        let text: String = r
-                            .text()
-                            .await
-                            .unwrap_or_default()
-                            .chars()
-                            .take(300)
-                            .collect();
-                        Sent::Refused(format!("{path}: the target answered {status}: {text}"))
-                    }
-                }
-            }
+            Err(e) => Sent::unanswered(path, &e),
+            Ok(r) if r.status().is_success() => Sent::Ok,
+            Ok(r) => Sent::refused(path, r).await,
         }
     }
 
@@ -313,7 +421,7 @@ impl App {
         let local = self
             .store
             .user(user_id)
-            .map_err(|e| Sent::Refused(e.message))?;
+            .map_err(|e| Sent::local(e.message))?;
         let cuid = local.client_user_id.clone();
         let path = format!(
             "/v2/user/resolve/{}",
@@ -326,7 +434,7 @@ impl App {
             .header("x-vital-api-key", &cfg.api_key)
             .send()
             .await
-            .map_err(|e| Sent::Down(format!("{path}: {}", describe(&e))))?;
+            .map_err(|e| Sent::unanswered(&path, &e))?;
         let remote = match get.status().as_u16() {
             200 => get
                 .json::<Value>()
@@ -342,23 +450,25 @@ impl App {
                     .json(&json!({"client_user_id": cuid}))
                     .send()
                     .await
-                    .map_err(|e| Sent::Down(format!("/v2/user: {}", describe(&e))))?;
-                let status = r.status().as_u16();
-                let v: Value = r.json().await.unwrap_or_default();
-                match status {
-                    200..=299 => v["user_id"].as_str().map(str::to_string),
+                    .map_err(|e| Sent::unanswered("/v2/user", &e))?;
+                match r.status().as_u16() {
+                    200..=299 => r.json::<Value>().await.unwrap_or_default()["user_id"]
+                        .as_str()
+                        .map(str::to_string),
                     // Created meanwhile by someone else: Vital names the existing user.
-                    400 => v["detail"]["user_id"].as_str().map(str::to_string),
-                    s if s >= 500 || s == 429 || s == 401 || s == 403 => {
-                        return Err(Sent::Down(format!("/v2/user: the target answered {s}")))
-                    }
-                    s => return Err(Sent::Refused(format!("/v2/user: the target answered {s}"))),
+                    400 => r.json::<Value>().await.unwrap_or_default()["detail"]["user_id"]
+                        .as_str()
+                        .map(str::to_string),
+                    _ => return Err(Sent::refused("/v2/user", r).await),
                 }
             }
-            s => return Err(Sent::Down(format!("{path}: the target answered {s}"))),
+            _ => return Err(Sent::refused(&path, get).await),
         };
-        let remote =
-            remote.ok_or_else(|| Sent::Down(format!("{path}: the answer has no user_id")))?;
+        let remote = remote.ok_or_else(|| Sent::Retry {
+            status: None,
+            error: format!("{path}: the answer has no user_id"),
+            wait: None,
+        })?;
         self.forward_state
             .lock()
             .await
@@ -385,18 +495,13 @@ impl App {
             .json(&json!({"user_id": remote_user, "provider_id": Value::Null}))
             .send()
             .await
-            .map_err(|e| Sent::Down(format!("/v2/link/provider/manual: {}", describe(&e))))?;
+            .map_err(|e| Sent::unanswered("/v2/link/provider/manual", &e))?;
         match r.status().as_u16() {
             200..=299 | 409 => {
                 self.forward_state.lock().await.connections.insert(key);
                 Ok(())
             }
-            s if s >= 500 || s == 429 || s == 401 || s == 403 || s == 408 => Err(Sent::Down(
-                format!("/v2/link/provider/manual/{provider}: the target answered {s}"),
-            )),
-            s => Err(Sent::Refused(format!(
-                "/v2/link/provider/manual/{provider}: the target answered {s}"
-            ))),
+            _ => Err(Sent::refused(&format!("/v2/link/provider/manual/{provider}"), r).await),
         }
     }
 
@@ -513,17 +618,19 @@ impl App {
         }
         let requests = match self.batch_requests(cfg, row, &remote, &provider) {
             Ok(r) => r,
-            Err(e) => return Sent::Refused(e.message),
+            Err(e) => return Sent::local(e.message),
         };
         for (path, body) in requests {
             match self.post(cfg, &path, &body, true).await {
                 Sent::Ok => {}
-                Sent::Refused(m) if m.contains(" 404") => {
+                gone @ Sent::Retry {
+                    status: Some(404), ..
+                } => {
                     // The remote user may be gone (the target was reset): resolve it again.
                     let mut cache = self.forward_state.lock().await;
                     cache.users.remove(&row.user_id);
                     cache.connections.clear();
-                    return Sent::Refused(m);
+                    return gone;
                 }
                 other => return other,
             }
@@ -531,56 +638,176 @@ impl App {
         Sent::Ok
     }
 
-    /// Sends the batches that are due, oldest first. Returns how many were delivered; an error
-    /// means the target is unreachable or failing and the caller should back off.
+    /// Sends the batches that are due, fresh ones first. Returns how many were delivered; an
+    /// error means the target is unreachable, failing as a whole or pausing us, and the caller
+    /// should back off ([`App::forward_pause`] says how long when the target said).
     pub async fn forward_once(&self) -> AppResult<usize> {
         let Some(cfg) = self.forward_config()? else {
             return Ok(0);
         };
+        if let Some(wait) = self.forward_pause().await {
+            return Err(rate_limited(wait));
+        }
         let rows = self.store.outbox_due(now_ms(), 50)?;
-        let mut delivered = 0;
+        let (mut delivered, mut failing) = (0, 0);
         for row in rows {
             match self.deliver(&cfg, &row).await {
                 Sent::Ok => {
-                    let (id, n) = (row.id, row.keys.as_array().map_or(0, Vec::len) as i64);
-                    self.store.write(move |tx| {
-                        tx.execute("DELETE FROM outbox WHERE id = ?1", [id])?;
-                        tx.execute(
-                            "INSERT INTO settings(key, value) VALUES (?1, ?2)
-                             ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(settings.value AS INTEGER) + ?3 AS TEXT)",
-                            params![DELIVERED, n.to_string(), n],
-                        )?;
-                        tx.execute(
-                            "INSERT INTO settings(key, value) VALUES (?1, ?2)
-                             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                            params![LAST_DELIVERY, now_ms().to_string()],
-                        )?;
-                        Ok(())
-                    })?;
+                    self.batch_delivered(&row)?;
                     delivered += 1;
+                    failing = 0;
                 }
-                Sent::Refused(m) => {
-                    tracing::warn!(batch = row.id, "forward: {m}");
-                    self.forward_error(&m);
-                    let attempts = row.attempts + 1;
-                    let wait = (1000i64 << attempts.min(12)).min(3_600_000);
-                    let id = row.id;
-                    self.store.write(move |tx| {
-                        tx.execute(
-                            "UPDATE outbox SET attempts = ?2, next_attempt_at = ?3, last_error = ?4 WHERE id = ?1",
-                            params![id, attempts, now_ms() + wait, m],
-                        )?;
-                        Ok(())
-                    })?;
+                Sent::Retry {
+                    status,
+                    error,
+                    wait,
+                } => {
+                    self.batch_failed(&row, status, &error, wait)?;
+                    failing += 1;
+                    if failing >= FAILING_TARGET && delivered == 0 {
+                        return Err(unavailable(error));
+                    }
+                }
+                Sent::Permanent { status, error } => {
+                    self.forward_error(&error);
+                    self.park(&row, Some(status), &error, row.attempts + 1)?;
+                }
+                Sent::Slow { error, wait } => {
+                    self.forward_error(&error);
+                    let Some(wait) = wait else {
+                        return Err(unavailable(error));
+                    };
+                    self.forward_state.lock().await.paused_until =
+                        now_ms() + wait.as_millis() as i64;
+                    return Err(rate_limited(wait));
                 }
                 Sent::Down(m) => {
                     self.forward_error(&m);
-                    return Err(AppError::new("forward_target_unavailable", 502, m));
+                    return Err(unavailable(m));
                 }
             }
         }
         Ok(delivered)
     }
+
+    /// How much longer the current target asked us to send nothing (after a 429 with a wait),
+    /// if at all. A pause asked by a previous target does not hold back a new one.
+    pub async fn forward_pause(&self) -> Option<Duration> {
+        let url = self.store.setting(TARGET_SETTING).ok().flatten()?;
+        let cache = self.forward_state.lock().await;
+        let left = cache.paused_until - now_ms();
+        (cache.target == url && left > 0).then(|| Duration::from_millis(left as u64))
+    }
+
+    /// Puts every dead letter back in the queue, due now; returns how many.
+    pub fn forward_retry(&self) -> AppResult<usize> {
+        let n = self.store.outbox_unpark()?;
+        if n > 0 {
+            self.store
+                .log_event("forward.retry", None, None, json!({"batches": n}))?;
+            self.forward_wake.notify_one();
+        }
+        Ok(n)
+    }
+
+    /// The target took the batch: it leaves the outbox, and the last error is over.
+    fn batch_delivered(&self, row: &OutboxRow) -> AppResult<()> {
+        let (id, n) = (row.id, row.keys.as_array().map_or(0, Vec::len) as i64);
+        self.store.write(move |tx| {
+            tx.execute("DELETE FROM outbox WHERE id = ?1", [id])?;
+            tx.execute(
+                "INSERT INTO settings(key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(settings.value AS INTEGER) + ?3 AS TEXT)",
+                params![DELIVERED, n.to_string(), n],
+            )?;
+            tx.execute(
+                "INSERT INTO settings(key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![LAST_DELIVERY, now_ms().to_string()],
+            )?;
+            tx.execute(
+                "DELETE FROM settings WHERE key IN (?1, ?2)",
+                params![LAST_ERROR, LAST_ERROR_AT],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// One more failed try of this batch: it waits its own time (or what the target asked),
+    /// or is parked after the last try.
+    fn batch_failed(
+        &self,
+        row: &OutboxRow,
+        status: Option<u16>,
+        error: &str,
+        wait: Option<Duration>,
+    ) -> AppResult<()> {
+        tracing::warn!(batch = row.id, "forward: {error}");
+        self.forward_error(error);
+        let policy = self.config.forward_retry;
+        let attempts = row.attempts + 1;
+        if attempts >= policy.max_attempts {
+            return self.park(row, status, error, attempts);
+        }
+        let next = now_ms() + wait.unwrap_or_else(|| policy.wait(attempts)).as_millis() as i64;
+        let (id, e) = (row.id, error.to_string());
+        self.store.write(move |tx| {
+            tx.execute(
+                "UPDATE outbox SET attempts = ?2, next_attempt_at = ?3, last_error = ?4, last_status = ?5
+                 WHERE id = ?1",
+                params![id, attempts, next, e, status],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Makes the batch a dead letter: kept, shown and logged, sent again only on `forward retry`.
+    fn park(
+        &self,
+        row: &OutboxRow,
+        status: Option<u16>,
+        error: &str,
+        attempts: i64,
+    ) -> AppResult<()> {
+        tracing::warn!(batch = row.id, attempts, "forward: parked: {error}");
+        let (id, e) = (row.id, error.to_string());
+        self.store.write(move |tx| {
+            tx.execute(
+                "UPDATE outbox SET attempts = ?2, parked_at = ?3, last_error = ?4, last_status = ?5
+                 WHERE id = ?1",
+                params![id, attempts, now_ms(), e, status],
+            )?;
+            Ok(())
+        })?;
+        self.store.log_event(
+            "forward.batch_parked",
+            Some(&row.user_id),
+            Some(&row.provider),
+            json!({
+                "batch": row.id,
+                "resource": row.resource,
+                "readings": row.keys.as_array().map_or(0, Vec::len),
+                "attempts": attempts,
+                "status": status,
+                "error": error,
+            }),
+        )
+    }
+}
+
+fn unavailable(message: String) -> AppError {
+    AppError::new("forward_target_unavailable", 502, message)
+}
+
+fn rate_limited(wait: Duration) -> AppError {
+    AppError::new(
+        "forward_rate_limited",
+        429,
+        format!(
+            "the target asked us to wait; sending again in {:.1} s",
+            wait.as_secs_f64()
+        ),
+    )
 }
 
 /// Outbox depth, last delivery and last error of the store's forward target.
@@ -600,6 +827,8 @@ pub fn status(store: &crate::store::Store) -> AppResult<ForwardStatus> {
             .map(|_| ProviderMode::parse(mode.as_deref().unwrap_or_default())),
         url,
         outbox: store.outbox_depth()?,
+        parked: store.outbox_depth_of(true)?,
+        dead_letters: store.outbox_parked(PARKED_SHOWN)?,
         delivered_readings: store
             .setting(DELIVERED)?
             .and_then(|v| v.parse().ok())
@@ -630,10 +859,18 @@ pub fn start_worker(app: Arc<App>) -> tokio::task::JoinHandle<()> {
                 Err(e) => {
                     failures += 1;
                     tracing::warn!("forward: {} (attempt {failures})", e.message);
-                    let base = (500u64 << failures.min(8)).min(MAX_BACKOFF.as_millis() as u64);
-                    Duration::from_millis(
-                        base / 2 + rand::Rng::gen_range(&mut rand::thread_rng(), 0..=base / 2),
-                    )
+                    match app.forward_pause().await {
+                        // The target said how long: exactly that, not our own guess.
+                        Some(wait) => wait,
+                        None => {
+                            let base =
+                                (500u64 << failures.min(8)).min(MAX_BACKOFF.as_millis() as u64);
+                            Duration::from_millis(
+                                base / 2
+                                    + rand::Rng::gen_range(&mut rand::thread_rng(), 0..=base / 2),
+                            )
+                        }
+                    }
                 }
             };
             tokio::select! {

@@ -1,6 +1,7 @@
 //! Webhooks: Vital's event envelope, signed the way Svix signs (`svix-id`, `svix-timestamp`,
 //! `svix-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">` with the endpoint's
-//! `whsec_` secret), so existing verifiers accept them; retried on Svix's schedule; recorded.
+//! `whsec_` secret), so existing verifiers accept them; retried on Svix's schedule, or after
+//! the wait the endpoint asks for (`Retry-After`, rate-limit headers); recorded.
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +22,8 @@ use crate::store::now_ms;
 pub const RETRY_SCHEDULE_SECS: [i64; 7] = [5, 300, 1800, 7200, 18000, 36000, 36000];
 /// A non-2xx answer, or none within this, is a failed attempt.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
+/// The longest wait an endpoint's `Retry-After` can ask for (Svix's own longest step).
+const MAX_RETRY_AFTER_SECS: i64 = 36000;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Endpoint {
@@ -200,12 +203,15 @@ impl App {
                 .body(payload)
                 .send()
                 .await;
-            let (ok, status, error) = match result {
-                Ok(r) if r.status().is_success() => (true, Some(r.status().as_u16() as i64), None),
+            let (ok, status, error, asked) = match result {
+                Ok(r) if r.status().is_success() => {
+                    (true, Some(r.status().as_u16() as i64), None, None)
+                }
                 Ok(r) => (
                     false,
                     Some(r.status().as_u16() as i64),
                     Some(format!("HTTP {}", r.status().as_u16())),
+                    crate::ratelimit::retry_after(r.headers(), now_ms() / 1000),
                 ),
                 Err(e) => (
                     false,
@@ -215,6 +221,7 @@ impl App {
                     } else {
                         "connection failed".to_string()
                     }),
+                    None,
                 ),
             };
             let attempts = attempts + 1;
@@ -225,9 +232,11 @@ impl App {
                         params![id, attempts, status, now_ms()],
                     )?;
                 } else {
-                    let next = RETRY_SCHEDULE_SECS.get(attempts as usize - 1);
-                    let (st, at) = match next {
-                        Some(secs) => ("pending", now_ms() + secs * 1000),
+                    // The endpoint's own wait, when it says, replaces the schedule's step.
+                    let step = RETRY_SCHEDULE_SECS.get(attempts as usize - 1).map(|s| s * 1000);
+                    let asked = asked.map(|w| (w.as_millis() as i64).min(MAX_RETRY_AFTER_SECS * 1000));
+                    let (st, at) = match step {
+                        Some(ms) => ("pending", now_ms() + asked.unwrap_or(ms)),
                         None => ("failed", now_ms()),
                     };
                     tx.execute(
@@ -239,6 +248,19 @@ impl App {
             })?;
         }
         Ok(n)
+    }
+
+    /// When the next pending delivery is due, if any.
+    fn next_webhook_attempt(&self) -> AppResult<Option<i64>> {
+        self.store.read(|c| {
+            Ok(c.query_row(
+                "SELECT MIN(d.next_attempt_at) FROM webhook_deliveries d
+                 JOIN webhook_endpoints e ON e.id = d.endpoint_id
+                 WHERE d.status = 'pending' AND e.disabled_at IS NULL",
+                [],
+                |r| r.get(0),
+            )?)
+        })
     }
 
     /// A delivery's record, for the QA inspector and tests.
@@ -265,9 +287,12 @@ pub fn start_worker(app: Arc<App>) -> tokio::task::JoinHandle<()> {
             if let Err(e) = app.deliver_due_webhooks().await {
                 tracing::warn!("webhook delivery: {}", e.message);
             }
+            // Until the next delivery is due (so a retry keeps its time), at most a second.
+            let next = app.next_webhook_attempt().ok().flatten();
+            let wait = next.map_or(1000, |t| (t - now_ms()).clamp(50, 1000));
             tokio::select! {
                 _ = app.webhook_wake.notified() => {}
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
             }
         }
     })

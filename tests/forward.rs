@@ -4,11 +4,14 @@
 //! the official Python SDK is in `forward_e2e.rs`.)
 mod common;
 
-use std::io::Write;
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
+use axum::http::{HeaderMap, StatusCode};
 use common::*;
 use serde_json::{json, Value};
-use vital_link::forward::ProviderMode;
+use vital_link::forward::{ProviderMode, RetryPolicy};
 use vital_link::sandbox_browser::{complete, Choice};
 
 async fn connect(h: &Harness, login: &str) -> String {
@@ -355,4 +358,256 @@ async fn a_refresh_on_the_receiver_leaves_pushed_connections_alone() {
         .unwrap()
         .unwrap();
     assert_eq!(c.sync_status, "connected");
+}
+
+/// How the test target answers the readings it is sent (`POST /v2/summary|timeseries/...`).
+#[derive(Clone)]
+enum Rule {
+    /// Every path starting with this gets this status; the rest are accepted.
+    Refuse(&'static str, StatusCode),
+    /// The first readings request gets this status and `Retry-After`; the rest are accepted.
+    First(StatusCode, Option<&'static str>),
+    AcceptAll,
+}
+
+#[derive(Default)]
+struct Seen {
+    /// Every readings request: when, its path, the status it got.
+    requests: Vec<(Instant, String, u16)>,
+    /// Readings accepted, by path.
+    accepted: std::collections::HashMap<String, i64>,
+}
+
+/// A Vital-compatible forward target over real loopback HTTP whose answers the test sets.
+struct Target {
+    url: String,
+    rule: Arc<Mutex<Rule>>,
+    seen: Arc<Mutex<Seen>>,
+}
+
+impl Target {
+    async fn start(rule: Rule) -> Target {
+        let rule = Arc::new(Mutex::new(rule));
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let (r, s) = (rule.clone(), seen.clone());
+        let app = axum::Router::new().fallback(
+            move |uri: axum::http::Uri, headers: HeaderMap, body: axum::body::Bytes| {
+                let (rule, seen) = (r.clone(), s.clone());
+                async move { answer(&rule, &seen, uri.path(), &headers, &body) }
+            },
+        );
+        let addr = vital_link::fake::serve(app).await.unwrap();
+        Target {
+            url: format!("http://{addr}"),
+            rule,
+            seen,
+        }
+    }
+
+    fn accepted(&self) -> i64 {
+        self.seen.lock().unwrap().accepted.values().sum()
+    }
+
+    fn requests_to(&self, prefix: &str) -> Vec<(Instant, u16)> {
+        let seen = self.seen.lock().unwrap();
+        let to = seen
+            .requests
+            .iter()
+            .filter(|(_, p, _)| p.starts_with(prefix));
+        to.map(|(t, _, s)| (*t, *s)).collect()
+    }
+}
+
+fn answer(
+    rule: &Mutex<Rule>,
+    seen: &Mutex<Seen>,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if path.starts_with("/v2/user") {
+        return axum::Json(json!({"user_id": "remote-user"})).into_response();
+    }
+    if path.starts_with("/v2/link/") {
+        return StatusCode::OK.into_response();
+    }
+    let mut seen = seen.lock().unwrap();
+    let (status, retry_after) = match rule.lock().unwrap().clone() {
+        Rule::Refuse(prefix, s) if path.starts_with(prefix) => (s, None),
+        Rule::First(s, ra) if seen.requests.is_empty() => (s, ra),
+        _ => (StatusCode::OK, None),
+    };
+    seen.requests
+        .push((Instant::now(), path.to_string(), status.as_u16()));
+    if status != StatusCode::OK {
+        let mut h = HeaderMap::new();
+        if let Some(ra) = retry_after {
+            h.insert("retry-after", ra.parse().unwrap());
+        }
+        return (status, h, "refused by the test").into_response();
+    }
+    let mut raw = body.to_vec();
+    if headers.get("content-encoding").is_some_and(|v| v == "gzip") {
+        raw.clear();
+        flate2::read::GzDecoder::new(body)
+            .read_to_end(&mut raw)
+            .unwrap();
+    }
+    let v: Value = serde_json::from_slice(&raw).unwrap();
+    let n = v["data"].as_array().map_or(1, Vec::len) as i64;
+    *seen.accepted.entry(path.to_string()).or_default() += n;
+    StatusCode::OK.into_response()
+}
+
+/// Fast retries so a test sees a batch parked within a second.
+fn quick_retries(c: &mut vital_link::config::Config) {
+    c.forward_retry = RetryPolicy {
+        first_wait: Duration::from_millis(50),
+        max_wait: Duration::from_millis(200),
+        max_attempts: 4,
+    };
+}
+
+/// Polls `done` every 50 ms for at most `limit`; returns how long it took.
+async fn within(limit: Duration, mut done: impl FnMut() -> bool) -> Duration {
+    let t0 = Instant::now();
+    while !done() {
+        assert!(t0.elapsed() < limit, "not done within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    t0.elapsed()
+}
+
+#[tokio::test]
+async fn one_poison_batch_is_parked_while_the_others_arrive_and_retry_resends_it() {
+    let a = start_with(30, quick_retries).await;
+    connect(&a, "poison-lab").await;
+    let target = Target::start(Rule::Refuse(
+        "/v2/summary/profile/",
+        StatusCode::INTERNAL_SERVER_ERROR,
+    ))
+    .await;
+    let queued = a
+        .app
+        .forward_set(&target.url, "sk_poison", ProviderMode::Source)
+        .unwrap()
+        .outbox;
+    vital_link::forward::start_worker(a.app.clone());
+
+    // Everything but the profile arrives; the profile is parked after its 4 tries.
+    let took = within(Duration::from_secs(30), || {
+        let st = a.app.forward_status().unwrap();
+        st.outbox.batches == 0 && st.parked.batches == 1
+    })
+    .await;
+    let st = a.app.forward_status().unwrap();
+    let poison = target.requests_to("/v2/summary/profile/");
+    eprintln!(
+        "poison scenario: {} of {} readings in {} batches arrived in {took:?}; the poison batch was tried {} times",
+        target.accepted(),
+        queued.readings,
+        queued.batches - 1,
+        poison.len()
+    );
+    assert_eq!(target.accepted(), queued.readings - st.parked.readings);
+    assert_eq!(poison.len(), 4);
+    let dead = &st.dead_letters[0];
+    assert_eq!(
+        (dead.resource.as_str(), dead.attempts, dead.last_status),
+        ("profile", 4, Some(500))
+    );
+    assert_eq!(dead.client_user_id.as_deref(), Some("poison-lab"));
+    assert!(dead.last_error.as_deref().unwrap().contains("500"));
+    let events = a.app.store.events(50).unwrap();
+    let parked = events
+        .iter()
+        .find(|e| e.kind == "forward.batch_parked")
+        .expect("a forward.batch_parked event");
+    assert_eq!(parked.detail["resource"], "profile");
+    // A dead letter stays parked: no more tries until asked.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(target.requests_to("/v2/summary/profile/").len(), 4);
+
+    // The target is fixed; `forward retry` sends the dead letter, once.
+    *target.rule.lock().unwrap() = Rule::AcceptAll;
+    assert_eq!(a.app.forward_retry().unwrap(), 1);
+    within(Duration::from_secs(10), || {
+        let st = a.app.forward_status().unwrap();
+        st.outbox.batches == 0 && st.parked.batches == 0
+    })
+    .await;
+    assert_eq!(target.accepted(), queued.readings);
+    let poison = target.requests_to("/v2/summary/profile/");
+    assert_eq!(poison.len(), 5);
+    assert_eq!(poison[4].1, 200);
+    assert_eq!(a.app.forward_status().unwrap().last_error, None);
+}
+
+#[tokio::test]
+async fn a_permanent_refusal_parks_the_batch_at_once() {
+    let a = start_with(3, quick_retries).await;
+    connect(&a, "refused-lab").await;
+    let target = Target::start(Rule::Refuse(
+        "/v2/summary/profile/",
+        StatusCode::UNPROCESSABLE_ENTITY,
+    ))
+    .await;
+    a.app
+        .forward_set(&target.url, "sk_refused", ProviderMode::Source)
+        .unwrap();
+    while a.app.forward_once().await.unwrap() > 0 {}
+    let st = a.app.forward_status().unwrap();
+    assert_eq!((st.outbox.batches, st.parked.batches), (0, 1));
+    assert_eq!(st.dead_letters[0].attempts, 1);
+    assert_eq!(st.dead_letters[0].last_status, Some(422));
+    assert_eq!(target.requests_to("/v2/summary/profile/").len(), 1);
+}
+
+#[tokio::test]
+async fn the_forwarder_waits_what_retry_after_asks() {
+    let a = start_with(2, quick_retries).await;
+    connect(&a, "slow-lab").await;
+    let target = Target::start(Rule::First(StatusCode::TOO_MANY_REQUESTS, Some("3"))).await;
+    a.app
+        .forward_set(&target.url, "sk_slow", ProviderMode::Source)
+        .unwrap();
+    vital_link::forward::start_worker(a.app.clone());
+    within(Duration::from_secs(20), || {
+        a.app.forward_status().unwrap().outbox.batches == 0
+    })
+    .await;
+    let sent = target.requests_to("/v2/");
+    assert_eq!(sent[0].1, 429);
+    let gap = sent[1].0 - sent[0].0;
+    eprintln!("Retry-After: 3 -> the next request came {gap:?} later");
+    assert!(
+        gap >= Duration::from_secs(2) && gap <= Duration::from_secs(4),
+        "{gap:?}"
+    );
+    assert_eq!(a.app.forward_status().unwrap().parked.batches, 0);
+}
+
+#[tokio::test]
+async fn a_success_clears_the_last_error_and_shows_when() {
+    let a = start_with(2, quick_retries).await;
+    connect(&a, "flaky-lab").await;
+    let target = Target::start(Rule::Refuse("/v2/", StatusCode::SERVICE_UNAVAILABLE)).await;
+    a.app
+        .forward_set(&target.url, "sk_flaky", ProviderMode::Source)
+        .unwrap();
+    assert!(a.app.forward_once().await.is_err());
+    let failed = a.app.forward_status().unwrap();
+    assert!(failed.last_error.unwrap().contains("503"));
+    *target.rule.lock().unwrap() = Rule::AcceptAll;
+    let t0 = Instant::now();
+    while a.app.forward_status().unwrap().outbox.batches > 0 {
+        assert!(t0.elapsed() < Duration::from_secs(10), "still queued");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let _ = a.app.forward_once().await;
+    }
+    let st = a.app.forward_status().unwrap();
+    assert_eq!(st.last_error, None);
+    assert_eq!(st.last_error_at, None);
+    assert!(st.last_delivery_at.unwrap() >= failed.last_error_at.unwrap());
 }

@@ -162,3 +162,49 @@ async fn endpoints_can_filter_events_and_be_removed() {
     assert!(h.app.webhooks().unwrap().is_empty());
     assert!(h.app.add_webhook("ftp://example.com", None).is_err());
 }
+
+#[tokio::test]
+async fn a_delivery_waits_what_retry_after_asks() {
+    let h = start(1).await;
+    // The endpoint answers the first delivery 429 with `Retry-After: 2` (Svix's own schedule
+    // would retry after 5 s), then accepts.
+    let tries: Arc<Mutex<Vec<std::time::Instant>>> = Arc::default();
+    let seen = tries.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            let seen = seen.clone();
+            async move {
+                let mut t = seen.lock().unwrap();
+                t.push(std::time::Instant::now());
+                if t.len() == 1 {
+                    (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "2")])
+                } else {
+                    (StatusCode::NO_CONTENT, [("retry-after", "0")])
+                }
+            }
+        }),
+    );
+    let addr = vital_link::fake::serve(app).await.unwrap();
+    h.app
+        .add_webhook(&format!("http://{addr}/hook"), None)
+        .unwrap();
+    vital_link::webhooks::start_worker(h.app.clone());
+    h.app
+        .emit_webhook("test.rate_limited", "nobody", serde_json::json!({}));
+    let t0 = std::time::Instant::now();
+    while tries.lock().unwrap().len() < 2 {
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(10),
+            "no retry"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let t = tries.lock().unwrap().clone();
+    let gap = t[1] - t[0];
+    eprintln!("webhook Retry-After: 2 -> retried {gap:?} later");
+    assert!(
+        gap >= std::time::Duration::from_secs(1) && gap <= std::time::Duration::from_secs(3),
+        "{gap:?}"
+    );
+}

@@ -27,6 +27,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0004_samples_by_time.sql")),
     M::up(include_str!("migrations/0005_sync_forward.sql")),
     M::up(include_str!("migrations/0006_study.sql")),
+    M::up(include_str!("migrations/0007_forward_dead_letters.sql")),
 ];
 
 /// The schema version this binary writes.

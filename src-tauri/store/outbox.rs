@@ -32,6 +32,22 @@ pub struct OutboxRow {
     pub attempts: i64,
 }
 
+/// A dead letter: a batch the target refused for good, kept until `forward retry`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParkedBatch {
+    pub id: i64,
+    pub user_id: String,
+    pub client_user_id: Option<String>,
+    pub provider: String,
+    pub resource: String,
+    pub readings: i64,
+    pub attempts: i64,
+    /// The target's last HTTP status (none when the request got no answer).
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub parked_at: String,
+}
+
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Depth {
     /// Outbox rows (batches) waiting.
@@ -213,12 +229,14 @@ pub fn enqueue_all(tx: &Transaction) -> AppResult<Depth> {
 }
 
 impl Store {
-    /// The oldest batches that are due (their own retry time has come), in queue order.
+    /// The batches that are due (their own retry time has come): never-tried ones first, so a
+    /// batch that keeps failing cannot hold the others back, each group in queue order.
     pub fn outbox_due(&self, now: i64, limit: i64) -> AppResult<Vec<OutboxRow>> {
         self.read(move |c| {
             let mut st = c.prepare_cached(
                 "SELECT id, user_id, provider, kind, resource, keys, stage, start_day, end_day, attempts
-                 FROM outbox WHERE next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
+                 FROM outbox WHERE parked_at IS NULL AND next_attempt_at <= ?1
+                 ORDER BY attempts > 0, id LIMIT ?2",
             )?;
             let rows = st
                 .query_map(params![now, limit], |r| {
@@ -241,11 +259,13 @@ impl Store {
         })
     }
 
-    pub fn outbox_depth(&self) -> AppResult<Depth> {
-        self.read(|c| {
+    /// Batches waiting to be sent (`parked = false`), or parked as dead letters.
+    pub fn outbox_depth_of(&self, parked: bool) -> AppResult<Depth> {
+        self.read(move |c| {
             Ok(c.query_row(
-                "SELECT COUNT(*), COALESCE(SUM(json_array_length(keys)), 0) FROM outbox",
-                [],
+                "SELECT COUNT(*), COALESCE(SUM(json_array_length(keys)), 0) FROM outbox
+                 WHERE (parked_at IS NOT NULL) = ?1",
+                [parked],
                 |r| {
                     Ok(Depth {
                         batches: r.get(0)?,
@@ -256,8 +276,60 @@ impl Store {
         })
     }
 
+    /// Batches waiting to be sent (dead letters are counted apart).
+    pub fn outbox_depth(&self) -> AppResult<Depth> {
+        self.outbox_depth_of(false)
+    }
+
     /// The oldest waiting batch's retry time, if any (to sleep until it).
     pub fn outbox_next_attempt(&self) -> AppResult<Option<i64>> {
-        self.read(|c| Ok(c.query_row("SELECT MIN(next_attempt_at) FROM outbox", [], |r| r.get(0))?))
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT MIN(next_attempt_at) FROM outbox WHERE parked_at IS NULL",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
+    /// The dead letters, oldest first, at most `limit`.
+    pub fn outbox_parked(&self, limit: i64) -> AppResult<Vec<ParkedBatch>> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT o.id, o.user_id, u.client_user_id, o.provider, o.resource,
+                        json_array_length(o.keys), o.attempts, o.last_status, o.last_error, o.parked_at
+                 FROM outbox o LEFT JOIN users u ON u.user_id = o.user_id
+                 WHERE o.parked_at IS NOT NULL ORDER BY o.id LIMIT ?1",
+            )?;
+            let rows = st
+                .query_map([limit], |r| {
+                    Ok(ParkedBatch {
+                        id: r.get(0)?,
+                        user_id: r.get(1)?,
+                        client_user_id: r.get(2)?,
+                        provider: r.get(3)?,
+                        resource: r.get(4)?,
+                        readings: r.get(5)?,
+                        attempts: r.get(6)?,
+                        last_status: r.get(7)?,
+                        last_error: r.get(8)?,
+                        parked_at: crate::model::iso_utc_ms(r.get(9)?),
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// Puts every dead letter back in the queue, due now and with its tries reset; returns how
+    /// many.
+    pub fn outbox_unpark(&self) -> AppResult<usize> {
+        self.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE outbox SET parked_at = NULL, attempts = 0, next_attempt_at = 0
+                 WHERE parked_at IS NOT NULL",
+                [],
+            )?)
+        })
     }
 }

@@ -153,6 +153,11 @@ export function removeWebhook(id: number): Promise<void> {
   return call('remove_webhook', { id });
 }
 
+/** Queues the forwarder's dead letters again; how many. */
+export function forwardRetry(): Promise<number> {
+  return call('forward_retry');
+}
+
 /** `null` removes the PIN. */
 export function setEnrolPin(pin: string | null): Promise<void> {
   return call('set_enrol_pin', pin ? { pin } : {});

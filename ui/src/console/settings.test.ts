@@ -8,7 +8,7 @@ vi.mock('./api', async (importOriginal) => {
   return {
     ...real,
     settings: vi.fn(), setEnvironment: vi.fn(), setCredentials: vi.fn(), rotateApiKey: vi.fn(), addWebhook: vi.fn(),
-    removeWebhook: vi.fn(), setEnrolPin: vi.fn(), setAgreement: vi.fn(), wipeAll: vi.fn(),
+    removeWebhook: vi.fn(), forwardRetry: vi.fn(), setEnrolPin: vi.fn(), setAgreement: vi.fn(), wipeAll: vi.fn(),
   };
 });
 const api = await import('./api');
@@ -22,6 +22,7 @@ const view = (extra: Partial<SettingsView> = {}): SettingsView => ({
     { slug: 'withings', client_id: null, client_secret: null, source: 'none' },
     { slug: 'strava', client_id: 'env-id', client_secret: null, source: 'environment' },
   ],
+  forward: { enabled: false, url: null, outbox: { batches: 0, readings: 0 }, parked: { batches: 0, readings: 0 }, dead_letters: [], delivered_readings: 0, last_delivery_at: null, last_error: null },
   agreement: { version: '1', text: 'Old text' }, enrol_pin_set: false, ...extra,
 });
 
@@ -156,5 +157,29 @@ describe('settings page', () => {
     $('#cred-dialog-confirm')!.closest('form')!.dispatchEvent(new Event('submit', { cancelable: true }));
     await until(() => vi.mocked(api.setCredentials).mock.calls.length === 1);
     expect(api.setCredentials).toHaveBeenCalledWith('withings', 'wid', 'wsecret');
+  });
+
+  it('shows the forwarder\'s dead letters and retries them through the core', async () => {
+    const parked = {
+      enabled: true, url: 'https://lab.example.org:8750', outbox: { batches: 2, readings: 700 }, parked: { batches: 1, readings: 1 },
+      delivered_readings: 135802, last_delivery_at: '2026-12-01T10:00:00+00:00', last_error: null,
+      dead_letters: [{ id: 12, user_id: 'u-1', client_user_id: 'P-001', provider: 'oura', resource: 'profile', readings: 1, attempts: 10, last_status: 500, last_error: 'the target answered 500', parked_at: '2026-12-01T09:00:00+00:00' }],
+    };
+    await mount(view({ forward: parked }));
+    expect($('#forward-state')!.textContent).toContain('1 batches parked');
+    expect($('#dead-letters tr[data-dead-letter="12"]')!.textContent).toContain('P-001');
+    expect($('#dead-letters tr[data-dead-letter="12"]')!.textContent).toContain('answered 500');
+    vi.mocked(api.forwardRetry).mockResolvedValue(1);
+    vi.mocked(api.settings).mockResolvedValue(view({ forward: { ...parked, parked: { batches: 0, readings: 0 }, dead_letters: [] } }));
+    $('#forward-retry')!.click();
+    await until(() => !$('#dead-letters'));
+    expect(api.forwardRetry).toHaveBeenCalledOnce();
+    expect($('#forward-retry')).toBeNull();
+  });
+
+  it('says when forwarding is off', async () => {
+    await mount();
+    expect($('#forward-state')!.textContent).toBe('Off.');
+    expect($('#forward-retry')).toBeNull();
   });
 });

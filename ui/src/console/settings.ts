@@ -1,4 +1,4 @@
-/** Settings: environment, provider credentials, storage, API key, webhooks, enrol PIN, agreement, danger zone. */
+/** Settings: environment, provider credentials, storage, API key, webhooks, forwarding, enrol PIN, agreement, danger zone. */
 import { h, svg } from '../shared/dom';
 import { icons } from '../shared/icons';
 import * as api from './api';
@@ -89,6 +89,7 @@ export class SettingsPage {
       this.apiCard(s),
       this.credentialsCard(s),
       this.webhooksCard(s),
+      this.forwardCard(s),
       this.enrolCard(s),
       this.agreementCard(s),
       this.dangerCard());
@@ -252,6 +253,39 @@ export class SettingsPage {
       },
     }, url, h('button', { class: 'vl-btn', type: 'submit', id: 'webhook-add' }, svg(icons.plus), 'Add webhook'));
     return this.card('settings-webhooks', 'Webhooks', 'Vital’s events, delivered to your endpoints with retries.', list, form, err);
+  }
+
+  private forwardCard(s: SettingsView): HTMLElement {
+    const f = s.forward;
+    const sub = 'Every new or changed reading, sent to a Vital-compatible server (set it with `vital-link forward set`).';
+    if (!f.enabled) return this.card('settings-forward', 'Forwarding', sub, h('p', { class: 'muted small pad', id: 'forward-state' }, 'Off.'));
+    const when = (iso: string | null) => (iso ? absoluteTime(Date.parse(iso)) : 'never');
+    const state = h('p', { class: 'small', id: 'forward-state' },
+      `To ${f.url}: ${f.outbox.readings} readings queued, ${f.parked.batches} batches parked; last delivery ${when(f.last_delivery_at)}.`,
+      f.last_error ? h('span', { class: 'muted' }, ` Last error: ${f.last_error}`) : null);
+    const parked = f.dead_letters.length
+      ? h('table', { class: 'data-table', id: 'dead-letters' },
+          h('thead', {}, h('tr', {}, h('th', {}, 'Participant'), h('th', {}, 'Resource'), h('th', { class: 'num' }, 'Readings'), h('th', { class: 'num' }, 'Tries'), h('th', {}, 'Error'))),
+          h('tbody', {}, f.dead_letters.map((d) => h('tr', { 'data-dead-letter': String(d.id) },
+            h('td', {}, d.client_user_id ?? d.user_id), h('td', {}, `${providerName(d.provider)} ${d.resource}`),
+            h('td', { class: 'num' }, String(d.readings)), h('td', { class: 'num' }, String(d.attempts)),
+            h('td', { class: 'mono small' }, d.last_error ?? `HTTP ${d.last_status}`)))))
+      : null;
+    const retry = f.parked.batches
+      ? h('button', {
+          class: 'vl-btn', type: 'button', id: 'forward-retry',
+          onclick: async () => {
+            try {
+              const n = await api.forwardRetry();
+              toast(`${n} parked batches queued again.`, 'ok');
+              await this.load();
+            } catch (e) {
+              toast(api.toCommandError(e).message, 'error');
+            }
+          },
+        }, 'Retry parked batches')
+      : null;
+    return this.card('settings-forward', 'Forwarding', sub, state, parked, retry);
   }
 
   private enrolCard(s: SettingsView): HTMLElement {

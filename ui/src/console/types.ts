@@ -179,6 +179,37 @@ export interface WebhookEndpoint {
   failed: number;
 }
 
+export interface OutboxDepth {
+  batches: number;
+  readings: number;
+}
+
+/** A batch the forward target refused for good, kept until retried. */
+export interface DeadLetter {
+  id: number;
+  user_id: string;
+  client_user_id: string | null;
+  provider: string;
+  resource: string;
+  readings: number;
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+  parked_at: string;
+}
+
+export interface ForwardStatus {
+  enabled: boolean;
+  url: string | null;
+  outbox: OutboxDepth;
+  parked: OutboxDepth;
+  dead_letters: DeadLetter[];
+  delivered_readings: number;
+  /** ISO time of the last successful delivery */
+  last_delivery_at: string | null;
+  last_error: string | null;
+}
+
 export interface SettingsView {
   environment: Environment | string;
   history_days: number;
@@ -187,6 +218,7 @@ export interface SettingsView {
   /** redacted */
   api_key: string;
   webhooks: WebhookEndpoint[];
+  forward: ForwardStatus;
   credentials: CredentialView[];
   agreement: Agreement;
   enrol_pin_set: boolean;

@@ -493,6 +493,11 @@ export function installMock() {
             environment: 'sandbox', history_days: 90, data_dir: '/home/lab/.local/share/vital-link', api_base: origin,
             api_key: `vlk_…${apiKeyTail} (36 chars)`,
             webhooks: [{ id: 1, url: 'https://lab.example.org/hooks/vital', event_types: null, created_at: now - 9 * DAY, delivered: 184, pending: 0, failed: 2 }],
+            forward: {
+              enabled: true, url: 'https://lab-server.example.org:8750', outbox: { batches: 0, readings: 0 },
+              parked: { batches: 1, readings: 1 }, delivered_readings: 135802, last_delivery_at: new Date(now - 60_000).toISOString(), last_error: null,
+              dead_letters: [{ id: 12, user_id: 'u-1', client_user_id: 'P-001', provider: 'oura', resource: 'profile', readings: 1, attempts: 10, last_status: 500, last_error: '/v2/summary/profile/…: the target answered 500', parked_at: new Date(now - 3_600_000).toISOString() }],
+            },
             credentials: ['oura', 'withings', 'strava', 'polar', 'whoop_v2', 'dexcom_v3', 'wahoo', 'google_health'].map((slug) => ({
               slug, client_id: slug === 'oura' ? 'lab-oura-app' : null, client_secret: slug === 'oura' ? 'sk_l…9f2a (40 chars)' : null, source: slug === 'oura' ? 'settings' : 'none',
             })),
@@ -505,6 +510,8 @@ export function installMock() {
         }
         case 'add_webhook':
           return { id: 2, secret: 'whsec_MfKQ9PJTOWGpA2nZ7d4Xx8cV' };
+        case 'forward_retry':
+          return 1;
         case 'remove_webhook':
         case 'set_environment':
         case 'set_credentials':
