@@ -49,6 +49,9 @@ pub struct Config {
     pub oauth_timeout: std::time::Duration,
     /// Local API rate limit: burst size and requests per second after it.
     pub api_rate_limit: (f64, f64),
+    /// The command only reads (`status`, `data`, `export`, ...): a data directory that cannot
+    /// be written (disk full, read-only mount) is then opened read-only instead of refused.
+    pub only_reads: bool,
 }
 
 impl Config {
@@ -62,6 +65,7 @@ impl Config {
             api_port: DEFAULT_API_PORT,
             oauth_timeout: std::time::Duration::from_secs(300),
             api_rate_limit: (2000.0, 1000.0),
+            only_reads: false,
         }
     }
 
@@ -141,7 +145,7 @@ pub fn prepare_data_dir(dir: &Path) -> AppResult<()> {
             "data_dir_not_writable",
             500,
             format!(
-                "the data directory {} is not writable ({e}); choose another with --data-dir or VITAL_LINK_DATA_DIR",
+                "the data directory {} is not writable ({e}): free disk space or fix its permissions, or choose another with --data-dir or VITAL_LINK_DATA_DIR (status, data and export still read it meanwhile)",
                 dir.display()
             ),
         )

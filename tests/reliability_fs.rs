@@ -1,5 +1,5 @@
 //! The data directory on disk, as the real binary leaves it: owner-only modes for everything in
-//! it.
+//! it, and reading that keeps working when the disk is full.
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -63,4 +63,128 @@ fn everything_in_the_data_directory_is_owner_only_after_a_real_run() {
         let want = if p.is_dir() { 0o700 } else { 0o600 };
         assert_eq!(mode, want, "{} is {mode:o}", p.display());
     }
+}
+
+/// Runs `args` on a copy of `data` on a tmpfs filled to the last byte, in a mount namespace
+/// of its own (the mount cannot outlive the command). None when mounting is not allowed here.
+fn on_full_disk(data: &Path, mnt: &Path, args: &[&str]) -> Option<Output> {
+    let script = r#"mount -t tmpfs -o size=16m,mode=0700 tmpfs "$1" || exit 97
+cp -a "$2"/. "$1"/ || exit 98
+dd if=/dev/zero of="$1/filler" bs=4k 2>/dev/null
+[ "$(df --output=avail "$1" | tail -1 | tr -d ' ')" = 0 ] || exit 99
+shift 2
+exec "$@""#;
+    let app = vl(mnt);
+    let o = Command::new("unshare")
+        .args([
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            script,
+            "sh",
+        ])
+        .arg(mnt)
+        .arg(data)
+        .arg(APP)
+        .args(args)
+        .envs(app.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+        .env_remove("VITAL_LINK_ENV")
+        .output()
+        .ok()?;
+    match o.status.code() {
+        Some(97) => None,
+        Some(98 | 99) => panic!("could not fill the disk: {}", stderr(&o)),
+        _ => Some(o),
+    }
+}
+
+/// Folds the WAL into the database file and removes it, as a clean close leaves it.
+fn checkpoint(d: &Path) {
+    let c = rusqlite::Connection::open(d.join("vital-link.sqlite3")).unwrap();
+    c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .unwrap();
+    drop(c);
+    assert!(!d.join("vital-link.sqlite3-wal").exists());
+}
+
+#[test]
+fn reads_work_on_a_full_disk_with_a_wal_and_writes_refuse_clearly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("data");
+    synced(&d);
+    assert!(d.join("vital-link.sqlite3-wal").exists());
+    reads_work_on_a_full_disk(tmp.path(), &d);
+}
+
+#[test]
+fn reads_work_on_a_full_disk_without_a_wal_and_writes_refuse_clearly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("data");
+    synced(&d);
+    checkpoint(&d);
+    reads_work_on_a_full_disk(tmp.path(), &d);
+}
+
+/// `status`, `data` and `export` (to a writable folder) on a full copy of `d` succeed; a
+/// write refuses, saying what is wrong and what to do.
+fn reads_work_on_a_full_disk(tmp: &Path, d: &Path) {
+    let d = d.to_path_buf();
+    let mnt = tmp.join("full");
+    let out = tmp.join("export");
+    std::fs::create_dir_all(&mnt).unwrap();
+    let Some(o) = on_full_disk(&d, &mnt, &["status"]) else {
+        eprintln!("skipped: cannot mount a tmpfs here (needs root and mount namespaces)");
+        return;
+    };
+    assert!(o.status.success(), "status: {}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("fs-user\toura\tconnected"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = on_full_disk(
+        &d,
+        &mnt,
+        &[
+            "data",
+            "sleep",
+            "fs-user",
+            "--from",
+            "2026-11-18",
+            "--to",
+            "2026-11-20",
+        ],
+    )
+    .unwrap();
+    assert!(o.status.success(), "data: {}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(!v["sleep"].as_array().unwrap().is_empty(), "{v}");
+    let o = on_full_disk(
+        &d,
+        &mnt,
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--out",
+            out.to_str().unwrap(),
+            "--from",
+            "2026-11-18",
+            "--to",
+            "2026-11-20",
+        ],
+    )
+    .unwrap();
+    assert!(o.status.success(), "export: {}", stderr(&o));
+    assert!(out.join("manifest.json").is_file());
+
+    let o = on_full_disk(&d, &mnt, &["users", "add", "another"]).unwrap();
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("is not writable"), "{err}");
+    assert!(err.contains("free disk space"), "{err}");
+    // Nothing of the original was touched.
+    assert!(!run(&d, &["users", "list"]).contains("another"));
 }
