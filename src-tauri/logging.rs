@@ -21,6 +21,7 @@ pub fn init(log_dir: Option<&Path>, stderr_default: &str) -> LogGuard {
     let (file, guard) =
         match log_dir.and_then(|d| crate::config::create_private_dir(d).ok().map(|_| d)) {
             Some(dir) => {
+                restrict_old_logs(dir);
                 let (writer, guard) = tracing_appender::non_blocking(DailyFile::new(dir));
                 let layer = fmt::layer()
                     .with_writer(writer)
@@ -35,6 +36,17 @@ pub fn init(log_dir: Option<&Path>, stderr_default: &str) -> LogGuard {
         .with(file)
         .try_init();
     LogGuard(guard)
+}
+
+/// Log files an older version left world-readable (0644) become owner-only.
+fn restrict_old_logs(dir: &Path) {
+    #[cfg(unix)]
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        use std::os::unix::fs::PermissionsExt;
+        if e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::set_permissions(e.path(), std::fs::Permissions::from_mode(0o600));
+        }
+    }
 }
 
 /// `vital-link.log.YYYY-MM-DD` (UTC), a new file each day, as tracing-appender's daily

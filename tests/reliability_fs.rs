@@ -48,14 +48,23 @@ fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 fn everything_in_the_data_directory_is_owner_only_after_a_real_run() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path().join("data");
+    // What an older version left: world-readable directories and an old log file.
+    std::fs::create_dir_all(d.join("logs")).unwrap();
+    std::fs::create_dir_all(d.join("sandbox")).unwrap();
+    let old_log = d.join("logs/vital-link.log.2020-01-01");
+    std::fs::write(&old_log, "old\n").unwrap();
+    for p in [&d, &d.join("logs"), &d.join("sandbox")] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::set_permissions(&old_log, std::fs::Permissions::from_mode(0o644)).unwrap();
     synced(&d);
     let mut all = vec![d.clone()];
     walk(&d, &mut all);
     for sub in ["logs", "sandbox"] {
         assert!(
             all.iter()
-                .any(|p| p.parent() == Some(&d.join(sub)) && p.is_file()),
-            "{sub}/ has files: {all:?}"
+                .any(|p| p.parent() == Some(&d.join(sub)) && p.is_file() && *p != old_log),
+            "{sub}/ has files of this run: {all:?}"
         );
     }
     for p in &all {
