@@ -91,8 +91,14 @@ impl App {
     /// Opens (or creates) everything under `config.data_dir` and starts the sandbox providers
     /// when the environment is the sandbox.
     pub async fn start(mut config: Config, clock: Clock) -> AppResult<Arc<App>> {
-        prepare_data_dir(&config.data_dir)?;
-        let store = Store::open(&config.db_path())?;
+        let store = match prepare_data_dir(&config.data_dir) {
+            Ok(()) => Store::open(&config.db_path())?,
+            Err(why) if config.only_reads => {
+                tracing::warn!("{}; reading it without writing", why.message);
+                Store::open_read_only(&config.db_path(), why)?
+            }
+            Err(why) => return Err(why),
+        };
         if !config.environment_explicit {
             if let Some(e) = store.setting("environment")? {
                 config.environment = if e == "production" {

@@ -330,6 +330,19 @@ fn print_json(v: &Value) {
     println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
 }
 
+/// Commands that never write to the data directory, so they still work when it cannot be
+/// written (the export goes to a folder of the user's choice).
+fn only_reads(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Data { .. }
+            | Command::Status { .. }
+            | Command::Export { .. }
+            | Command::Users(UsersCmd::List)
+            | Command::Doctor
+    )
+}
+
 /// Runs a non-window command. Returns the process exit code.
 pub async fn run(cli: Cli, command: Command) -> AppResult<()> {
     if let Command::SandboxBrowser { url, deny, untick } = &command {
@@ -348,6 +361,7 @@ pub async fn run(cli: Cli, command: Command) -> AppResult<()> {
     if let Command::Connect { timeout, .. } = &command {
         config.oauth_timeout = Duration::from_secs(*timeout);
     }
+    config.only_reads = only_reads(&command);
     let app = App::start(config, clock()?).await?;
     match command {
         Command::Users(UsersCmd::Add {
@@ -953,7 +967,7 @@ pub fn doctor(app: &App) -> Value {
         "desktop": cfg!(feature = "desktop"),
         "environment": app.config.environment.as_str(),
         "data_dir": app.config.data_dir,
-        "database": {"path": app.store.path(), "schema_version": app.store.schema_version().ok(), "sqlite": sqlite},
+        "database": {"path": app.store.path(), "schema_version": app.store.schema_version().ok(), "sqlite": sqlite, "writable": !app.store.is_read_only()},
         "vault": {"key_source": app.vault.source(), "key_file": matches!(app.vault.source(), crate::vault::KeySource::KeyFile).then(|| app.vault.key_file().to_path_buf())},
         "logs": app.config.log_dir(),
         "browser": std::env::var("BROWSER").ok(),

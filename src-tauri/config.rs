@@ -54,6 +54,9 @@ pub struct Config {
     pub api_anonymous_rate_limit: (f64, f64),
     /// How the forwarder retries a batch the target failed, and when it parks it.
     pub forward_retry: crate::forward::RetryPolicy,
+    /// The command only reads (`status`, `data`, `export`, ...): a data directory that cannot
+    /// be written (disk full, read-only mount) is then opened read-only instead of refused.
+    pub only_reads: bool,
 }
 
 impl Config {
@@ -69,6 +72,7 @@ impl Config {
             api_rate_limit: (2000.0, 1000.0),
             api_anonymous_rate_limit: (200.0, 100.0),
             forward_retry: crate::forward::RetryPolicy::default(),
+            only_reads: false,
         }
     }
 
@@ -92,6 +96,54 @@ impl Config {
     }
 }
 
+/// `dir` and any missing parents, owner-only (0700) even when they exist already: everything
+/// under the data directory holds health data or secrets. A directory that is already 0700 is
+/// left untouched, so this works on a read-only disk.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        b.mode(0o700);
+        b.create(dir)?;
+        if std::fs::metadata(dir)?.permissions().mode() & 0o777 == 0o700 {
+            return Ok(());
+        }
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+    }
+    #[cfg(not(unix))]
+    b.create(dir)
+}
+
+/// Opens `path` owner-only (0600), created if missing; `append` or truncated. An existing file
+/// of an older version is made owner-only too.
+pub fn open_private(path: &Path, append: bool) -> std::io::Result<std::fs::File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.create(true);
+    if append {
+        opts.append(true);
+    } else {
+        opts.write(true).truncate(true);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        opts.mode(0o600);
+        let f = opts.open(path)?;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        Ok(f)
+    }
+    #[cfg(not(unix))]
+    opts.open(path)
+}
+
+/// Writes `bytes` to `path` owner-only.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    open_private(path, false)?.write_all(bytes)
+}
+
 /// Create the data directory with owner-only permissions and prove it is writable, so a bad
 /// path fails at start with a clear message rather than half-way through a sync.
 pub fn prepare_data_dir(dir: &Path) -> AppResult<()> {
@@ -100,7 +152,7 @@ pub fn prepare_data_dir(dir: &Path) -> AppResult<()> {
             "data_dir_not_writable",
             500,
             format!(
-                "the data directory {} is not writable ({e}); choose another with --data-dir or VITAL_LINK_DATA_DIR",
+                "the data directory {} is not writable ({e}): free disk space or fix its permissions, or choose another with --data-dir or VITAL_LINK_DATA_DIR (status, data and export still read it meanwhile)",
                 dir.display()
             ),
         )
@@ -112,7 +164,8 @@ pub fn prepare_data_dir(dir: &Path) -> AppResult<()> {
         let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
     }
     let probe = dir.join(".write-probe");
-    std::fs::write(&probe, b"ok").map_err(not_writable)?;
+    let written = write_private(&probe, b"ok");
+    // A full disk may still create the file before the write fails: leave nothing behind.
     let _ = std::fs::remove_file(probe);
-    Ok(())
+    written.map_err(not_writable)
 }

@@ -3,6 +3,10 @@
 //! stored with the same identities as local sync, so a batch sent twice changes nothing:
 //! summaries by (user, provider, resource, provider record id) → a stable uuid, samples by
 //! (user, metric, timestamp, provider).
+//!
+//! A batch is checked whole before anything is written: one reading no body can have (a value
+//! outside `norm::PLAUSIBLE`, a time outside `[EARLIEST_MS, now + FUTURE_SLACK_MS]`) refuses
+//! the batch with a 422 naming it, and what was stored before stays as it was.
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -32,7 +36,7 @@ pub struct Envelope {
 const SUMMARIES: [&str; 5] = ["sleep", "activity", "workouts", "body", "profile"];
 
 /// Timeseries this server stores (read names), each point-valued.
-const METRICS: [&str; 18] = [
+pub const METRICS: [&str; 18] = [
     "heartrate",
     "hrv",
     "glucose",
@@ -97,6 +101,97 @@ const UNITS: [&str; 38] = [
 
 fn unprocessable(msg: impl Into<String>) -> AppError {
     AppError::new("invalid_payload", 422, msg)
+}
+
+/// 1980-01-01T00:00:00Z. No wearable recorded anything earlier; year 0 and the epoch are what
+/// unset fields and broken clocks produce.
+const EARLIEST_MS: i64 = 315_532_800_000;
+
+/// How far past this machine's clock a reading may claim to be: a sender's clock or time zone
+/// a little off, never a measurement from the future.
+const FUTURE_SLACK_MS: i64 = 24 * 3600 * 1000;
+
+/// The instants a pushed reading may claim, given this machine's clock.
+#[derive(Clone, Copy)]
+struct Window {
+    earliest: i64,
+    latest: i64,
+}
+
+impl Window {
+    fn at(now_ms: i64) -> Window {
+        Window {
+            earliest: EARLIEST_MS,
+            latest: now_ms + FUTURE_SLACK_MS,
+        }
+    }
+
+    fn check(&self, what: &str, ms: i64) -> Result<(), String> {
+        if (self.earliest..=self.latest).contains(&ms) {
+            return Ok(());
+        }
+        Err(format!(
+            "{what} {} is outside the time this server accepts readings for ({} to {}: not before 1980, not more than a day after this computer's clock)",
+            crate::model::iso_utc_ms(ms),
+            crate::model::iso_utc_ms(self.earliest),
+            crate::model::iso_utc_ms(self.latest)
+        ))
+    }
+}
+
+/// The 422 for one implausible reading: which one, what is wrong, that the batch was not
+/// stored, what to do.
+fn implausible(reading: String, problem: String) -> AppError {
+    AppError::new(
+        "implausible_reading",
+        422,
+        format!("{reading}: {problem}; nothing in this batch was stored: correct or leave out this reading and send the batch again"),
+    )
+}
+
+/// A pushed sample's value is plausible for its metric and its times lie in `w`.
+fn check_sample(i: usize, s: &Sample, raw: &Value, w: Window) -> AppResult<()> {
+    let value = raw.get("value").map(Value::to_string).unwrap_or_default();
+    let reading = format!(
+        "data[{i}] ({} {value} {} at {})",
+        s.metric,
+        s.unit,
+        crate::model::iso_utc_ms(s.ts)
+    );
+    let (unit, lo, hi) = crate::providers::norm::plausible_range(s.metric)
+        .ok_or_else(|| AppError::internal(format!("no plausible range for {}", s.metric)))?;
+    if !crate::providers::norm::plausible(
+        s.metric,
+        crate::providers::norm::in_table_unit(s.value, s.unit),
+    ) {
+        return Err(implausible(
+            reading,
+            format!(
+                "{value} {} is not a plausible {} (expected {lo} to {hi} {unit})",
+                s.unit, s.metric
+            ),
+        ));
+    }
+    w.check("start_date", s.ts)
+        .and_then(|_| s.end_ts.map_or(Ok(()), |e| w.check("end_date", e)))
+        .map_err(|p| implausible(reading, p))
+}
+
+/// A pushed summary's start, end and calendar date lie in `w`.
+fn check_summary(i: usize, d: &SummaryDoc, w: Window) -> AppResult<()> {
+    let reading = format!(
+        "data[{i}] ({} {:?} of {})",
+        d.resource, d.provider_record_id, d.calendar_date
+    );
+    let day_ms = crate::model::parse_day(&d.calendar_date)
+        .and_then(|day| day.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp_millis())
+        .unwrap_or(i64::MIN);
+    d.start_at
+        .map_or(Ok(()), |s| w.check("start", s))
+        .and_then(|_| d.end_at.map_or(Ok(()), |e| w.check("end", e)))
+        .and_then(|_| w.check("calendar_date", day_ms))
+        .map_err(|p| implausible(reading, p))
 }
 
 /// Read name of a pushed timeseries resource.
@@ -226,6 +321,10 @@ fn sample_from(metric: &'static str, v: &Value) -> AppResult<Sample> {
 }
 
 impl App {
+    fn ingest_window(&self) -> Window {
+        Window::at(self.clock.now().timestamp_millis())
+    }
+
     /// `POST /v2/link/provider/manual/{provider}`: the connection pushed readings land in.
     /// Returns whether it was created (false: it exists, Vital's 409).
     pub fn receive_connection(&self, user_id: &str, provider: &str) -> AppResult<bool> {
@@ -293,6 +392,10 @@ impl App {
             .into_iter()
             .map(|d| summary_from(&u.user_id, &env.provider, resource, d, &today))
             .collect::<AppResult<Vec<_>>>()?;
+        let w = self.ingest_window();
+        for (i, d) in docs.iter().enumerate() {
+            check_summary(i, d, w)?;
+        }
         self.receive_page(&u.user_id, resource, &env, docs, vec![])
             .await
     }
@@ -320,6 +423,10 @@ impl App {
             .iter()
             .map(|s| sample_from(metric, s))
             .collect::<AppResult<Vec<_>>>()?;
+        let w = self.ingest_window();
+        for (i, (s, raw)) in samples.iter().zip(items).enumerate() {
+            check_sample(i, s, raw, w)?;
+        }
         self.receive_page(&u.user_id, metric, &env, vec![], samples)
             .await
     }

@@ -325,6 +325,97 @@ async fn the_ingestion_routes_take_gzip_dedupe_and_refuse_what_they_cannot_store
     assert_eq!(s, 404);
 }
 
+/// POSTs `body` to `path` on `h`'s API with its key: (status, JSON body).
+async fn push(h: &Harness, path: &str, body: &Value) -> (u16, Value) {
+    let resp = reqwest::Client::new()
+        .post(format!("{}{path}", h.app.api_base_url()))
+        .header("x-vital-api-key", h.app.api_key().unwrap())
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    (
+        resp.status().as_u16(),
+        resp.json::<Value>().await.unwrap_or_default(),
+    )
+}
+
+fn hr(value: Value, at: &str) -> Value {
+    json!({"value": value, "unit": "bpm", "start_date": at, "end_date": at, "type": "ring"})
+}
+
+#[tokio::test]
+async fn readings_no_body_can_have_refuse_the_whole_batch_and_name_the_reading() {
+    let b = start(1).await;
+    let user = b.app.store.create_user("implausible").unwrap().user_id;
+    let path = format!("/v2/timeseries/{user}/heartrate");
+    let batch = |data: Vec<Value>| json!({"provider": "oura", "data": data});
+    let good = hr(json!(61), "2026-06-01T08:00:00Z");
+    let (s, v) = push(
+        &b,
+        &path,
+        &batch(vec![good.clone(), hr(json!(250), "2026-06-01T07:00:00Z")]),
+    )
+    .await;
+    assert_eq!(s, 200, "a plausible batch is accepted: {v}");
+    assert_eq!(v["samples_written"], 2);
+
+    let fresh = hr(json!(62), "2026-06-01T09:00:00Z");
+    for (bad, named) in [
+        (hr(json!(1e308), "2026-06-01T10:00:00Z"), "1e+308"),
+        (hr(json!(-1e308), "2026-06-01T10:00:00Z"), "-1e+308"),
+        (hr(json!(1e26), "2026-06-01T10:00:00Z"), "1e+26"),
+        (hr(json!(60), "9999-12-31T00:00:00Z"), "9999-12-31"),
+        (hr(json!(60), "0000-01-01T00:00:00Z"), "0000-01-01"),
+    ] {
+        let (s, v) = push(&b, &path, &batch(vec![fresh.clone(), bad])).await;
+        assert_eq!(s, 422, "{named}: {v}");
+        let msg = v["detail"][0]["msg"].as_str().unwrap();
+        assert!(msg.contains("data[1]") && msg.contains(named), "{msg}");
+        assert!(msg.contains("nothing in this batch was stored"), "{msg}");
+        assert_eq!(v["detail"][0]["type"], "implausible_reading");
+    }
+    // The refused batches stored nothing, not even their plausible first reading, and lost
+    // nothing stored before.
+    let (s, v) = reqwest::Client::new()
+        .get(format!(
+            "{}/v2/timeseries/{user}/heartrate?start_date=2026-06-01&end_date=2026-06-02",
+            b.app.api_base_url()
+        ))
+        .header("x-vital-api-key", b.app.api_key().unwrap())
+        .send()
+        .await
+        .map(|r| (r.status().as_u16(), r))
+        .unwrap();
+    assert_eq!(s, 200);
+    let rows: Value = v.json().await.unwrap();
+    let values: Vec<f64> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(values, vec![250.0, 61.0], "{rows}");
+    assert_eq!(b.app.store.counts(&user).unwrap().heartrate, 2);
+
+    // Units are converted before the check: 150 lb is a plausible weight, 150 kg-as-grams not.
+    let w = |v: f64, unit: &str| json!({"provider": "withings", "data": [{"value": v, "unit": unit, "start_date": "2026-06-01T07:00:00Z"}]});
+    let wpath = format!("/v2/timeseries/{user}/body_weight");
+    assert_eq!(push(&b, &wpath, &w(150.0, "lb")).await.0, 200);
+    assert_eq!(push(&b, &wpath, &w(150.0, "g")).await.0, 422);
+
+    // Summaries: a night in the year 9999 is refused the same way.
+    let sleep = json!({"provider": "oura", "data": [{"id": "n-9999", "calendar_date": "9999-12-31",
+        "bedtime_start": "9999-12-30T23:00:00+00:00", "bedtime_stop": "9999-12-31T07:00:00+00:00"}]});
+    let (s, v) = push(&b, &format!("/v2/summary/sleep/{user}"), &sleep).await;
+    assert_eq!(s, 422, "{v}");
+    assert!(
+        v["detail"][0]["msg"].as_str().unwrap().contains("n-9999"),
+        "{v}"
+    );
+    assert_eq!(b.app.store.counts(&user).unwrap().sleep, 0);
+}
+
 #[tokio::test]
 async fn a_refresh_on_the_receiver_leaves_pushed_connections_alone() {
     let b = start(1).await;

@@ -385,6 +385,57 @@ async fn a_flood_without_the_key_does_not_deny_the_api_to_keyed_clients() {
 }
 
 #[tokio::test]
+async fn cors_allows_exactly_the_apps_own_origins() {
+    let h = start(1).await;
+    let base = h.app.api_base_url();
+    let port = h.app.api_addr().unwrap().port();
+    let other = if port == 1 { 2 } else { 1 };
+    let http = reqwest::Client::new();
+    let allowed = |origin: String| {
+        let req = http
+            .request(reqwest::Method::OPTIONS, format!("{base}/v2/user"))
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .header("access-control-request-headers", "x-vital-api-key");
+        async move {
+            let r = req.send().await.unwrap();
+            r.headers()
+                .get("access-control-allow-origin")
+                .map(|v| v.to_str().unwrap().to_string())
+        }
+    };
+    for foreign in [
+        format!("http://127.0.0.1:{other}"),
+        "http://127.0.0.1:".to_string(),
+        "http://127.0.0.1".to_string(),
+        format!("http://localhost:{other}"),
+        format!("https://127.0.0.1:{port}"),
+        format!("http://127.0.0.1:{port}.evil.example"),
+        "https://tauri.localhost".to_string(),
+        "https://evil.example".to_string(),
+        "null".to_string(),
+    ] {
+        assert_eq!(allowed(foreign.clone()).await, None, "{foreign}");
+    }
+    for own in [
+        "tauri://localhost".to_string(),
+        "http://tauri.localhost".to_string(),
+        format!("http://127.0.0.1:{port}"),
+        format!("http://localhost:{port}"),
+    ] {
+        assert_eq!(allowed(own.clone()).await.as_deref(), Some(own.as_str()));
+    }
+    // A simple (not preflighted) request from another port gets no allow header either.
+    let r = http
+        .get(format!("{base}/health"))
+        .header("origin", format!("http://127.0.0.1:{other}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
 async fn the_inspector_records_exchanges_with_secrets_redacted() {
     let h = start(3).await;
     let (token, url) = begin_link(&h.app, "inspected").await;

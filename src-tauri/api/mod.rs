@@ -76,7 +76,7 @@ pub fn router(app: AppState) -> Router {
             limits::limit,
         ))
         .layer(RequestDecompressionLayer::new().gzip(true))
-        .layer(cors())
+        .layer(cors(app.clone()))
         .layer(middleware::from_fn(loopback_host_only))
         .with_state(app)
 }
@@ -143,14 +143,12 @@ async fn loopback_host_only(req: Request, next: Next) -> Response {
 }
 
 /// Only the app's own origins: the desktop window and pages served by this server.
-fn cors() -> CorsLayer {
+fn cors(app: AppState) -> CorsLayer {
     CorsLayer::new()
-        .allow_origin(AllowOrigin::predicate(|origin: &HeaderValue, _| {
-            let o = origin.to_str().unwrap_or("");
-            o == "tauri://localhost"
-                || o == "http://tauri.localhost"
-                || o.strip_prefix("http://127.0.0.1:")
-                    .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+        .allow_origin(AllowOrigin::predicate(move |origin: &HeaderValue, _| {
+            origin
+                .to_str()
+                .is_ok_and(|o| own_origins(app.api_addr()).iter().any(|own| own == o))
         }))
         .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
         .allow_headers([
@@ -158,6 +156,20 @@ fn cors() -> CorsLayer {
             header::HeaderName::from_static("x-vital-link-token"),
             header::HeaderName::from_static("x-vital-api-key"),
         ])
+}
+
+/// The desktop window (`tauri://localhost` on macOS and Linux, `http://tauri.localhost` on
+/// Windows) and this server's own pages, by the names its Host check accepts. The address is
+/// read per request: the port is only known once the listener is bound.
+fn own_origins(addr: Option<SocketAddr>) -> Vec<String> {
+    let mut own = vec!["tauri://localhost".into(), "http://tauri.localhost".into()];
+    if let Some(a) = addr {
+        own.push(format!("http://{a}"));
+        if a.ip().is_loopback() {
+            own.push(format!("http://localhost:{}", a.port()));
+        }
+    }
+    own
 }
 
 pub(crate) fn link_token_from(headers: &HeaderMap) -> Option<String> {

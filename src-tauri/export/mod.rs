@@ -106,12 +106,15 @@ impl App {
         });
         let mpath = opts.out.join("manifest.json");
         std::fs::write(&mpath, serde_json::to_vec_pretty(&manifest)?).map_err(|e| io(&mpath, e))?;
-        self.store.log_event(
-            "export.created",
-            None,
-            None,
-            json!({"format": opts.format, "participants": users.len(), "files": report.files.len(), "raw": opts.raw}),
-        )?;
+        let event = json!({"format": opts.format, "participants": users.len(), "files": report.files.len(), "raw": opts.raw});
+        if self.store.is_read_only() {
+            // The export is what a full disk must not stop; only its audit entry cannot be kept.
+            tracing::warn!(
+                "export not recorded in the event log (data directory not writable): {event}"
+            );
+        } else {
+            self.store.log_event("export.created", None, None, event)?;
+        }
         Ok(report)
     }
 

@@ -42,7 +42,7 @@ impl Sandbox {
     pub async fn start(clock: Clock, state_dir: Option<&std::path::Path>) -> AppResult<Sandbox> {
         let mut fakes = HashMap::new();
         if let Some(d) = state_dir {
-            std::fs::create_dir_all(d).map_err(|e| {
+            crate::config::create_private_dir(d).map_err(|e| {
                 AppError::internal(format!(
                     "cannot create the sandbox directory {}: {e}",
                     d.display()

@@ -270,7 +270,7 @@ impl AuthServer {
         drop(access);
         let tmp = path.with_extension("tmp");
         if let Ok(bytes) = serde_json::to_vec(&snapshot) {
-            if std::fs::write(&tmp, bytes).is_ok() {
+            if crate::config::write_private(&tmp, &bytes).is_ok() {
                 let _ = std::fs::rename(&tmp, path);
             }
         }

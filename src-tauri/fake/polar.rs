@@ -121,7 +121,7 @@ impl PolarFake {
     fn save_users(&self) {
         if let Some(p) = &self.users_file {
             if let Ok(b) = serde_json::to_vec(&*self.users.lock().unwrap()) {
-                let _ = std::fs::write(p, b);
+                let _ = crate::config::write_private(p, &b);
             }
         }
     }

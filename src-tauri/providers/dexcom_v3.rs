@@ -141,7 +141,7 @@ pub fn normalize_egv(r: &Value) -> Result<Option<Sample>, FetchError> {
         Some("mmol/L") => v,
         _ => v / MG_DL_PER_MMOL_L,
     };
-    if !(0.5..=40.0).contains(&mmol) {
+    if !norm::plausible("glucose", mmol) {
         return Ok(None);
     }
     let tz = r

@@ -415,7 +415,7 @@ pub fn heart_rate(p: &Value) -> Result<Sample, FetchError> {
         .ok_or_else(|| norm::malformed("heart-rate point without heartRate"))?;
     let (ts, tz) = sample_time(h)?;
     let bpm = norm::number(h.get("beatsPerMinute"))
-        .filter(|b| (20.0..=260.0).contains(b))
+        .filter(|b| norm::plausible("heartrate", *b))
         .ok_or_else(|| norm::malformed("heart-rate point without a plausible beatsPerMinute"))?;
     Ok(norm::point("heartrate", "bpm", ts, bpm, tz, "watch"))
 }
@@ -452,7 +452,7 @@ pub fn normalize_weight(user_id: &str, p: &Value) -> Result<(SummaryDoc, Sample)
     let (ts, tz) = sample_time(w)?;
     let kg = norm::number(w.get("weightGrams"))
         .map(|g| (g / 10.0).round() / 100.0)
-        .filter(|k| (2.0..=500.0).contains(k))
+        .filter(|k| norm::plausible("body_weight", *k))
         .ok_or_else(|| norm::malformed("weight point without a plausible weightGrams"))?;
     let day = norm::at(ts / 1000, tz.unwrap_or(0) as i32).date_naive();
     let sid = model::summary_id(user_id, SLUG, "body", &id);

@@ -153,6 +153,60 @@ pub fn point(
     }
 }
 
+/// Plausible values of each timeseries metric, in the unit this app stores it in: the one
+/// table both the provider normalizers (which drop what falls outside) and the ingestion routes
+/// (which refuse it) check against. Wide enough for athletes and the ill, narrow enough that a
+/// unit mix-up or a corrupt number cannot pass as a reading.
+pub const PLAUSIBLE: [(&str, &str, f64, f64); 18] = [
+    ("heartrate", "bpm", 20.0, 260.0),
+    ("hrv", "ms", 1.0, 500.0),
+    ("glucose", "mmol/L", 0.5, 40.0),
+    ("blood_oxygen", "%", 50.0, 100.0),
+    ("respiratory_rate", "breaths/min", 1.0, 80.0),
+    ("body_weight", "kg", 2.0, 500.0),
+    ("body_fat", "%", 1.0, 80.0),
+    ("steps", "count", 0.0, 200_000.0),
+    ("distance", "m", 0.0, 2_000_000.0),
+    ("calories_active", "kcal", 0.0, 20_000.0),
+    ("calories_basal", "kcal", 0.0, 20_000.0),
+    ("floors_climbed", "count", 0.0, 2_000.0),
+    ("vo2_max", "mL/kg/min", 5.0, 100.0),
+    ("stress_level", "index", 0.0, 100.0),
+    ("body_temperature", "°C", 25.0, 45.0),
+    ("body_temperature_delta", "°C", -10.0, 10.0),
+    ("basal_body_temperature", "°C", 30.0, 45.0),
+    ("water", "mL", 0.0, 20_000.0),
+];
+
+/// `(unit, lo, hi)` of `metric` in `PLAUSIBLE`.
+pub fn plausible_range(metric: &str) -> Option<(&'static str, f64, f64)> {
+    PLAUSIBLE
+        .iter()
+        .find(|(m, ..)| *m == metric)
+        .map(|&(_, unit, lo, hi)| (unit, lo, hi))
+}
+
+/// Whether `value` (in the unit of `PLAUSIBLE`) is a plausible `metric`; false for a metric
+/// missing from the table, so a new metric cannot slip through unchecked.
+pub fn plausible(metric: &str, value: f64) -> bool {
+    plausible_range(metric).is_some_and(|(_, lo, hi)| value >= lo && value <= hi)
+}
+
+/// `value` in `unit` converted to the unit `PLAUSIBLE` uses for its metric (pushed samples may
+/// come in pounds, mg/dL, km, kJ or litres); other units are the table's already.
+pub fn in_table_unit(value: f64, unit: &str) -> f64 {
+    match unit {
+        "lb" => value * 0.453_592_37,
+        "g" | "gram" => value / 1000.0,
+        "mg/dL" => value / super::dexcom_v3::MG_DL_PER_MMOL_L,
+        "km" => value * 1000.0,
+        "cm" | "centimeter" => value / 100.0,
+        "kJ" => value / 4.184,
+        "L" => value * 1000.0,
+        _ => value,
+    }
+}
+
 /// Seconds → whole minutes (Vital's `low`/`medium`/`high` are minutes).
 pub fn minutes(v: Option<&Value>) -> Value {
     match number(v) {
@@ -207,5 +261,16 @@ mod tests {
         assert_eq!(tz_offset_at("Europe/Paris", 1717995600), Some(7200));
         assert_eq!(tz_offset_at("Europe/Paris", 1704844800), Some(3600));
         assert_eq!(tz_offset_at("Mars/Olympus", 0), None);
+    }
+
+    #[test]
+    fn every_stored_metric_has_a_plausible_range() {
+        for m in crate::receive::METRICS {
+            assert!(plausible_range(m).is_some(), "{m}");
+        }
+        assert!(plausible("heartrate", 61.0));
+        assert!(!plausible("heartrate", 1e308));
+        assert!(!plausible("heartrate", f64::NAN));
+        assert!(!plausible("no_such_metric", 1.0));
     }
 }

@@ -366,8 +366,6 @@ pub fn normalize_sleep(
             "hrv",
             "rmssd",
             start.offset().local_minus_utc() as i64,
-            1.0,
-            300.0,
         )?);
     }
     let doc = json!({
@@ -420,7 +418,7 @@ fn sleep_stream(d: &Value, start: chrono::DateTime<chrono::FixedOffset>) -> Valu
     let series = |k: &str, metric: &'static str, unit: &'static str| -> Vec<Value> {
         d.get(k)
             .filter(|v| !v.is_null())
-            .and_then(|v| sample_series(v, metric, unit, tz, 1.0, 300.0).ok())
+            .and_then(|v| sample_series(v, metric, unit, tz).ok())
             .map(|v| v.iter().map(point).collect())
             .unwrap_or_default()
     };
@@ -447,8 +445,6 @@ fn sample_series(
     metric: &'static str,
     unit: &'static str,
     tz: i64,
-    lo: f64,
-    hi: f64,
 ) -> Result<Vec<Sample>, FetchError> {
     let start = time_field(s, "timestamp")?;
     let interval = s
@@ -464,7 +460,7 @@ fn sample_series(
         .iter()
         .enumerate()
         .filter_map(|(i, v)| {
-            let x = v.as_f64().filter(|x| *x >= lo && *x <= hi)?;
+            let x = v.as_f64().filter(|x| super::norm::plausible(metric, *x))?;
             Some(Sample {
                 metric,
                 ts: start.timestamp_millis() + (i as f64 * interval * 1000.0) as i64,
@@ -606,7 +602,7 @@ pub fn normalize_hr_row(r: &Value) -> Result<Sample, FetchError> {
     let bpm = r
         .get("bpm")
         .and_then(Value::as_f64)
-        .filter(|b| (20.0..=300.0).contains(b))
+        .filter(|b| super::norm::plausible("heartrate", *b))
         .ok_or_else(|| FetchError::Malformed("heart-rate row without a plausible bpm".into()))?;
     Ok(Sample {
         metric: "heartrate",

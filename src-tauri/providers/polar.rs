@@ -515,7 +515,7 @@ pub fn normalize_exercise(
         let data = s.get("data").and_then(Value::as_str).unwrap_or("");
         for (i, x) in data.split(',').enumerate() {
             if let Ok(b) = x.trim().parse::<f64>() {
-                if (20.0..=260.0).contains(&b) {
+                if norm::plausible("heartrate", b) {
                     samples.push(norm::point(
                         "heartrate",
                         "bpm",
@@ -616,7 +616,9 @@ pub fn continuous_samples(d: &Value, date: NaiveDate, tz: i32) -> Result<Vec<Sam
         let t = str_field(s, "sample_time")?;
         let t = NaiveTime::parse_from_str(t, "%H:%M:%S")
             .map_err(|_| norm::malformed(format!("sample_time {t:?}")))?;
-        if let Some(b) = norm::number(s.get("heart_rate")).filter(|b| (20.0..=260.0).contains(b)) {
+        if let Some(b) =
+            norm::number(s.get("heart_rate")).filter(|b| norm::plausible("heartrate", *b))
+        {
             let ts = NaiveDateTime::new(date, t).and_utc().timestamp() - tz as i64;
             out.push(norm::point(
                 "heartrate",

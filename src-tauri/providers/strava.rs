@@ -322,7 +322,7 @@ pub fn heart_rate_stream(
         .zip(hr)
         .filter_map(|(t, b)| {
             let t = t.as_f64()?;
-            let b = b.as_f64().filter(|b| (20.0..=260.0).contains(b))?;
+            let b = b.as_f64().filter(|b| norm::plausible("heartrate", *b))?;
             Some(norm::point(
                 "heartrate",
                 "bpm",

@@ -336,7 +336,7 @@ pub fn normalize_sleep(
     let mut samples = vec![];
     if let Some(r) = rs {
         if let Some(h) =
-            norm::number(r.get("hrv_rmssd_milli")).filter(|h| (1.0..=500.0).contains(h))
+            norm::number(r.get("hrv_rmssd_milli")).filter(|h| norm::plausible("hrv", *h))
         {
             samples.push(norm::point(
                 "hrv",
@@ -348,7 +348,7 @@ pub fn normalize_sleep(
             ));
         }
         if let Some(o) =
-            norm::number(r.get("spo2_percentage")).filter(|o| (50.0..=100.0).contains(o))
+            norm::number(r.get("spo2_percentage")).filter(|o| norm::plausible("blood_oxygen", *o))
         {
             samples.push(norm::point(
                 "blood_oxygen",

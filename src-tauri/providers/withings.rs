@@ -663,8 +663,8 @@ pub fn normalize_measure_group(
             .find(|m| m.get("type").and_then(Value::as_i64) == Some(ty))
             .and_then(measure_value)
     };
-    let weight = of(1).filter(|w| (2.0..=500.0).contains(w));
-    let fat = of(6).filter(|f| (1.0..=80.0).contains(f));
+    let weight = of(1).filter(|w| norm::plausible("body_weight", *w));
+    let fat = of(6).filter(|f| norm::plausible("body_fat", *f));
     // attrib 0: a device measure of the known user; others are ambiguous or manual.
     let kind = match g.get("attrib").and_then(Value::as_i64) {
         Some(0) => "scale",
@@ -762,10 +762,12 @@ pub fn intraday_samples(body: &Value) -> Result<Vec<Sample>, FetchError> {
         let t: i64 = k
             .parse()
             .map_err(|_| norm::malformed(format!("intraday key {k:?} is not an epoch")))?;
-        if let Some(b) = norm::number(v.get("heart_rate")).filter(|b| (20.0..=260.0).contains(b)) {
+        if let Some(b) =
+            norm::number(v.get("heart_rate")).filter(|b| norm::plausible("heartrate", *b))
+        {
             out.push(norm::point("heartrate", "bpm", t * 1000, b, None, "watch"));
         }
-        if let Some(r) = norm::number(v.get("rmssd")).filter(|r| (1.0..=500.0).contains(r)) {
+        if let Some(r) = norm::number(v.get("rmssd")).filter(|r| norm::plausible("hrv", *r)) {
             out.push(norm::point("hrv", "rmssd", t * 1000, r, None, "watch"));
         }
     }

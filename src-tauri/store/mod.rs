@@ -50,6 +50,8 @@ struct StoreInner {
     /// so the short lookups still made on the runtime (the user, a link token) always find a
     /// free connection instead of blocking a runtime thread while they wait for one.
     range_reads: Arc<tokio::sync::Semaphore>,
+    /// Why this store only reads (`open_read_only`); every write is refused with it.
+    read_only: Option<AppError>,
 }
 
 /// Read-only connections in the pool.
@@ -106,24 +108,76 @@ impl Store {
             .and_then(|_| conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024))
             .map_err(|e| open_error(path, &e.to_string()))?;
 
-        let manager = SqliteConnectionManager::file(path)
-            .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .with_init(|c| {
-                c.busy_timeout(Duration::from_secs(5))?;
-                Ok(())
-            });
-        let readers = r2d2::Pool::builder()
-            .max_size(READERS)
-            .min_idle(Some(0))
-            .build(manager)?;
+        let readers = reader_pool(SqliteConnectionManager::file(path), OpenFlags::empty())?;
         Ok(Store {
             inner: Arc::new(StoreInner {
                 path: path.to_path_buf(),
                 writer: Mutex::new(conn),
                 readers,
                 range_reads: Arc::new(tokio::sync::Semaphore::new(READERS as usize - 1)),
+                read_only: None,
             }),
         })
+    }
+
+    /// Opens an existing database for reading only, creating no file (the disk may be full or
+    /// read-only); `why` is the error every write then gets. Without a WAL file the database
+    /// file is complete and is opened immutable (no `-shm` to create); with one (a running
+    /// `serve` or an unclean exit) SQLite reads through the existing WAL index.
+    pub fn open_read_only(path: &Path, why: AppError) -> AppResult<Store> {
+        if !path.exists() {
+            return Err(why);
+        }
+        let wal = path.with_extension("sqlite3-wal");
+        let immutable = std::fs::metadata(&wal).map_or(true, |m| m.len() == 0);
+        // `?` and `#` would end the path part of the URI; `%` starts an escape.
+        let escaped = path
+            .display()
+            .to_string()
+            .replace('%', "%25")
+            .replace('?', "%3f")
+            .replace('#', "%23");
+        let uri = format!(
+            "file:{escaped}{}",
+            if immutable { "?immutable=1" } else { "" }
+        );
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(&uri, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .and_then(|c| c.busy_timeout(Duration::from_secs(5)).map(|_| c))
+            .map_err(|e| open_error(path, &e.to_string()))?;
+        let version = migrations()
+            .current_version(&conn)
+            .map(usize::from)
+            .map_err(|e| open_error(path, &e.to_string()))?;
+        if version != LATEST_SCHEMA {
+            return Err(AppError::new(
+                why.code,
+                why.status,
+                format!(
+                    "{} (and {} has schema {version}, this Vital Link reads {LATEST_SCHEMA}: it must be writable once to be upgraded)",
+                    why.message,
+                    path.display()
+                ),
+            ));
+        }
+        let readers = reader_pool(
+            SqliteConnectionManager::file(&uri),
+            OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        Ok(Store {
+            inner: Arc::new(StoreInner {
+                path: path.to_path_buf(),
+                writer: Mutex::new(conn),
+                readers,
+                range_reads: Arc::new(tokio::sync::Semaphore::new(READERS as usize - 1)),
+                read_only: Some(why),
+            }),
+        })
+    }
+
+    /// Whether this store was opened by `open_read_only`.
+    pub fn is_read_only(&self) -> bool {
+        self.inner.read_only.is_some()
     }
 
     pub fn path(&self) -> &Path {
@@ -132,6 +186,9 @@ impl Store {
 
     /// Run `f` in one `BEGIN IMMEDIATE` transaction: all of it lands or none of it does.
     pub fn write<T>(&self, f: impl FnOnce(&Transaction) -> AppResult<T>) -> AppResult<T> {
+        if let Some(why) = &self.inner.read_only {
+            return Err(why.clone());
+        }
         let mut conn = self
             .inner
             .writer
@@ -228,6 +285,23 @@ impl Store {
                 .map_err(|e| AppError::storage(e.to_string()))
         })
     }
+}
+
+/// The pool of read-only connections readers share.
+fn reader_pool(
+    manager: SqliteConnectionManager,
+    extra: OpenFlags,
+) -> AppResult<r2d2::Pool<SqliteConnectionManager>> {
+    let manager = manager
+        .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | extra)
+        .with_init(|c| {
+            c.busy_timeout(Duration::from_secs(5))?;
+            Ok(())
+        });
+    Ok(r2d2::Pool::builder()
+        .max_size(READERS)
+        .min_idle(Some(0))
+        .build(manager)?)
 }
 
 fn open_error(path: &Path, raw: &str) -> AppError {
