@@ -351,32 +351,39 @@ async fn year_of_heart_rate() -> (Harness, String) {
 /// Latencies in ms of `n` sequential keyed GETs of `url`, from a runtime of its own so the
 /// client's timing does not depend on the server's threads.
 fn latencies(url: String, key: String, n: usize) -> Vec<f64> {
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let http = reqwest::Client::new();
-            let mut ms = Vec::with_capacity(n);
-            for _ in 0..n {
-                let t = std::time::Instant::now();
-                let r = http
-                    .get(&url)
-                    .header("x-vital-api-key", &key)
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(r.status(), 200);
-                r.bytes().await.unwrap();
-                ms.push(t.elapsed().as_secs_f64() * 1000.0);
-            }
-            ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
-            ms
-        })
+    on_own_runtime(async move {
+        let http = reqwest::Client::new();
+        let mut ms = Vec::with_capacity(n);
+        for _ in 0..n {
+            let t = std::time::Instant::now();
+            let r = http
+                .get(&url)
+                .header("x-vital-api-key", &key)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            r.bytes().await.unwrap();
+            ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        ms
     })
     .join()
     .unwrap()
+}
+
+/// Runs `f` on a thread with a runtime of its own.
+fn on_own_runtime<T: Send + 'static>(
+    f: impl std::future::Future<Output = T> + Send + 'static,
+) -> std::thread::JoinHandle<T> {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    })
 }
 
 fn p99(sorted: &[f64]) -> f64 {
@@ -391,34 +398,28 @@ fn heavy_load(
     clients: usize,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> std::thread::JoinHandle<usize> {
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let http = reqwest::Client::new();
-            let loops = (0..clients).map(|_| {
-                let (http, url, key, stop) = (http.clone(), url.clone(), key.clone(), stop.clone());
-                tokio::spawn(async move {
-                    let mut n = 0;
-                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                        let r = http.get(&url).header("x-vital-api-key", &key).send().await;
-                        assert_eq!(
-                            r.unwrap().bytes().await.map(|b| b.len() > 1000).ok(),
-                            Some(true)
-                        );
-                        n += 1;
-                    }
-                    n
-                })
-            });
-            let mut total = 0;
-            for l in loops.collect::<Vec<_>>() {
-                total += l.await.unwrap();
-            }
-            total
-        })
+    on_own_runtime(async move {
+        let http = reqwest::Client::new();
+        let loops = (0..clients).map(|_| {
+            let (http, url, key, stop) = (http.clone(), url.clone(), key.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let r = http.get(&url).header("x-vital-api-key", &key).send().await;
+                    assert_eq!(
+                        r.unwrap().bytes().await.map(|b| b.len() > 1000).ok(),
+                        Some(true)
+                    );
+                    n += 1;
+                }
+                n
+            })
+        });
+        let mut total = 0;
+        for l in loops.collect::<Vec<_>>() {
+            total += l.await.unwrap();
+        }
+        total
     })
 }
 

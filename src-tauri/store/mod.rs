@@ -109,15 +109,7 @@ impl Store {
             .map_err(|e| open_error(path, &e.to_string()))?;
 
         let readers = reader_pool(SqliteConnectionManager::file(path), OpenFlags::empty())?;
-        Ok(Store {
-            inner: Arc::new(StoreInner {
-                path: path.to_path_buf(),
-                writer: Mutex::new(conn),
-                readers,
-                range_reads: Arc::new(tokio::sync::Semaphore::new(READERS as usize - 1)),
-                read_only: None,
-            }),
-        })
+        Ok(Store::assemble(path, conn, readers, None))
     }
 
     /// Opens an existing database for reading only, creating no file (the disk may be full or
@@ -164,15 +156,24 @@ impl Store {
             SqliteConnectionManager::file(&uri),
             OpenFlags::SQLITE_OPEN_URI,
         )?;
-        Ok(Store {
+        Ok(Store::assemble(path, conn, readers, Some(why)))
+    }
+
+    fn assemble(
+        path: &Path,
+        writer: Connection,
+        readers: r2d2::Pool<SqliteConnectionManager>,
+        read_only: Option<AppError>,
+    ) -> Store {
+        Store {
             inner: Arc::new(StoreInner {
                 path: path.to_path_buf(),
-                writer: Mutex::new(conn),
+                writer: Mutex::new(writer),
                 readers,
                 range_reads: Arc::new(tokio::sync::Semaphore::new(READERS as usize - 1)),
-                read_only: Some(why),
+                read_only,
             }),
-        })
+        }
     }
 
     /// Whether this store was opened by `open_read_only`.
