@@ -109,12 +109,10 @@ pub fn detail_of(body: &str) -> String {
 /// How long a 429 asks to wait, read from the provider's own headers.
 pub type RetryAfter = fn(&reqwest::header::HeaderMap, &Clock) -> Option<Duration>;
 
-/// The standard `Retry-After: <seconds>` header.
-pub fn retry_after_header(h: &reqwest::header::HeaderMap, _clock: &Clock) -> Option<Duration> {
-    h.get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs)
+/// The standard headers (`Retry-After` in seconds or as an HTTP date, and the common reset
+/// headers), read by the same function as the forwarder's and the webhooks'.
+pub fn retry_after_header(h: &reqwest::header::HeaderMap, clock: &Clock) -> Option<Duration> {
+    crate::ratelimit::retry_after(h, clock.now().timestamp())
 }
 
 /// A header of comma-separated integers (`X-RateLimit-Reset: 0, 300`), as numbers.
