@@ -76,7 +76,7 @@ if runs legacy-python; then
   [[ -x "$LEGACY_VENV/bin/python" ]] || python3 -m venv "$LEGACY_VENV" || exit 2
   "$LEGACY_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$HERE/legacy/requirements.txt" || exit 2
   echo "conformance: legacy Python SDK $("$LEGACY_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("vital"))') against $VITAL_BASE_URL"
-  (cd "$HERE/legacy/python" && "$LEGACY_VENV/bin/python" -m pytest --junitxml="$OUT/legacy-python.xml" test_sdk_python_v1.py)
+  (cd "$HERE/legacy/python" && "$LEGACY_VENV/bin/python" -m pytest --junitxml="$OUT/legacy-python.xml" test_sdk_python_v1.py test_doc_snippets.py)
   legacy_py_rc=$?
 fi
 
@@ -86,7 +86,7 @@ if runs legacy-node; then
   (cd "$HERE/legacy/node" && node --test \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=junit --test-reporter-destination="$OUT/legacy-node.xml" \
-    sdk_v1.test.mjs)
+    sdk_v1.test.mjs doc_snippets.test.mjs)
   legacy_node_rc=$?
 fi
 
