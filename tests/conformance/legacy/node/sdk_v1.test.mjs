@@ -117,7 +117,7 @@ test("User.providers", async (t) => {
   assert.deepEqual(providers.map((p) => [p.slug, p.status]), [[PROVIDER, "connected"]]);
 });
 
-test("Sleep.get is what the fake served", async (t) => {
+test("Sleep.get, getStream, getSleepWithStream: what the fake served", async (t) => {
   if (!need(t, "backfilled")) return;
   const c = client();
   const sleep = (await both((a, b) => c.Sleep.get(S.userId, a, b))).sleep;
@@ -128,7 +128,15 @@ test("Sleep.get is what the fake served", async (t) => {
     const doc = served.get(s.provider_id);
     assert.deepEqual([s.total, s.calendar_date], [doc.total_sleep_duration, doc.day], s.id);
   }
-  assert.ok((await c.Sleep.getStream(sleep[0].id)).hypnogram.length > 0);
+  const stream = await c.Sleep.getStream(sleep[0].id);
+  assert.ok(stream.hypnogram.length > 0);
+  // With the stream embedded: the same sleeps, each carrying the stream `getStream` answers.
+  const embedded = (await c.Sleep.getSleepWithStream(S.userId, START, END)).sleep;
+  const withoutStream = (list) => list.map(({ sleep_stream, ...s }) => s);
+  assert.deepEqual(withoutStream(embedded), withoutStream(sleep));
+  assert.deepEqual(embedded[0].sleep_stream, stream);
+  const flagged = (await c.Sleep.get(S.userId, START, END, undefined, true)).sleep;
+  assert.deepEqual(flagged, embedded);
 });
 
 test("Activity.get is what the fake served", async (t) => {
