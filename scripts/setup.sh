@@ -42,6 +42,11 @@ for dir in ui tests/oidc tests/browser; do
   fi
 done
 
+echo "==> installing the seed-era Vital SDKs (legacy conformance suites: vital 1.4.11, vital-node 1.6.5)"
+[ -x target/conformance-legacy-venv/bin/python ] || python3 -m venv target/conformance-legacy-venv
+target/conformance-legacy-venv/bin/pip install --quiet --disable-pip-version-check -r tests/conformance/legacy/requirements.txt
+npm ci --prefix tests/conformance/legacy/node --no-audit --no-fund --loglevel=error
+
 if [ "${VITAL_LINK_SKIP_DRIVER:-0}" != "1" ] && ! command -v cargo-fuzz >/dev/null 2>&1; then
   echo "==> installing cargo-fuzz (fuzz smoke test)"
   cargo install cargo-fuzz --version '^0.13' --locked --quiet

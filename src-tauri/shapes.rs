@@ -4,9 +4,10 @@ use chrono::{NaiveDate, NaiveTime};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use crate::api::extract::{parse_when, When};
 use crate::app::App;
 use crate::error::{AppError, AppResult};
-use crate::model::{iso_utc_ms, parse_datetime, parse_day};
+use crate::model::iso_utc_ms;
 use crate::store::readings::StoredSample;
 
 pub const SUMMARY_RESOURCES: [&str; 5] = ["sleep", "activity", "workouts", "body", "profile"];
@@ -23,22 +24,22 @@ pub struct Range {
 
 pub fn parse_range(start: &str, end: Option<&str>, today: NaiveDate) -> AppResult<Range> {
     let bound = |s: &str, is_end: bool, name: &str| -> AppResult<(i64, NaiveDate)> {
-        if let Some(d) = parse_day(s) {
-            let t = if is_end {
-                NaiveTime::from_hms_milli_opt(23, 59, 59, 999).unwrap()
-            } else {
-                NaiveTime::MIN
-            };
-            return Ok((d.and_time(t).and_utc().timestamp_millis(), d));
+        match parse_when(s) {
+            Some(When::Day(d)) => {
+                let t = if is_end {
+                    NaiveTime::from_hms_milli_opt(23, 59, 59, 999).unwrap()
+                } else {
+                    NaiveTime::MIN
+                };
+                Ok((d.and_time(t).and_utc().timestamp_millis(), d))
+            }
+            Some(When::Instant(dt)) => Ok((dt.timestamp_millis(), dt.date_naive())),
+            None => Err(AppError::new(
+                "invalid_date",
+                422,
+                format!("{name}={s:?} is not a date (YYYY-MM-DD) or a date-time (YYYY-MM-DD HH:MM[:SS[.ffffff]][Z|±HH:MM], `T` or a space between)"),
+            )),
         }
-        if let Some(dt) = parse_datetime(s) {
-            return Ok((dt.timestamp_millis(), dt.date_naive()));
-        }
-        Err(AppError::new(
-            "invalid_date",
-            422,
-            format!("{name}={s:?} is not a date (YYYY-MM-DD) or an ISO-8601 date-time"),
-        ))
     };
     let (from_ms, from_day) = bound(start, false, "start_date")?;
     let (to_ms, to_day) = match end {

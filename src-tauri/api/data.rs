@@ -18,6 +18,11 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v2/summary/{resource}/{user_id}", get(summary))
         .route("/v2/summary/{resource}/{user_id}/raw", get(raw))
+        // The 1.x Node SDK's `Sleep.getSleepWithStream`.
+        .route(
+            "/v2/summary/sleep/{user_id}/stream",
+            get(sleep_with_streams),
+        )
         .route("/v2/timeseries/sleep/{sleep_id}/stream", get(sleep_stream))
         .route(
             "/v2/timeseries/workouts/{workout_id}/stream",
@@ -34,6 +39,8 @@ pub struct DataQuery {
     pub provider: Option<String>,
     pub cursor: Option<String>,
     pub next_cursor: Option<String>,
+    /// Sleep summaries with each one's `sleep_stream` embedded (the 1.x SDKs).
+    pub with_stream: Option<bool>,
 }
 
 /// Samples per page of a grouped timeseries answer.
@@ -79,7 +86,36 @@ async fn summary(
     Path((resource, user_id)): Path<(String, String)>,
     Q(q): Q<DataQuery>,
 ) -> Response {
-    blocking::json(&app, move |app| summary_of(app, &resource, &user_id, &q)).await
+    blocking::json(&app, move |app| {
+        let mut v = summary_of(app, &resource, &user_id, &q)?;
+        if resource == "sleep" && q.with_stream == Some(true) {
+            embed_sleep_streams(app, &mut v)?;
+        }
+        Ok(v)
+    })
+    .await
+}
+
+async fn sleep_with_streams(
+    State(app): State<AppState>,
+    Path(user_id): Path<String>,
+    Q(q): Q<DataQuery>,
+) -> Response {
+    blocking::json(&app, move |app| {
+        let mut v = summary_of(app, "sleep", &user_id, &q)?;
+        embed_sleep_streams(app, &mut v)?;
+        Ok(v)
+    })
+    .await
+}
+
+/// Puts each sleep's stream into it as `sleep_stream`, as Vital's `with_stream` answers did.
+fn embed_sleep_streams(app: &crate::app::App, v: &mut Value) -> AppResult<()> {
+    for sleep in v["sleep"].as_array_mut().into_iter().flatten() {
+        let id = sleep["id"].as_str().unwrap_or_default().to_string();
+        sleep["sleep_stream"] = sleep_stream_of(app, &id)?;
+    }
+    Ok(())
 }
 
 fn summary_of(
@@ -304,17 +340,18 @@ fn flat_samples(
 }
 
 async fn sleep_stream(State(app): State<AppState>, Path(sleep_id): Path<String>) -> Response {
-    blocking::json(&app, move |app| {
-        let (_, stream) = app
-            .store
-            .summary_stream(&sleep_id)?
-            .filter(|(r, _)| r == "sleep")
-            .ok_or_else(|| AppError::not_found(format!("no sleep {sleep_id}")))?;
-        Ok(stream.unwrap_or_else(
-            || json!({"hrv": [], "heartrate": [], "hypnogram": [], "respiratory_rate": []}),
-        ))
-    })
-    .await
+    blocking::json(&app, move |app| sleep_stream_of(app, &sleep_id)).await
+}
+
+fn sleep_stream_of(app: &crate::app::App, sleep_id: &str) -> AppResult<Value> {
+    let (_, stream) = app
+        .store
+        .summary_stream(sleep_id)?
+        .filter(|(r, _)| r == "sleep")
+        .ok_or_else(|| AppError::not_found(format!("no sleep {sleep_id}")))?;
+    Ok(stream.unwrap_or_else(
+        || json!({"hrv": [], "heartrate": [], "hypnogram": [], "respiratory_rate": []}),
+    ))
 }
 
 async fn workout_stream(State(app): State<AppState>, Path(workout_id): Path<String>) -> Response {

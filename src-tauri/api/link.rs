@@ -1,12 +1,12 @@
 //! Link-token-scoped routes: what the link widget calls, in the window or in a browser.
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::extract::Body;
+use super::extract::{Body, Q};
 use super::{link_token_from, AppState};
 use crate::error::{AppError, AppResult};
 use crate::store::links::NewLinkToken;
@@ -128,7 +128,7 @@ async fn oauth_link(
     State(app): State<AppState>,
     headers: HeaderMap,
     Path(provider): Path<String>,
-    Query(q): Query<OAuthQuery>,
+    Q(q): Q<OAuthQuery>,
 ) -> AppResult<Json<Value>> {
     let t = token(&headers, None)?;
     let started = app

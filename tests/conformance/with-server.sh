@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts a sandbox `vital-link serve` on a free loopback port with its own data directory, runs
 # the SDK conformance suite (run.sh) against it, and always stops it.
-#   VITAL_LINK_BIN=target/debug/vital-link tests/conformance/with-server.sh [all|python|node]
+#   VITAL_LINK_BIN=target/debug/vital-link tests/conformance/with-server.sh [all|python|node|legacy|legacy-python|legacy-node]
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 BIN="${VITAL_LINK_BIN:-$HERE/../../target/debug/vital-link}"
