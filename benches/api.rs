@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use vital_link::clock::Clock;
 use vital_link::config::Config;
-use vital_link::App;
 
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
@@ -51,7 +50,7 @@ async fn main() {
     let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T15:00:00Z")
         .unwrap()
         .to_utc();
-    let app = App::start(config, Clock::fixed(now)).await.unwrap();
+    let app = vital_link::start(config, Clock::fixed(now)).await.unwrap();
     let addr = vital_link::api::serve(app.clone(), 0).await.unwrap();
     let user = app.store.create_user("bench-api").unwrap();
     let t = Instant::now();

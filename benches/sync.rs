@@ -8,7 +8,6 @@ use vital_link::clock::Clock;
 use vital_link::config::Config;
 use vital_link::sandbox_browser::{complete, Choice};
 use vital_link::store::links::NewLinkToken;
-use vital_link::App;
 
 fn arg(name: &str, default: u32) -> u32 {
     let args: Vec<String> = std::env::args().collect();
@@ -44,7 +43,7 @@ async fn main() {
     let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T15:00:00Z")
         .unwrap()
         .to_utc();
-    let app = App::start(config, Clock::fixed(now)).await.unwrap();
+    let app = vital_link::start(config, Clock::fixed(now)).await.unwrap();
     vital_link::api::serve(app.clone(), 0).await.unwrap();
 
     let mut link_ms = 0u128;

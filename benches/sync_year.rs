@@ -12,7 +12,6 @@ use std::time::Instant;
 use rusqlite::params;
 use vital_link::clock::Clock;
 use vital_link::config::Config;
-use vital_link::App;
 
 fn arg(name: &str, default: u32) -> u32 {
     let args: Vec<String> = std::env::args().collect();
@@ -143,7 +142,7 @@ async fn child(users: u32, days: u32, with_floor: bool) {
     let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T15:00:00Z")
         .unwrap()
         .to_utc();
-    let app = App::start(config, Clock::fixed(now)).await.unwrap();
+    let app = vital_link::start(config, Clock::fixed(now)).await.unwrap();
     vital_link::api::serve(app.clone(), 0).await.unwrap();
     let t = Instant::now();
     for i in 0..users {

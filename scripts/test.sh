@@ -10,8 +10,8 @@ scripts/build-ui.sh
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy (desktop and headless)"
-cargo clippy --all-targets -- -D warnings
-cargo clippy --all-targets --no-default-features --target-dir target/headless -- -D warnings
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --workspace --exclude vital-link-desktop --all-targets --no-default-features --target-dir target/headless -- -D warnings
 
 echo "==> UI tests"
 npm test --prefix ui --silent
@@ -20,7 +20,7 @@ echo "==> Rust unit and integration tests (with the real Secret Service keyring)
 dbus-run-session -- bash -c '
   set -euo pipefail
   printf "ci-keyring" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-  VITAL_LINK_TEST_KEYRING=1 cargo test --all-targets
+  VITAL_LINK_TEST_KEYRING=1 cargo test --workspace --all-targets
 '
 
 echo "==> SDK conformance: the official Python and Node Vital SDKs against vital-link serve"

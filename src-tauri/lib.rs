@@ -1,41 +1,45 @@
-//! Vital Link Desktop: the core and its faces.
-//!
-//! One `App` (see [`app`]) owns the store, the vault, the providers, the sandbox and the sync
-//! engine; the desktop shell ([`desktop`]), the CLI ([`cli`]) and the local HTTP API ([`api`])
-//! call into it and hold no logic of their own.
-pub mod api;
-pub mod api_key;
-pub mod app;
-pub mod cli;
-pub mod clock;
-pub mod config;
-pub mod console;
-pub mod credentials;
-pub mod custom_providers;
-#[cfg(feature = "desktop")]
-pub mod desktop;
-pub mod error;
-pub mod export;
-pub mod fake;
-pub mod forward;
-pub mod inspector;
-pub mod lifecycle;
-pub mod link;
-pub mod logging;
-pub mod model;
-pub mod oauth;
-pub mod providers;
-pub mod ratelimit;
-pub mod receive;
-pub mod sandbox_browser;
-pub mod scheduler;
-pub mod shapes;
-pub mod status;
-pub mod store;
-pub mod study;
-pub mod sync;
-pub mod vault;
-pub mod webhooks;
+//! The composition root: the one place where the core, its sandbox and the faces meet. The
+//! binary (`main.rs`) wires them through [`plugins`]; the integration tests and benchmarks reach
+//! every crate through this library under one name.
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
-pub use app::App;
-pub use error::{AppError, AppResult};
+pub use vital_link_api as api;
+pub use vital_link_cli as cli;
+pub use vital_link_core::*;
+#[cfg(feature = "desktop")]
+pub use vital_link_desktop as desktop;
+pub use vital_link_fake as fake;
+
+use vital_link_core::clock::Clock;
+use vital_link_core::config::Config;
+use vital_link_core::faces::{ApiServer, Plugins};
+
+/// The HTTP API face, as the core's other faces start it.
+struct HttpApi;
+
+#[async_trait::async_trait]
+impl ApiServer for HttpApi {
+    async fn serve(&self, app: Arc<App>, ip: IpAddr, port: u16) -> AppResult<SocketAddr> {
+        api::serve_on(app, ip, port).await
+    }
+}
+
+/// The sandbox's fakes and the HTTP API, plugged into the core.
+pub fn plugins() -> Plugins {
+    Plugins {
+        sandbox: Arc::new(fake::Launcher),
+        api: Arc::new(HttpApi),
+        desktop: cfg!(feature = "desktop"),
+    }
+}
+
+/// Builds the core as the binary does.
+pub async fn start(config: Config, clock: Clock) -> AppResult<Arc<App>> {
+    plugins().start(config, clock).await
+}
+
+/// The running fakes of an app in the sandbox environment.
+pub fn sandbox(app: &App) -> &fake::Sandbox {
+    fake::Sandbox::of(app)
+}

@@ -15,7 +15,7 @@ fn main() {
         None => run_window(cli, runtime, log_dir),
         Some(cmd) => {
             let _guard = vital_link::logging::init(log_dir.as_deref(), "warn,vital_link=warn");
-            match runtime.block_on(cli::run(cli, cmd)) {
+            match runtime.block_on(cli::run(cli, cmd, &vital_link::plugins())) {
                 Ok(()) => 0,
                 Err(e) => {
                     eprintln!("error: {}", e.message);
@@ -38,7 +38,14 @@ fn run_window(
     log_dir: Option<std::path::PathBuf>,
 ) -> i32 {
     let _guard = vital_link::logging::init(log_dir.as_deref(), "info");
-    match vital_link::desktop::run(cli, runtime) {
+    let config = match cli.config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            return 2;
+        }
+    };
+    match vital_link::desktop::run(config, vital_link::plugins(), runtime) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("error: {}", e.message);

@@ -134,7 +134,7 @@ async fn nothing_is_dropped_while_the_target_is_down() {
     drop(a.app);
     let mut config = vital_link::config::Config::new(data_dir);
     config.api_port = 0;
-    let a2 = vital_link::App::start(config, vital_link::clock::Clock::fixed(now()))
+    let a2 = vital_link::start(config, vital_link::clock::Clock::fixed(now()))
         .await
         .unwrap();
     assert_eq!(a2.forward_status().unwrap().outbox, set.outbox);

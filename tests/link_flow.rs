@@ -168,10 +168,12 @@ async fn authorize_timeout_closes_the_listener_with_a_clear_error() {
 #[tokio::test]
 async fn invalid_grant_at_the_token_endpoint_fails_the_link_and_stores_nothing() {
     let h = start(2).await;
-    h.app.sandbox.fakes["oura"].faults.set(Faults {
-        invalid_grant: true,
-        ..Default::default()
-    });
+    vital_link::sandbox(&h.app).fakes["oura"]
+        .faults
+        .set(Faults {
+            invalid_grant: true,
+            ..Default::default()
+        });
     let (token, url) = begin_link(&h.app, "grantless").await;
     complete(&url, &Choice::default()).await.unwrap();
     let s = settle(&h.app, &token).await;
@@ -191,11 +193,13 @@ async fn invalid_grant_at_the_token_endpoint_fails_the_link_and_stores_nothing()
 async fn malformed_page_mid_backfill_keeps_earlier_pages_and_marks_the_connection() {
     let h = start(30).await;
     // Two data responses succeed (personal_info and the first daily_sleep), then garbage.
-    h.app.sandbox.fakes["oura"].faults.set(Faults {
-        malformed_json: true,
-        after_pages: Some(3),
-        ..Default::default()
-    });
+    vital_link::sandbox(&h.app).fakes["oura"]
+        .faults
+        .set(Faults {
+            malformed_json: true,
+            after_pages: Some(3),
+            ..Default::default()
+        });
     let (token, url) = begin_link(&h.app, "broken").await;
     complete(&url, &Choice::default()).await.unwrap();
     assert_eq!(settle(&h.app, &token).await.state, "success");
@@ -219,7 +223,9 @@ async fn malformed_page_mid_backfill_keeps_earlier_pages_and_marks_the_connectio
     let partial = h.app.store.counts(&user.user_id).unwrap();
     assert!(partial.sleep > 0, "the page before the bad one was kept");
     // Once the provider recovers, the next sync completes without duplicating anything.
-    h.app.sandbox.fakes["oura"].faults.set(Faults::default());
+    vital_link::sandbox(&h.app).fakes["oura"]
+        .faults
+        .set(Faults::default());
     let r = h.app.sync_connection(conn.id, None).await.unwrap();
     assert_eq!(r.status, "connected");
     let want = expected("broken", now().date_naive() - Duration::days(29));
@@ -234,7 +240,7 @@ async fn data_dir_that_cannot_be_created_is_reported_before_anything_starts() {
     let file = dir.path().join("not-a-dir");
     std::fs::write(&file, b"x").unwrap();
     let config = vital_link::config::Config::new(file.join("data"));
-    let err = vital_link::App::start(config, vital_link::clock::Clock::system())
+    let err = vital_link::start(config, vital_link::clock::Clock::system())
         .await
         .err()
         .unwrap();

@@ -241,7 +241,7 @@ async fn deleting_a_user_revokes_the_token_at_the_provider() {
     let r = reqwest::Client::new()
         .get(format!(
             "{}/v2/usercollection/daily_sleep",
-            h.app.sandbox.base_url("oura").unwrap()
+            vital_link::sandbox(&h.app).base_url("oura").unwrap()
         ))
         .bearer_auth(&tokens.access_token)
         .send()

@@ -31,7 +31,7 @@ async fn connect(h: &Harness, login: &str) -> (String, i64) {
 }
 
 fn faults(h: &Harness, f: Faults) {
-    h.app.sandbox.fakes["oura"].faults.set(f);
+    vital_link::sandbox(&h.app).fakes["oura"].faults.set(f);
 }
 
 /// The store holds exactly what the provider served for `login` over `days` days.
@@ -77,7 +77,12 @@ async fn a_short_retry_after_is_waited_out_and_the_backfill_completes() {
     );
     let t = Instant::now();
     let (user, conn) = connect(&h, "limited-short").await;
-    assert_eq!(h.app.sandbox.fakes["oura"].faults.faults_served(), 2);
+    assert_eq!(
+        vital_link::sandbox(&h.app).fakes["oura"]
+            .faults
+            .faults_served(),
+        2
+    );
     // Two answers of `Retry-After: 1` were honoured.
     assert!(t.elapsed() >= Duration::from_secs(2), "{:?}", t.elapsed());
     let c = h.app.store.connection(conn).unwrap();
@@ -142,7 +147,12 @@ async fn server_errors_are_retried_with_backoff_and_nothing_is_lost() {
         },
     );
     let (user, conn) = connect(&h, "five-hundred").await;
-    assert_eq!(h.app.sandbox.fakes["oura"].faults.faults_served(), 2);
+    assert_eq!(
+        vital_link::sandbox(&h.app).fakes["oura"]
+            .faults
+            .faults_served(),
+        2
+    );
     assert_eq!(
         h.app.store.connection(conn).unwrap().sync_status,
         "connected"
@@ -186,7 +196,12 @@ async fn dropped_connections_mid_response_are_retried() {
         },
     );
     let (user, conn) = connect(&h, "reset").await;
-    assert_eq!(h.app.sandbox.fakes["oura"].faults.faults_served(), 2);
+    assert_eq!(
+        vital_link::sandbox(&h.app).fakes["oura"]
+            .faults
+            .faults_served(),
+        2
+    );
     assert_eq!(
         h.app.store.connection(conn).unwrap().sync_status,
         "connected"
@@ -267,7 +282,10 @@ async fn a_401_refreshes_once_commits_the_rotated_token_and_resumes() {
     let before = h.app.store.tokens(&h.app.vault, conn).unwrap();
     // The provider forgets the access token (as after a server-side expiry): the next page
     // answers 401.
-    let fake = h.app.sandbox.fakes["oura"].oura.clone().unwrap();
+    let fake = vital_link::sandbox(&h.app).fakes["oura"]
+        .oura
+        .clone()
+        .unwrap();
     assert!(fake.auth.revoke(&before.access_token));
     let r = h.app.sync_connection(conn, None).await.unwrap();
     assert_eq!(r.status, "connected", "{:?}", r.errors);
@@ -296,7 +314,10 @@ async fn concurrent_refreshes_of_one_connection_are_single_flight() {
     let (_, conn) = connect(&h, "crowd").await;
     let row = h.app.store.connection(conn).unwrap();
     let stale = h.app.store.tokens(&h.app.vault, conn).unwrap().access_token;
-    let fake = h.app.sandbox.fakes["oura"].oura.clone().unwrap();
+    let fake = vital_link::sandbox(&h.app).fakes["oura"]
+        .oura
+        .clone()
+        .unwrap();
     fake.auth.revoke(&stale);
     // Eight jobs all got a 401 with the same token at once. Oura's refresh tokens are single
     // use: without single-flight, seven of them would spend a used token (invalid_grant).
@@ -330,7 +351,10 @@ async fn invalid_grant_on_refresh_marks_reauth_required_and_fires_the_error_even
         .unwrap();
     let (user, conn) = connect(&h, "expired-grant").await;
     let t = h.app.store.tokens(&h.app.vault, conn).unwrap();
-    let fake = h.app.sandbox.fakes["oura"].oura.clone().unwrap();
+    let fake = vital_link::sandbox(&h.app).fakes["oura"]
+        .oura
+        .clone()
+        .unwrap();
     fake.auth.revoke(&t.access_token);
     faults(
         &h,

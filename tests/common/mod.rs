@@ -34,7 +34,9 @@ pub async fn start_with(history_days: u32, f: impl FnOnce(&mut Config)) -> Harne
     config.history_days = history_days;
     config.api_port = 0;
     f(&mut config);
-    let app = App::start(config, Clock::fixed(now())).await.unwrap();
+    let app = vital_link::start(config, Clock::fixed(now()))
+        .await
+        .unwrap();
     vital_link::api::serve(app.clone(), 0).await.unwrap();
     Harness { app, dir }
 }
@@ -44,7 +46,7 @@ pub async fn reopen(dir: &std::path::Path, at: DateTime<Utc>, history_days: u32)
     let mut config = Config::new(dir.join("data"));
     config.history_days = history_days;
     config.api_port = 0;
-    App::start(config, Clock::fixed(at)).await.unwrap()
+    vital_link::start(config, Clock::fixed(at)).await.unwrap()
 }
 
 /// Starts a link flow for `client_user_id` and returns (link token, authorize URL).

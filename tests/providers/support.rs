@@ -51,7 +51,7 @@ pub fn user_id(app: &Arc<App>, login: &str) -> String {
 }
 
 pub fn faults(app: &Arc<App>, provider: &str, f: Faults) {
-    app.sandbox.fakes[provider].faults.set(f);
+    vital_link::sandbox(app).fakes[provider].faults.set(f);
 }
 
 pub fn samples(

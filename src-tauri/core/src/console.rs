@@ -1,0 +1,284 @@
+//! What the researcher's and QA engineer's console needs from the core, beyond the Vital API:
+//! the participant table, the coverage heatmap, connection details, forced refreshes.
+use std::collections::BTreeMap;
+
+use rusqlite::params;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::app::App;
+use crate::error::{AppError, AppResult};
+use crate::store::connections::ConnectionRow;
+use crate::store::readings::Counts;
+use crate::store::users::User;
+
+#[derive(Debug, Serialize)]
+pub struct Participant {
+    pub user_id: String,
+    pub client_user_id: String,
+    pub created_at: i64,
+    pub notes: Option<String>,
+    pub cohort: Option<String>,
+    pub connections: Vec<ConnectionRow>,
+    pub counts: Counts,
+    /// Days with data per resource over the study window.
+    pub days: BTreeMap<String, i64>,
+    pub consent: Option<crate::study::Consent>,
+}
+
+/// One participant's row of the coverage heatmap: per day, what is there.
+#[derive(Debug, Serialize)]
+pub struct CoverageRow {
+    pub user_id: String,
+    pub client_user_id: String,
+    /// day → {resource → count}
+    pub days: BTreeMap<String, BTreeMap<String, i64>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConnectionDetails {
+    pub connection: ConnectionRow,
+    pub token_expires_at: Option<i64>,
+    pub has_refresh_token: bool,
+    pub access_token: String,
+    pub scopes_granted: Vec<String>,
+    pub scopes_requested: Vec<String>,
+    pub last_refresh: Option<i64>,
+    pub cursors: Vec<crate::store::connections::Cursor>,
+}
+
+fn user_row(app: &App, u: User, from: &str, to: &str) -> AppResult<Participant> {
+    let uid = u.user_id.clone();
+    let (f, t) = (from.to_string(), to.to_string());
+    let days = app.store.read(move |c| {
+        let mut out = BTreeMap::new();
+        let mut st = c.prepare(
+            "SELECT resource, COUNT(DISTINCT calendar_date) FROM summaries WHERE user_id = ?1 AND calendar_date BETWEEN ?2 AND ?3 GROUP BY resource",
+        )?;
+        for r in st.query_map(params![uid, f, t], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
+            let (k, v) = r?;
+            out.insert(k, v);
+        }
+        let from_ms = crate::model::parse_day(&f).map(|d| d.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_millis()).unwrap_or(0);
+        let to_ms = crate::model::parse_day(&t).map(|d| d.and_hms_opt(23, 59, 59).unwrap().and_utc().timestamp_millis()).unwrap_or(i64::MAX);
+        let mut st = c.prepare(
+            "SELECT metric, COUNT(DISTINCT (ts + COALESCE(tz_offset, 0) * 1000) / 86400000) FROM samples WHERE user_id = ?1 AND ts BETWEEN ?2 AND ?3 GROUP BY metric",
+        )?;
+        for r in st.query_map(params![uid, from_ms, to_ms], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
+            let (k, v) = r?;
+            out.insert(k, v);
+        }
+        Ok(out)
+    })?;
+    Ok(Participant {
+        connections: app.store.connections(Some(&u.user_id))?,
+        counts: app.store.counts(&u.user_id)?,
+        consent: app.consents(Some(&u.user_id))?.pop(),
+        days,
+        user_id: u.user_id,
+        client_user_id: u.client_user_id,
+        created_at: u.created_at,
+        notes: u.notes,
+        cohort: u.cohort,
+    })
+}
+
+impl App {
+    /// The participant table over a study window (`from`/`to` as YYYY-MM-DD; default the last
+    /// history-depth days).
+    pub fn participants(
+        &self,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> AppResult<Vec<Participant>> {
+        let today = self.clock.now().date_naive();
+        let to = to.map(str::to_string).unwrap_or_else(|| today.to_string());
+        let from = from.map(str::to_string).unwrap_or_else(|| {
+            (today - chrono::Duration::days(self.config.history_days as i64 - 1)).to_string()
+        });
+        let (users, _) = self.store.list_users(0, i64::MAX)?;
+        users
+            .into_iter()
+            .map(|u| user_row(self, u, &from, &to))
+            .collect()
+    }
+
+    pub fn coverage(&self, from: &str, to: &str) -> AppResult<Vec<CoverageRow>> {
+        let (users, _) = self.store.list_users(0, i64::MAX)?;
+        let (f, t) = (from.to_string(), to.to_string());
+        let from_ms = crate::model::parse_day(from)
+            .map(|d| d.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_millis())
+            .unwrap_or(0);
+        let to_ms = crate::model::parse_day(to)
+            .map(|d| {
+                d.and_hms_opt(23, 59, 59)
+                    .unwrap()
+                    .and_utc()
+                    .timestamp_millis()
+            })
+            .unwrap_or(i64::MAX);
+        let mut rows = vec![];
+        for u in users {
+            let uid = u.user_id.clone();
+            let (f, t) = (f.clone(), t.clone());
+            let days = self.store.read(move |c| {
+                let mut days: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+                let mut st = c.prepare(
+                    "SELECT calendar_date, resource, COUNT(*) FROM summaries WHERE user_id = ?1 AND calendar_date BETWEEN ?2 AND ?3 GROUP BY calendar_date, resource",
+                )?;
+                for r in st.query_map(params![uid, f, t], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))? {
+                    let (d, res, n) = r?;
+                    days.entry(d).or_default().insert(res, n);
+                }
+                let mut st = c.prepare(
+                    "SELECT (ts + COALESCE(tz_offset, 0) * 1000) / 86400000 AS d, metric, COUNT(*) FROM samples WHERE user_id = ?1 AND ts BETWEEN ?2 AND ?3 GROUP BY d, metric",
+                )?;
+                for r in st.query_map(params![uid, from_ms, to_ms], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))? {
+                    let (day, metric, n) = r?;
+                    let d = chrono::DateTime::from_timestamp(day * 86400, 0).map(|d| d.date_naive().to_string()).unwrap_or_default();
+                    days.entry(d).or_default().insert(metric, n);
+                }
+                Ok(days)
+            })?;
+            rows.push(CoverageRow {
+                user_id: u.user_id,
+                client_user_id: u.client_user_id,
+                days,
+            });
+        }
+        Ok(rows)
+    }
+
+    pub fn connection_details(&self, connection_id: i64) -> AppResult<ConnectionDetails> {
+        let c = self.store.connection(connection_id)?;
+        let p = self.provider(&c.provider)?;
+        let tokens = self.store.tokens(&self.vault, c.id).ok();
+        let last_refresh = self.store.read(move |db| {
+            use rusqlite::OptionalExtension;
+            Ok(db
+                .query_row(
+                    "SELECT MAX(at) FROM events WHERE kind = 'token.refreshed' AND json_extract(detail, '$.connection_id') = ?1",
+                    [connection_id],
+                    |r| r.get::<_, Option<i64>>(0),
+                )
+                .optional()?
+                .flatten())
+        })?;
+        Ok(ConnectionDetails {
+            token_expires_at: tokens.as_ref().and_then(|t| t.expires_at),
+            has_refresh_token: tokens.as_ref().is_some_and(|t| t.refresh_token.is_some()),
+            access_token: tokens
+                .as_ref()
+                .map(|t| crate::vault::redact(&t.access_token))
+                .unwrap_or_else(|| "none (reconnect)".into()),
+            scopes_granted: c
+                .scopes
+                .as_deref()
+                .unwrap_or("")
+                .split([' ', ','])
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            scopes_requested: p.spec().scopes.iter().map(|s| s.to_string()).collect(),
+            last_refresh,
+            cursors: self.store.cursors(c.id)?,
+            connection: c,
+        })
+    }
+
+    /// Refreshes a connection's token now (QA): the rotated token is stored before returning.
+    pub async fn force_refresh(&self, connection_id: i64) -> AppResult<ConnectionDetails> {
+        let c = self.store.connection(connection_id)?;
+        let p = self.provider(&c.provider)?;
+        // Presenting the current access token as rejected forces a refresh.
+        let current = self.store.tokens(&self.vault, c.id)?.access_token;
+        match self.fresh_tokens(&c, p.as_ref(), Some(&current)).await {
+            Ok(_) => {}
+            Err(e) if e.code == "reauth_required" => {
+                self.store.set_connection_status(
+                    c.id,
+                    "reauth_required",
+                    Some((e.code, &e.message)),
+                )?;
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        }
+        self.connection_details(connection_id)
+    }
+
+    /// The sandbox provider's fault switches (QA).
+    pub fn faults(&self, provider: &str) -> AppResult<crate::sandbox::Faults> {
+        self.sandbox
+            .faults(provider)
+            .ok_or_else(|| not_sandbox(provider))
+    }
+
+    pub fn set_faults(&self, provider: &str, f: crate::sandbox::Faults) -> AppResult<()> {
+        if !self.sandbox.set_faults(provider, f.clone()) {
+            return Err(not_sandbox(provider));
+        }
+        self.store.log_event(
+            "sandbox.faults.set",
+            None,
+            Some(provider),
+            serde_json::to_value(f)?,
+        )?;
+        Ok(())
+    }
+
+    /// Settings as the console shows them: nothing secret, only redacted forms.
+    pub fn settings_view(&self) -> AppResult<Value> {
+        Ok(json!({
+            "environment": self.config.environment.as_str(),
+            "history_days": self.config.history_days,
+            "data_dir": self.config.data_dir,
+            "api_base": self.api_base_url(),
+            "api_key": crate::vault::redact(&self.api_key()?),
+            "webhooks": self.webhooks()?,
+            "forward": self.forward_status()?,
+            "credentials": self.credentials_view()?,
+            "agreement": self.agreement()?,
+            "enrol_pin_set": self.store.setting("enrol_pin_hash")?.is_some(),
+        }))
+    }
+
+    /// The PIN that lets the researcher leave enrol (kiosk) mode; `None` removes it.
+    pub fn set_enrol_pin(&self, pin: Option<&str>) -> AppResult<()> {
+        match pin.filter(|p| !p.is_empty()) {
+            Some(p) => {
+                if p.len() < 4 {
+                    return Err(AppError::bad_request(
+                        "pin_too_short",
+                        "use at least 4 digits or characters",
+                    ));
+                }
+                self.store.set_setting(
+                    "enrol_pin_hash",
+                    &crate::link::hash_token(&format!("enrol-pin/{p}")),
+                )
+            }
+            None => self.store.write(|tx| {
+                tx.execute("DELETE FROM settings WHERE key = 'enrol_pin_hash'", [])?;
+                Ok(())
+            }),
+        }
+    }
+
+    pub fn check_enrol_pin(&self, pin: &str) -> AppResult<bool> {
+        Ok(match self.store.setting("enrol_pin_hash")? {
+            None => true,
+            Some(h) => bool::from(subtle::ConstantTimeEq::ct_eq(
+                h.as_bytes(),
+                crate::link::hash_token(&format!("enrol-pin/{pin}")).as_bytes(),
+            )),
+        })
+    }
+}
+
+fn not_sandbox(provider: &str) -> AppError {
+    AppError::bad_request(
+        "not_sandbox",
+        format!("{provider} has no sandbox fake running (fault switches exist only in the sandbox environment)"),
+    )
+}
