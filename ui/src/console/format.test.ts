@@ -46,3 +46,22 @@ describe('untilTime', async () => {
     expect(untilTime(now - 10 * 60_000, now)).toBe('10 min ago');
   });
 });
+
+describe('issue 19: names and ids in sentences', () => {
+  it('console names follow the registry slugs (no "Whoop V2")', async () => {
+    const { providerName } = await import('./format');
+    expect(providerName('whoop_v2')).toBe('WHOOP');
+    expect(providerName('dexcom_v3')).toBe('Dexcom');
+    expect(providerName('google_health')).toBe('Google Health');
+  });
+
+  it('shortens a long id for a toast, keeping both ends', async () => {
+    const { shortId } = await import('./format');
+    expect(shortId('P-001')).toBe('P-001');
+    const s = shortId(`LONG-${'x'.repeat(246)}-END`);
+    expect([...s].length).toBe(32);
+    expect(s.startsWith('LONG-')).toBe(true);
+    expect(s.endsWith('-END')).toBe(true);
+    expect(s).toContain('…');
+  });
+});

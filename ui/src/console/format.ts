@@ -63,6 +63,17 @@ export function lastSync(conns: Connection[]): number | null {
   return best;
 }
 
+/**
+ * A participant id short enough for a sentence (toasts, dialog titles): the first and last
+ * characters with "…" between, so "P-001" stays whole and a 256-character id stays one line.
+ */
+export function shortId(id: string, max = 32): string {
+  const chars = [...id];
+  if (chars.length <= max) return id;
+  const tail = Math.max(4, Math.floor((max - 1) / 3));
+  return `${chars.slice(0, max - 1 - tail).join('')}…${chars.slice(-tail).join('')}`;
+}
+
 /** YYYY-MM-DD of a local date. */
 export function ymd(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -112,10 +123,8 @@ export function hoursMinutes(seconds: number | null | undefined): string {
   return h ? `${h} h ${String(m % 60).padStart(2, '0')} min` : `${m} min`;
 }
 
-export function providerName(slug: string): string {
-  const known: Record<string, string> = { oura: 'Oura', withings: 'Withings', fitbit: 'Fitbit', garmin: 'Garmin', polar: 'Polar', whoop: 'WHOOP', strava: 'Strava', dexcom: 'Dexcom', google_fit: 'Google Fit', wahoo: 'Wahoo' };
-  return known[slug] ?? slug.split(/[_-]/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
-}
+/** One display name per provider: the shared table (src/shared/providers.ts). */
+export { providerName } from '../shared/providers';
 
 export function providerLogo(apiBase: string, slug: string): string {
   return `${apiBase.replace(/\/+$/, '')}/v2/providers/${encodeURIComponent(slug)}/logo.svg`;

@@ -4,7 +4,8 @@ import { icons } from '../shared/icons';
 import * as api from './api';
 import { CAL_COLOURS, countSamples, fullTimeRange, renderActivityChart, renderCaloriesChart, renderEmpty, renderHeartRateChart, renderSleepChart, STAGE_COLOURS } from './charts';
 import { daysBetween, formatDay, formatRange, hoursMinutes, lastDays, num, providerName } from './format';
-import { providerPill } from './participants';
+import { detailsToggle, providerPill } from './participants';
+import { explainConnection } from '../shared/messages';
 import type { ActivitySummary, BodySummary, Participant, SleepSummary, TimeseriesGrouped, WorkoutSummary } from './types';
 
 export const PRESETS = [7, 30, 90] as const;
@@ -239,7 +240,7 @@ export class ParticipantView {
       h('div', { class: 'pv-conns' },
         p.connections.length
           ? p.connections.map((c) => h('span', { class: 'pv-conn' },
-              providerPill(c, apiBase),
+              providerPill(c, apiBase, undefined, p.client_user_id),
               this.deps.inspect
                 ? h('button', { class: 'icon-btn', type: 'button', title: `Inspect ${providerName(c.provider)} (tokens, requests)`, 'aria-label': `Inspect ${providerName(c.provider)}`, onclick: () => this.deps.inspect!(p, c.id, c.provider) }, svg(icons.inspect))
                 : null,
@@ -266,17 +267,17 @@ export class ParticipantView {
           'Use “Connect a device” to link this participant’s wearable; their history is copied here as soon as they approve.')));
     }
     for (const c of p.connections) {
-      if (c.status === 'reauth_required') {
-        notes.push(h('div', { class: 'notice warn' }, svg(icons.alert),
-          h('div', {}, h('strong', {}, `${providerName(c.provider)} needs to be reconnected. `),
-            c.error_message ?? 'The provider no longer accepts the saved sign-in.',
-            ' ', h('button', { class: 'link-btn', type: 'button', onclick: () => this.deps.connect(p, c.provider) }, 'Reconnect'))));
-      } else if (c.status === 'error') {
-        notes.push(h('div', { class: 'notice error' }, svg(icons.alert),
-          h('div', {}, h('strong', {}, `The last ${providerName(c.provider)} sync failed. `),
-            c.error_message ?? 'Try syncing again.',
-            c.error_type ? h('code', { class: 'code' }, c.error_type) : null)));
-      }
+      const e = explainConnection(c, p.client_user_id);
+      if (!e) continue;
+      const [toggle, details] = e.details ? detailsToggle(e.details) : [null, null];
+      notes.push(h('div', { class: `notice ${c.status === 'reauth_required' ? 'warn' : 'error'} pv-conn-error`, 'data-provider': c.provider, 'data-code': e.code }, svg(icons.alert),
+        h('div', {}, h('strong', {}, e.text), ' ',
+          e.action === 'reconnect'
+            ? h('button', { class: 'link-btn', type: 'button', onclick: () => this.deps.connect(p, c.provider) }, e.actionLabel ?? 'Reconnect')
+            : e.action === 'retry'
+              ? h('button', { class: 'link-btn', type: 'button', onclick: () => this.deps.sync(p) }, 'Sync now')
+              : null,
+          ' ', toggle, details)));
     }
     this.notices.replaceChildren(...notes);
   }

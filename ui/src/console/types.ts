@@ -30,6 +30,11 @@ export interface Connection {
   scopes?: string | null;
   created_at?: number;
   updated_at?: number;
+  /** When the scheduler runs this connection next (epoch ms); null = as soon as possible. */
+  next_sync_at?: number | null;
+  last_attempt_at?: number | null;
+  /** `oauth` or `push` (readings received through the ingestion routes). */
+  kind?: string;
 }
 
 export interface Counts {
