@@ -16,6 +16,7 @@ const shots = [
   ['participant-reauth', '/?mock&select=P-004', async (p) => { await p.waitForTimeout(1500); }],
   ['data', '/?mock&long&many=200', async (p) => { await p.click('#nav-data'); await p.waitForSelector('#coverage [data-user]'); await p.waitForTimeout(300); }],
   ['data-scrolled', '/?mock&long&many=200', async (p) => { await p.click('#nav-data'); await p.waitForSelector('#coverage [data-user]'); await p.evaluate(() => { const s = document.querySelector('#coverage-host .heatmap-scroll') ?? document.querySelector('#coverage-host'); s.scrollLeft = 10000; s.scrollTop = 300; }); await p.waitForTimeout(300); }],
+  ['data-long-window', '/?mock&long&many=200', async (p) => { await p.fill('#window-from', '2026-05-01'); await p.dispatchEvent('#window-from', 'change'); await p.click('#nav-data'); await p.waitForTimeout(2500); await p.evaluate(() => { const s = document.querySelector('#coverage-host'); s.scrollLeft = 600; s.scrollTop = 2000; }); await p.waitForTimeout(300); }],
   ['export', '/?mock&long', async (p) => { await p.click('#nav-export'); await p.waitForTimeout(500); }],
   ['settings', '/?mock', async (p) => { await p.click('#nav-settings'); await p.waitForTimeout(600); }],
   ['settings-providers', '/?mock', async (p) => { await p.click('#nav-settings'); await p.waitForTimeout(600); await p.evaluate(() => document.querySelector('#credentials, .credentials, [id*=cred]')?.scrollIntoView({ block: 'start' })); await p.waitForTimeout(300); }],

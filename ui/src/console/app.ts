@@ -1,4 +1,5 @@
 /** The console: header, navigation and the pages (participants, data, export, inspector, events, settings). */
+import { dateInput } from './date-input';
 import { h, svg } from '../shared/dom';
 import { brandMark, icons } from '../shared/icons';
 import * as api from './api';
@@ -138,8 +139,8 @@ export async function startConsole(root: HTMLElement): Promise<ConsoleHandle | n
   search.addEventListener('input', () => { filter.text = search.value; renderTable(); });
   cohortSel.addEventListener('change', () => { filter.cohort = cohortSel.value; renderTable(); });
   statusSel.addEventListener('change', () => { filter.status = statusSel.value; renderTable(); });
-  const winFrom = h('input', { class: 'vl-input date', type: 'date', id: 'window-from', 'aria-label': 'Study window from' });
-  const winTo = h('input', { class: 'vl-input date', type: 'date', id: 'window-to', 'aria-label': 'Study window to' });
+  const winFrom = dateInput('window-from', 'Study window from');
+  const winTo = dateInput('window-to', 'Study window to');
   const onWindow = () => {
     let [f, t] = [winFrom.value, winTo.value];
     if (!/^\d{4}-\d{2}-\d{2}$/.test(f) || !/^\d{4}-\d{2}-\d{2}$/.test(t)) return;

@@ -1,4 +1,5 @@
 /** Export for analysis: CSV, JSON or Parquet of a study or some participants, over a date range. */
+import { dateInput } from './date-input';
 import { h, svg } from '../shared/dom';
 import { icons } from '../shared/icons';
 import * as api from './api';
@@ -46,8 +47,8 @@ export class ExportPage {
   private readonly scopeAll = h('input', { type: 'radio', name: 'export-scope', id: 'export-scope-all', value: 'all', checked: true });
   private readonly scopeSome = h('input', { type: 'radio', name: 'export-scope', id: 'export-scope-some', value: 'some' });
   private readonly pick = h('div', { class: 'export-pick', id: 'export-participants' });
-  private readonly from = h('input', { class: 'vl-input date', type: 'date', id: 'export-from', 'aria-label': 'From' });
-  private readonly to = h('input', { class: 'vl-input date', type: 'date', id: 'export-to', 'aria-label': 'To' });
+  private readonly from = dateInput('export-from', 'From');
+  private readonly to = dateInput('export-to', 'To');
   private readonly raw = h('input', { type: 'checkbox', id: 'export-raw' });
   private readonly out = h('input', { class: 'vl-input wide', type: 'text', id: 'export-out', spellcheck: 'false', autocomplete: 'off' });
   private readonly run = h('button', { class: 'vl-btn primary', type: 'submit', id: 'export-run' }, svg(icons.download), 'Export');

@@ -1,4 +1,5 @@
 /** One participant's data over a date range: counts, charts and workouts. */
+import { dateInput } from './date-input';
 import { h, svg } from '../shared/dom';
 import { icons } from '../shared/icons';
 import * as api from './api';
@@ -43,8 +44,8 @@ export class ParticipantView {
   private readonly head = h('div', { class: 'pv-head' });
   private readonly notices = h('div', { class: 'pv-notices' });
   private readonly rangeLabel = h('span', { class: 'range-label', id: 'range-label' });
-  private readonly fromInput = h('input', { class: 'vl-input date', type: 'date', id: 'range-from', 'aria-label': 'From' });
-  private readonly toInput = h('input', { class: 'vl-input date', type: 'date', id: 'range-to', 'aria-label': 'To' });
+  private readonly fromInput = dateInput('range-from', 'From');
+  private readonly toInput = dateInput('range-to', 'To');
   private readonly presetButtons: HTMLButtonElement[];
   private readonly stats = {
     sleeps: h('span', { class: 'stat-value', id: 'sleeps-count' }, '–'),
@@ -63,6 +64,7 @@ export class ParticipantView {
   private readonly bodyEl = h('div', { class: 'body-list', id: 'body', 'data-count': '0' });
   private readonly bodyCard: HTMLElement;
   private readonly workouts = h('div', { class: 'workouts', id: 'workouts', 'data-count': '0' });
+  private readonly workoutsCount = h('span', { class: 'chart-hint', id: 'workouts-count' });
   private readonly resetZoom = h('button', { class: 'vl-btn small ghost', type: 'button', id: 'hr-reset-zoom', hidden: true }, 'Reset zoom');
   private hrPlot: ReturnType<typeof renderHeartRateChart> = null;
   private readonly body: HTMLElement;
@@ -123,7 +125,7 @@ export class ParticipantView {
           h('header', {}, h('h3', {}, 'Calories per day'), calKey),
           this.charts.calories),
         h('section', { class: 'chart-card' },
-          h('header', {}, h('h3', {}, 'Workouts')),
+          h('header', {}, h('h3', {}, 'Workouts'), this.workoutsCount),
           this.workouts),
         h('section', { class: 'chart-card wide' },
           h('header', {}, h('h3', {}, 'Heart rate'), h('span', { class: 'chart-hint' }, 'Drag to zoom · double-click to reset'), this.resetZoom),
@@ -364,6 +366,8 @@ export class ParticipantView {
 
   private renderWorkouts(list: WorkoutSummary[]) {
     this.workouts.dataset.count = String(list.length);
+    // More than fit show a count, so a list that scrolls never looks complete.
+    this.workoutsCount.textContent = list.length > WORKOUT_ROWS_SHOWN ? `${list.length} workouts · scroll for more` : '';
     if (!list.length) {
       this.workouts.replaceChildren(h('p', { class: 'chart-empty' }, 'No workouts recorded in this range.'));
       return;
@@ -375,7 +379,7 @@ export class ParticipantView {
         h('tbody', {}, sorted.map((w) => {
           const secs = (Date.parse(w.time_end) - Date.parse(w.time_start)) / 1000;
           return h('tr', { class: 'workout' },
-            h('td', {}, formatDay(w.calendar_date)),
+            h('td', { title: formatDay(w.calendar_date) }, w.calendar_date),
             h('td', {}, w.sport?.name ?? 'Workout', w.title ? h('span', { class: 'muted' }, ` · ${w.title}`) : null),
             h('td', { class: 'num' }, Number.isFinite(secs) && secs > 0 ? hoursMinutes(secs) : '–'),
             h('td', { class: 'num' }, typeof w.calories === 'number' ? `${num(w.calories)} kcal` : '–'),
@@ -384,6 +388,9 @@ export class ParticipantView {
     );
   }
 }
+
+/** Rows the workouts card shows whole before it scrolls (console.css: .workouts max-height). */
+export const WORKOUT_ROWS_SHOWN = 8;
 
 function setStat(el: HTMLElement, n: number) {
   el.textContent = num(n);

@@ -1,7 +1,7 @@
 /** The participants table: one row per participant, with their connections, data and consent. */
 import { h, svg } from '../shared/dom';
 import { icons } from '../shared/icons';
-import { absoluteTime, formatCounts, lastSync, plural, providerLogo, providerName, relativeTime } from './format';
+import { absoluteTime, formatCounts, lastSync, plural, providerLogo, providerName, relativeTime, ymd } from './format';
 import { explainConnection, statusLabel } from '../shared/messages';
 import type { Connection, ImportReport, Participant } from './types';
 
@@ -349,7 +349,7 @@ export function renderImportReport(r: ImportReport, onDismiss?: () => void): HTM
 }
 
 function shortDate(ms: number): string {
-  return new Date(ms).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
+  return ymd(new Date(ms));
 }
 
 function num(n: number): string {
