@@ -574,6 +574,7 @@ export async function startConsole(root: HTMLElement): Promise<ConsoleHandle | n
       token,
       apiBase: info.api_base,
       env: String(info.environment),
+      participant: p.client_user_id,
       onSuccess: () => {
         // The backfill starts in the core right away; sync events keep the view current.
         selectedUserId = p.user_id;
