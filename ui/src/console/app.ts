@@ -476,6 +476,7 @@ export async function startConsole(root: HTMLElement): Promise<ConsoleHandle | n
   }
 
   function onEvent(e: AppEvent) {
+    inspector.onAppEvent(e);
     switch (e.type) {
       case 'link_state':
         scheduleRefresh(150);

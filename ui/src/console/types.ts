@@ -172,6 +172,12 @@ export interface CredentialView {
   /** redacted */
   client_secret: string | null;
   source: 'environment' | 'settings' | 'none' | string;
+  /**
+   * Not sent by the core yet (issue 19): whether the provider can be connected from a desktop
+   * app at all, as `/v2/link/providers` says. Without it the UI falls back to
+   * src/shared/providers.ts (Garmin is not connectable).
+   */
+  availability?: { state: 'available' } | { state: 'not_available'; reason: string };
 }
 
 export interface WebhookEndpoint {

@@ -513,7 +513,7 @@ export function installMock() {
               parked: { batches: 1, readings: 1 }, delivered_readings: 135802, last_delivery_at: new Date(now - 60_000).toISOString(), last_error: null,
               dead_letters: [{ id: 12, user_id: 'u-1', client_user_id: 'P-001', provider: 'oura', resource: 'profile', readings: 1, attempts: 10, last_status: 500, last_error: '/v2/summary/profile/…: the target answered 500', parked_at: new Date(now - 3_600_000).toISOString() }],
             },
-            credentials: ['oura', 'withings', 'strava', 'polar', 'whoop_v2', 'dexcom_v3', 'wahoo', 'google_health'].map((slug) => ({
+            credentials: ['oura', 'withings', 'strava', 'polar', 'whoop_v2', 'dexcom_v3', 'wahoo', 'google_health', 'garmin'].map((slug) => ({
               slug, client_id: slug === 'oura' ? 'lab-oura-app' : null, client_secret: slug === 'oura' ? 'sk_l…9f2a (40 chars)' : null, source: slug === 'oura' ? 'settings' : 'none',
             })),
             agreement, enrol_pin_set: pinHash !== null,
