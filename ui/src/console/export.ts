@@ -120,8 +120,9 @@ export class ExportPage {
     const on = checked.length ? new Set(checked) : keep;
     const list = [...this.deps.participants()].sort((a, b) => a.client_user_id.localeCompare(b.client_user_id, undefined, { numeric: true }));
     this.pick.replaceChildren(...(list.length
-      ? list.map((p) => h('label', { class: 'pick-item' },
-          h('input', { type: 'checkbox', value: p.user_id, 'data-user': p.client_user_id, checked: on.has(p.user_id) }), p.client_user_id))
+      ? list.map((p) => h('label', { class: 'pick-item', title: p.client_user_id },
+          h('input', { type: 'checkbox', value: p.user_id, 'data-user': p.client_user_id, checked: on.has(p.user_id) }),
+          h('span', { class: 'pick-id' }, p.client_user_id)))
       : [h('span', { class: 'muted small' }, 'No participants yet.')]));
   }
 
