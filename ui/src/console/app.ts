@@ -666,7 +666,7 @@ export async function startConsole(root: HTMLElement): Promise<ConsoleHandle | n
       if (!reports?.length && stuck.length) {
         toast(`${shortId(p.client_user_id)}: ${stuck.map((c) => providerName(c.provider)).join(', ')} must be reconnected before it can sync (use Reconnect).`, 'error', { details: stuck.map((c) => c.error_message).filter(Boolean).join('\n') || null });
       } else {
-        reportSync(reports, p.client_user_id);
+        reportSync(reports, shortId(p.client_user_id));
       }
     } catch (e) {
       toast(`Sync of ${shortId(p.client_user_id)} failed: ${api.toCommandError(e).message}`, 'error');
