@@ -1,4 +1,5 @@
 /** The console: header, navigation and the pages (participants, data, export, inspector, events, settings). */
+import { dateInput } from './date-input';
 import { h, svg } from '../shared/dom';
 import { brandMark, icons } from '../shared/icons';
 import * as api from './api';
@@ -7,7 +8,7 @@ import { confirmDialog } from './dialog';
 import { startEnrol } from './enrol';
 import { EventsPage } from './events';
 import { ExportPage } from './export';
-import { daysBetween, formatRange, lastDays, plural, providerName } from './format';
+import { daysBetween, formatRange, lastDays, plural, providerName, shortId } from './format';
 import { InspectorPage } from './inspector';
 import { openLinkOverlay } from './link-overlay';
 import { ParticipantView } from './participant-view';
@@ -17,6 +18,7 @@ import {
 } from './participants';
 import { SettingsPage } from './settings';
 import { toast } from './toast';
+import { explain, type Explained } from '../shared/messages';
 import type { AppEvent, AppInfo, Participant, SyncReport } from './types';
 
 export type PageName = 'participants' | 'data' | 'export' | 'inspector' | 'events' | 'settings';
@@ -137,8 +139,8 @@ export async function startConsole(root: HTMLElement): Promise<ConsoleHandle | n
   search.addEventListener('input', () => { filter.text = search.value; renderTable(); });
   cohortSel.addEventListener('change', () => { filter.cohort = cohortSel.value; renderTable(); });
   statusSel.addEventListener('change', () => { filter.status = statusSel.value; renderTable(); });
-  const winFrom = h('input', { class: 'vl-input date', type: 'date', id: 'window-from', 'aria-label': 'Study window from' });
-  const winTo = h('input', { class: 'vl-input date', type: 'date', id: 'window-to', 'aria-label': 'Study window to' });
+  const winFrom = dateInput('window-from', 'Study window from');
+  const winTo = dateInput('window-to', 'Study window to');
   const onWindow = () => {
     let [f, t] = [winFrom.value, winTo.value];
     if (!/^\d{4}-\d{2}-\d{2}$/.test(f) || !/^\d{4}-\d{2}-\d{2}$/.test(t)) return;
@@ -217,10 +219,10 @@ export async function startConsole(root: HTMLElement): Promise<ConsoleHandle | n
       try {
         await api.updateParticipant(p.user_id, fields);
       } catch (e) {
-        toast(`Could not save ${p.client_user_id}: ${api.toCommandError(e).message}`, 'error');
+        toast(`Could not save ${shortId(p.client_user_id)}: ${api.toCommandError(e).message}`, 'error');
         return false;
       }
-      toast(`Saved ${p.client_user_id}`, 'ok');
+      toast(`Saved ${shortId(p.client_user_id)}`, 'ok');
       void refresh();
       return true;
     },
@@ -474,6 +476,7 @@ export async function startConsole(root: HTMLElement): Promise<ConsoleHandle | n
   }
 
   function onEvent(e: AppEvent) {
+    inspector.onAppEvent(e);
     switch (e.type) {
       case 'link_state':
         scheduleRefresh(150);
@@ -515,7 +518,7 @@ export async function startConsole(root: HTMLElement): Promise<ConsoleHandle | n
       selectedUserId = user.user_id;
       await refresh();
       select(user.user_id);
-      toast(`Added ${user.client_user_id}`, 'ok');
+      toast(`Added ${shortId(user.client_user_id)}`, 'ok');
     } catch (e) {
       showAddError(api.toCommandError(e).message);
       input.focus();
@@ -565,13 +568,14 @@ export async function startConsole(root: HTMLElement): Promise<ConsoleHandle | n
     try {
       token = (await (provider ? api.createLinkToken(p.user_id, provider) : api.createLinkToken(p.user_id))).link_token;
     } catch (e) {
-      toast(`Could not start a connection for ${p.client_user_id}: ${api.toCommandError(e).message}`, 'error');
+      toast(`Could not start a connection for ${shortId(p.client_user_id)}: ${api.toCommandError(e).message}`, 'error');
       return;
     }
     openLinkOverlay({
       token,
       apiBase: info.api_base,
       env: String(info.environment),
+      participant: p.client_user_id,
       onSuccess: () => {
         // The backfill starts in the core right away; sync events keep the view current.
         selectedUserId = p.user_id;
@@ -615,9 +619,9 @@ export async function startConsole(root: HTMLElement): Promise<ConsoleHandle | n
   async function remove(p: Participant) {
     const providers = p.connections.map((c) => providerName(c.provider));
     const ok = await confirmDialog({
-      id: 'remove-dialog', danger: true, title: `Remove ${p.client_user_id}?`, confirmLabel: `Remove ${p.client_user_id}`,
+      id: 'remove-dialog', danger: true, title: `Remove ${shortId(p.client_user_id)}?`, confirmLabel: `Remove ${shortId(p.client_user_id)}`,
       body: [
-        `All data stored for ${p.client_user_id} on this computer is deleted${p.counts?.sleep || p.counts?.activity ? ' (sleep, activity, heart rate, workouts and raw payloads)' : ''}.`,
+        `All data stored for ${shortId(p.client_user_id)} on this computer is deleted${p.counts?.sleep || p.counts?.activity ? ' (sleep, activity, heart rate, workouts and raw payloads)' : ''}.`,
         providers.length
           ? `Their provider tokens are revoked (${providers.join(', ')}): the app can no longer read their accounts.`
           : 'They have no connected device; their tokens, if any, are revoked.',
@@ -628,22 +632,22 @@ export async function startConsole(root: HTMLElement): Promise<ConsoleHandle | n
     try {
       await api.deleteUser(p.user_id);
       checked.delete(p.user_id);
-      toast(`Removed ${p.client_user_id}: data deleted, tokens revoked.`, 'ok');
+      toast(`Removed ${shortId(p.client_user_id)}: data deleted, tokens revoked.`, 'ok');
     } catch (e) {
-      toast(`Could not remove ${p.client_user_id}: ${api.toCommandError(e).message}`, 'error');
+      toast(`Could not remove ${shortId(p.client_user_id)}: ${api.toCommandError(e).message}`, 'error');
     }
     await refresh();
   }
 
   async function disconnectProvider(p: Participant, provider: string) {
     const ok = await confirmDialog({
-      id: 'disconnect-dialog', danger: true, title: `Disconnect ${providerName(provider)} from ${p.client_user_id}?`, confirmLabel: 'Disconnect',
+      id: 'disconnect-dialog', danger: true, title: `Disconnect ${providerName(provider)} from ${shortId(p.client_user_id)}?`, confirmLabel: 'Disconnect',
       body: [`The ${providerName(provider)} token is revoked and no new data is copied. Data already stored is kept. They can connect again later.`],
     });
     if (!ok) return;
     try {
       await api.disconnect(p.user_id, provider);
-      toast(`Disconnected ${providerName(provider)} from ${p.client_user_id}.`, 'ok');
+      toast(`Disconnected ${providerName(provider)} from ${shortId(p.client_user_id)}.`, 'ok');
     } catch (e) {
       toast(`Could not disconnect: ${api.toCommandError(e).message}`, 'error');
     }
@@ -660,12 +664,12 @@ export async function startConsole(root: HTMLElement): Promise<ConsoleHandle | n
       // The core skips connections that need a reconnect: say so rather than "nothing to sync".
       const stuck = p.connections.filter((c) => c.status === 'reauth_required');
       if (!reports?.length && stuck.length) {
-        toast(`${p.client_user_id}: ${stuck.map((c) => providerName(c.provider)).join(', ')} must be reconnected before it can sync (use Reconnect).`, 'error');
+        toast(`${shortId(p.client_user_id)}: ${stuck.map((c) => providerName(c.provider)).join(', ')} must be reconnected before it can sync (use Reconnect).`, 'error', { details: stuck.map((c) => c.error_message).filter(Boolean).join('\n') || null });
       } else {
-        reportSync(reports, p.client_user_id);
+        reportSync(reports, shortId(p.client_user_id));
       }
     } catch (e) {
-      toast(`Sync of ${p.client_user_id} failed: ${api.toCommandError(e).message}`, 'error');
+      toast(`Sync of ${shortId(p.client_user_id)} failed: ${api.toCommandError(e).message}`, 'error');
     } finally {
       syncing.delete(p.user_id);
       await refresh();
@@ -727,7 +731,8 @@ export async function startConsole(root: HTMLElement): Promise<ConsoleHandle | n
     const records = reports.reduce((n, r) => n + (r.written?.summaries_written ?? 0) + (r.written?.samples_written ?? 0), 0);
     if (failed.length) {
       const first = failed[0];
-      toast(`${prefix}${plural(failed.length, 'connection')} did not sync (${first.provider}: ${first.errors?.[0] ?? first.status}).`, 'error');
+      const e = explainSync(first, who, participants);
+      toast(`${prefix}${plural(failed.length, 'connection')} did not sync. ${e.text}`, 'error', { details: e.details });
     } else {
       toast(`${prefix}synced ${plural(reports.length, 'connection')}, ${plural(records, 'new record')}.`, 'ok');
     }
@@ -772,6 +777,19 @@ export async function startConsole(root: HTMLElement): Promise<ConsoleHandle | n
       unlisten?.();
     },
   };
+}
+
+/**
+ * A failed sync report in words: `status` is `reauth_required` or `error: <code>`; the
+ * participant's id and the connection's next try come from the participant list.
+ */
+export function explainSync(r: SyncReport, who: string | null, list: Participant[] = []): Explained {
+  const code = r.status === 'reauth_required' ? 'reauth_required' : r.status?.startsWith('error: ') ? r.status.slice(7).trim() : r.status || 'sync_failed';
+  const owner = list.find((p) => p.connections.some((c) => c.id === r.connection_id));
+  const conn = owner?.connections.find((c) => c.id === r.connection_id);
+  const e = explain(code, { provider: r.provider, participant: shortId(who ?? owner?.client_user_id ?? 'the participant'), retryAt: conn?.next_sync_at ?? null, detail: r.errors?.join('\n') || null });
+  if (!e.details) e.details = r.status;
+  return e;
 }
 
 /** A file's text (FileReader: works in every web view). */

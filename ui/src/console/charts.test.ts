@@ -69,3 +69,13 @@ describe('chart rendering', () => {
     expect(el.querySelector('canvas')).not.toBeNull();
   });
 });
+
+describe('issue 19: heart-rate axis', () => {
+  it('labels the heart-rate axis in bpm', () => {
+    const el = document.createElement('div');
+    document.body.append(el);
+    renderHeartRateChart(el, hrSeries('2026-11-01T00:00:00Z', 20));
+    const opts = FakeUPlot.instances[0].opts as unknown as { axes: { values?: (u: unknown, s: number[]) => string[] }[] };
+    expect(opts.axes[1].values!(null, [60, 80])).toEqual(['60 bpm', '80 bpm']);
+  });
+});

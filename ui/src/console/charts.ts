@@ -396,7 +396,7 @@ export function renderHeartRateChart(
         },
         y: { range: (_u, min, max) => [Math.max(0, Math.floor((min - 5) / 10) * 10), Math.ceil((max + 5) / 10) * 10] },
       },
-      axes: [axis({ space: 64, grid: { show: false }, values: timeValues }), axis({ size: 44 })],
+      axes: [axis({ space: 64, grid: { show: false }, values: timeValues }), axis({ size: 58, values: (_u, splits) => splits.map((v) => `${v} bpm`) })],
       series: [
         {},
         {

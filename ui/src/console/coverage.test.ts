@@ -57,3 +57,14 @@ describe('coverage heatmap', () => {
     expect(renderHeatmap([], '2026-11-01', '2026-11-02').textContent).toContain('No participants yet');
   });
 });
+
+describe('issue 19: heatmap labels', () => {
+  it('labels days in ISO form, keeps the last label clear of the Complete column, and gives each name its tooltip', () => {
+    const rows = [{ user_id: 'u', client_user_id: `LONG-${'x'.repeat(250)}`, days: {} }];
+    const el = renderHeatmap(rows, '2026-11-01', '2026-11-30');
+    const labels = [...el.querySelectorAll('.heat-head .heat-day-label')].map((l) => l.textContent).filter(Boolean);
+    expect(labels).toEqual(['2026-11-01', '2026-11-08', '2026-11-15', '2026-11-22']);
+    expect(el.querySelector<HTMLElement>('.heat-row[data-user] .heat-name')!.title).toBe(rows[0].client_user_id);
+    expect(el.querySelector('.heat-head .heat-pct')!.textContent).toBe('Complete');
+  });
+});

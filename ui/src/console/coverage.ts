@@ -1,6 +1,6 @@
 /** The coverage heatmap: participant × day, each cell coloured by how complete that day's data is. */
 import { h } from '../shared/dom';
-import { addDays, formatDay, num, parseYmd } from './format';
+import { addDays, formatDay, num, parseYmd, ymd } from './format';
 import type { CoverageRow } from './types';
 
 /** The resources a complete day has. */
@@ -83,11 +83,12 @@ export function renderHeatmap(rows: CoverageRow[], from: string, to: string, o: 
       days.map((d, i) => {
         const date = parseYmd(d);
         const every = days.length <= 45 ? 7 : days.length <= 120 ? 14 : 28;
-        const show = i % every === 0;
+        // The last label would run under the Complete column: leave it out near the end.
+        const show = i % every === 0 && i <= days.length - 4;
         return h('span', { class: `heat-day-label${date.getDay() === 0 || date.getDay() === 6 ? ' weekend' : ''}` },
-          show ? date.toLocaleDateString('en-GB', { day: 'numeric', month: 'short' }) : '');
+          show ? ymd(date) : '');
       })),
-    h('span', { class: 'heat-pct' }, 'Complete'));
+    h('span', { class: 'heat-pct', title: 'Share of days in the window with sleep, activity and heart rate' }, 'Complete'));
   root.append(header);
   if (!rows.length) {
     root.append(h('div', { class: 'chart-empty heat-empty' }, 'No participants yet: add some on the Participants page.'));
@@ -100,7 +101,7 @@ export function renderHeatmap(rows: CoverageRow[], from: string, to: string, o: 
       class: `heat-row${o.selectedUserId === r.user_id ? ' selected' : ''}`, 'data-user': r.client_user_id, 'data-user-id': r.user_id,
       role: 'button', tabindex: '0', title: `Open ${r.client_user_id}’s data`,
     },
-      h('span', { class: 'heat-name' }, r.client_user_id),
+      h('span', { class: 'heat-name', title: r.client_user_id }, r.client_user_id),
       h('span', { class: 'heat-cells' },
         days.map((d) => {
           const c = classifyDay(r.days[d]);

@@ -16,7 +16,7 @@ afterEach(() => {
 });
 
 describe('enrol mode', () => {
-  it('covers the console, shows the widget and the link page address, and asks for the PIN to leave', async () => {
+  it('covers the console, shows the widget (not the link address), names the participant, and asks for the PIN to leave', async () => {
     const link = fakeLinkApi({ config: { status: 200, body: { agreement: { version: '3', text: 'Study text' } } } });
     vi.stubGlobal('fetch', link.fetch);
     vi.mocked(api.createLinkToken).mockResolvedValue({ link_token: 'vlt_k', link_web_url: 'http://127.0.0.1:8484/link/?token=vlt_k&env=sandbox' });
@@ -29,8 +29,11 @@ describe('enrol mode', () => {
     expect(app.inert).toBe(true);
     await until(() => $('#enrol #agreement-version'));
     expect($('#enrol-participant')!.textContent).toBe('P-7');
-    expect($('#enrol-url')!.textContent).toBe('http://127.0.0.1:8484/link/?token=vlt_k&env=sandbox');
-    expect($('.enrol-net')!.textContent).toContain('Not on a phone');
+    // The participant's screen: no link-token address, no researcher-facing notes (issue 19).
+    expect($('#enrol-url')).toBeNull();
+    expect($('#enrol')!.textContent).not.toContain('vlt_k');
+    expect($('.enrol-net')).toBeNull();
+    expect($('#enrol #agreement-participant')!.textContent).toContain('P-7');
     $('#agree-continue')!.click();
     await until(() => link.count('POST', '/v2/link/consent') === 1);
     expect(link.calls.find((c) => c.path === '/v2/link/consent')!.body).toEqual({ version: '3', via: 'window' });
@@ -62,6 +65,27 @@ describe('enrol mode', () => {
     $('#link-done')!.click();
     await until(() => $('#enrol-done'));
     expect($('#enrol-done')!.textContent).toContain('hand the computer back');
+    expect($('#enrol-done')!.textContent).toContain('Oura is connected');
+    $('#enrol-again')!.click();
+    await until(() => vi.mocked(api.createLinkToken).mock.calls.length === 2);
+    expect(await h.leave()).toBe(true);
+  });
+
+  it('× without connecting anything says so plainly and offers to try again (not "thank you")', async () => {
+    const link = fakeLinkApi({});
+    vi.stubGlobal('fetch', link.fetch);
+    vi.mocked(api.createLinkToken).mockResolvedValue({ link_token: 'vlt_k', link_web_url: 'http://127.0.0.1:8484/link/?token=vlt_k' });
+    const app = document.createElement('div');
+    document.body.append(app);
+    const h = await startEnrol({ participant: participant('P-9'), info, appRoot: app, pinSet: async () => false, onConnected: vi.fn(), onLeave: vi.fn() });
+    await until(() => $('#agree-continue'));
+    $('#link-close')!.click();
+    await until(() => $('#enrol-done'), 3000);
+    const done = $('#enrol-done')!;
+    expect(done.dataset.connected).toBe('0');
+    expect(done.textContent).toContain('Nothing was connected');
+    expect(done.textContent).not.toMatch(/thank you|hand the computer back/i);
+    expect($('#enrol-again')!.textContent).toBe('Try again');
     $('#enrol-again')!.click();
     await until(() => vi.mocked(api.createLinkToken).mock.calls.length === 2);
     expect(await h.leave()).toBe(true);

@@ -1,15 +1,16 @@
 /**
  * Enrol mode: the link widget full-window for one participant, kiosk-like. The rest of the console
- * is inert until the researcher leaves (with the enrol PIN when one is set). The link page's
- * address opens the same steps in another browser on this computer. There is no QR code for a
- * phone: each provider returns its sign-in to this computer's loopback listener (RFC 8252),
- * which a phone cannot reach, so a phone could start the steps but never finish them.
+ * is inert until the researcher leaves (with the enrol PIN when one is set). The participant's
+ * screen holds the participant's steps only: no link-token address, no researcher notes. There
+ * is no QR code for a phone: each provider returns its sign-in to this computer's loopback
+ * listener (RFC 8252), which a phone cannot reach.
  */
 import { h, svg } from '../shared/dom';
 import { brandMark, icons } from '../shared/icons';
 import { createLinkWidget, type LinkWidget } from '../link/widget';
 import * as api from './api';
 import { dialog } from './dialog';
+import { providerName } from './format';
 import type { AppInfo, Participant } from './types';
 
 export interface EnrolOptions {
@@ -37,16 +38,17 @@ export async function startEnrol(o: EnrolOptions): Promise<EnrolHandle> {
   if (active) await active.leave(true);
   const p = o.participant;
   const widgetHost = h('div', { class: 'enrol-widget', id: 'enrol-widget' });
-  const side = h('aside', { class: 'enrol-side' });
   const el = h('div', { class: 'enrol', id: 'enrol', 'data-user': p.client_user_id, role: 'application', 'aria-label': `Enrol ${p.client_user_id}` },
     h('header', { class: 'enrol-top' },
       h('span', { class: 'brand' }, svg(brandMark), h('span', { class: 'brand-name' }, 'Vital Link')),
       h('span', { class: 'enrol-who' }, 'Participant ', h('strong', { id: 'enrol-participant' }, p.client_user_id)),
       h('button', { class: 'vl-btn small ghost enrol-leave', type: 'button', id: 'enrol-leave', onclick: () => void handle.leave() },
         svg(icons.lock), 'Researcher: leave enrol mode')),
-    h('div', { class: 'enrol-main' }, widgetHost, side));
+    h('div', { class: 'enrol-main' }, widgetHost));
   let widget: LinkWidget | null = null;
   let closed = false;
+  /** Providers connected in this enrol session (display names), for the closing screen. */
+  const connected: string[] = [];
 
   const handle: EnrolHandle = {
     element: el,
@@ -90,17 +92,19 @@ export async function startEnrol(o: EnrolOptions): Promise<EnrolHandle> {
   async function begin() {
     widget?.destroy();
     widgetHost.replaceChildren(h('div', { class: 'loading-line center' }, h('span', { class: 'vl-spinner' }), 'Preparing…'));
-    let token: { link_token: string; link_web_url: string };
+    let token: { link_token: string };
     try {
       token = await api.createLinkToken(p.user_id);
     } catch (e) {
-      widgetHost.replaceChildren(h('div', { class: 'enrol-done' },
+      // The participant gets a plain sentence; the researcher reads the rest after leaving.
+      const err = api.toCommandError(e);
+      console.warn('enrol: could not create a link token', err.code, err.message);
+      widgetHost.replaceChildren(h('div', { class: 'enrol-done', id: 'enrol-error', 'data-code': err.code },
         h('h1', {}, 'This computer could not start the connection'),
-        h('p', {}, api.toCommandError(e).message),
+        h('p', {}, 'Please try again, or ask the researcher for help.'),
         h('button', { class: 'vl-btn primary', type: 'button', onclick: () => void begin() }, 'Try again')));
       return;
     }
-    renderSide(token.link_web_url);
     widgetHost.replaceChildren();
     widget = createLinkWidget({
       token: token.link_token,
@@ -109,7 +113,11 @@ export async function startEnrol(o: EnrolOptions): Promise<EnrolHandle> {
       mode: 'embedded',
       container: widgetHost,
       consentVia: 'window',
-      onSuccess: () => o.onConnected(),
+      participant: p.client_user_id,
+      onSuccess: (r) => {
+        connected.push(providerName(r.provider));
+        o.onConnected();
+      },
       onClose: () => {
         if (closed) return;
         widget = null;
@@ -119,21 +127,27 @@ export async function startEnrol(o: EnrolOptions): Promise<EnrolHandle> {
     widget.open();
   }
 
+  /**
+   * The widget closed (Done, Close, ×). With something connected: thanks, and hand back. With
+   * nothing connected (× on the agreement, a cancel, an error): say so plainly and offer to try
+   * again, so the participant does not walk away thinking they are done.
+   */
   function finished() {
-    widgetHost.replaceChildren(h('div', { class: 'enrol-done', id: 'enrol-done' },
+    if (!connected.length) {
+      widgetHost.replaceChildren(h('div', { class: 'enrol-done nothing', id: 'enrol-done', 'data-connected': '0' },
+        h('span', { class: 'enrol-done-icon warn' }, svg(icons.alert)),
+        h('h1', {}, 'Nothing was connected'),
+        h('p', {}, 'No device was connected, so the study will not receive your data yet.'),
+        h('button', { class: 'vl-btn primary', type: 'button', id: 'enrol-again', onclick: () => void begin() }, 'Try again'),
+        h('p', { class: 'enrol-done-hint' }, 'Not sure what to do? Please ask the researcher.')));
+      return;
+    }
+    const list = [...new Set(connected)];
+    widgetHost.replaceChildren(h('div', { class: 'enrol-done', id: 'enrol-done', 'data-connected': String(list.length) },
       h('span', { class: 'enrol-done-icon' }, svg(icons.check)),
       h('h1', {}, 'Thank you'),
-      h('p', {}, 'Please hand the computer back to the researcher.'),
+      h('p', {}, `${list.join(' and ')} ${list.length === 1 ? 'is' : 'are'} connected. Please hand the computer back to the researcher.`),
       h('button', { class: 'vl-btn', type: 'button', id: 'enrol-again', onclick: () => void begin() }, svg(icons.plus), 'Connect another device')));
-  }
-
-  function renderSide(url: string) {
-    side.replaceChildren(
-      h('h2', {}, svg(icons.external), 'Or in another browser'),
-      h('p', {}, 'The same steps open in any web browser on this computer, for example one where the participant is already signed in to their provider.'),
-      h('p', { class: 'enrol-url' }, h('code', { id: 'enrol-url' }, url)),
-      h('p', { class: 'enrol-net' }, svg(icons.alert),
-        'Not on a phone: the provider returns the sign-in to this computer’s own address (127.0.0.1), which a phone cannot reach.'));
   }
 
   document.addEventListener('keydown', trap, true);

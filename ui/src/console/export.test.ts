@@ -73,3 +73,15 @@ describe('export', () => {
     expect($('#export-error')!.textContent).toContain('permission denied');
   });
 });
+
+describe('issue 19: long ids in Export', () => {
+  it('clamps each participant chip and keeps the whole id as its tooltip', () => {
+    const id = `LONG-${'x'.repeat(251)}`;
+    const page = new ExportPage({ participants: () => [participant(id)], checked: () => [], window: () => ({ from: '2026-10-22', to: '2026-11-20' }), dataDir: () => '/data/vl' });
+    document.body.replaceChildren(page.el);
+    page.show();
+    const chip = document.querySelector<HTMLElement>('.pick-item')!;
+    expect(chip.title).toBe(id);
+    expect(chip.querySelector('.pick-id')!.textContent).toBe(id);
+  });
+});

@@ -1,4 +1,5 @@
 /** Export for analysis: CSV, JSON or Parquet of a study or some participants, over a date range. */
+import { dateInput } from './date-input';
 import { h, svg } from '../shared/dom';
 import { icons } from '../shared/icons';
 import * as api from './api';
@@ -46,8 +47,8 @@ export class ExportPage {
   private readonly scopeAll = h('input', { type: 'radio', name: 'export-scope', id: 'export-scope-all', value: 'all', checked: true });
   private readonly scopeSome = h('input', { type: 'radio', name: 'export-scope', id: 'export-scope-some', value: 'some' });
   private readonly pick = h('div', { class: 'export-pick', id: 'export-participants' });
-  private readonly from = h('input', { class: 'vl-input date', type: 'date', id: 'export-from', 'aria-label': 'From' });
-  private readonly to = h('input', { class: 'vl-input date', type: 'date', id: 'export-to', 'aria-label': 'To' });
+  private readonly from = dateInput('export-from', 'From');
+  private readonly to = dateInput('export-to', 'To');
   private readonly raw = h('input', { type: 'checkbox', id: 'export-raw' });
   private readonly out = h('input', { class: 'vl-input wide', type: 'text', id: 'export-out', spellcheck: 'false', autocomplete: 'off' });
   private readonly run = h('button', { class: 'vl-btn primary', type: 'submit', id: 'export-run' }, svg(icons.download), 'Export');
@@ -119,8 +120,9 @@ export class ExportPage {
     const on = checked.length ? new Set(checked) : keep;
     const list = [...this.deps.participants()].sort((a, b) => a.client_user_id.localeCompare(b.client_user_id, undefined, { numeric: true }));
     this.pick.replaceChildren(...(list.length
-      ? list.map((p) => h('label', { class: 'pick-item' },
-          h('input', { type: 'checkbox', value: p.user_id, 'data-user': p.client_user_id, checked: on.has(p.user_id) }), p.client_user_id))
+      ? list.map((p) => h('label', { class: 'pick-item', title: p.client_user_id },
+          h('input', { type: 'checkbox', value: p.user_id, 'data-user': p.client_user_id, checked: on.has(p.user_id) }),
+          h('span', { class: 'pick-id' }, p.client_user_id)))
       : [h('span', { class: 'muted small' }, 'No participants yet.')]));
   }
 

@@ -46,3 +46,49 @@ describe('untilTime', async () => {
     expect(untilTime(now - 10 * 60_000, now)).toBe('10 min ago');
   });
 });
+
+describe('issue 19: names and ids in sentences', () => {
+  it('console names follow the registry slugs (no "Whoop V2")', async () => {
+    const { providerName } = await import('./format');
+    expect(providerName('whoop_v2')).toBe('WHOOP');
+    expect(providerName('dexcom_v3')).toBe('Dexcom');
+    expect(providerName('google_health')).toBe('Google Health');
+  });
+
+  it('shortens a long id for a toast, keeping both ends', async () => {
+    const { shortId } = await import('./format');
+    expect(shortId('P-001')).toBe('P-001');
+    const s = shortId(`LONG-${'x'.repeat(246)}-END`);
+    expect([...s].length).toBe(32);
+    expect(s.startsWith('LONG-')).toBe(true);
+    expect(s.endsWith('-END')).toBe(true);
+    expect(s).toContain('…');
+  });
+});
+
+describe('issue 19: one date form (yyyy-mm-dd)', () => {
+  it('writes ranges, days and times in ISO form', async () => {
+    const { absoluteTime, formatDay, formatRange, isYmd, relativeTime } = await import('./format');
+    expect(formatRange('2026-11-03', '2026-12-02')).toBe('2026-11-03 – 2026-12-02');
+    expect(formatDay('2026-11-03')).toBe('Tue 2026-11-03');
+    expect(absoluteTime(new Date(2026, 11, 2, 20, 58).getTime())).toBe('2026-12-02 20:58');
+    expect(relativeTime(new Date(2026, 0, 5).getTime(), new Date(2026, 11, 2).getTime())).toBe('2026-01-05');
+    expect(isYmd('2026-02-29')).toBe(false);
+    expect(isYmd('2028-02-29')).toBe(true);
+    expect(isYmd('11/03/2026')).toBe(false);
+  });
+
+  it('date fields are text in yyyy-mm-dd whatever the locale, and flag other forms', async () => {
+    const { dateInput } = await import('./date-input');
+    const el = dateInput('x-from', 'From');
+    expect(el.type).toBe('text');
+    expect(el.placeholder).toBe('yyyy-mm-dd');
+    expect(el.getAttribute('aria-label')).toBe('From (yyyy-mm-dd)');
+    el.value = '11/03/2026';
+    el.dispatchEvent(new Event('input'));
+    expect(el.getAttribute('aria-invalid')).toBe('true');
+    el.value = '2026-11-03';
+    el.dispatchEvent(new Event('input'));
+    expect(el.hasAttribute('aria-invalid')).toBe(false);
+  });
+});

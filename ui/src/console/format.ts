@@ -35,7 +35,7 @@ export function relativeTime(ms: number | null | undefined, now = Date.now()): s
   const d = Math.round(hr / 24);
   if (d === 1) return 'yesterday';
   if (d < 14) return `${d} days ago`;
-  return new Date(ms).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
+  return ymd(new Date(ms));
 }
 
 /** "in 5 min", "in 23 h", "in 3 days" for a time ahead; relativeTime for one past. */
@@ -50,10 +50,10 @@ export function untilTime(ms: number, now = Date.now()): string {
   return `in ${Math.round(hr / 24)} days`;
 }
 
+/** "2026-12-02 20:58" (local, 24-hour): one unambiguous form everywhere (issue 19). */
 export function absoluteTime(ms: number): string {
-  return new Date(ms).toLocaleString('en-GB', {
-    day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit',
-  });
+  const d = new Date(ms);
+  return `${ymd(d)} ${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
 /** The most recent sync over a participant's connections. */
@@ -61,6 +61,17 @@ export function lastSync(conns: Connection[]): number | null {
   let best: number | null = null;
   for (const c of conns) if (c.last_sync_at !== null && c.last_sync_at !== undefined && (best === null || c.last_sync_at > best)) best = c.last_sync_at;
   return best;
+}
+
+/**
+ * A participant id short enough for a sentence (toasts, dialog titles): the first and last
+ * characters with "…" between, so "P-001" stays whole and a 256-character id stays one line.
+ */
+export function shortId(id: string, max = 32): string {
+  const chars = [...id];
+  if (chars.length <= max) return id;
+  const tail = Math.max(4, Math.floor((max - 1) / 3));
+  return `${chars.slice(0, max - 1 - tail).join('')}…${chars.slice(-tail).join('')}`;
 }
 
 /** YYYY-MM-DD of a local date. */
@@ -91,17 +102,27 @@ export function daysBetween(from: string, to: string): number {
   return Math.round((parseYmd(to).getTime() - parseYmd(from).getTime()) / 86_400_000) + 1;
 }
 
+/** "2026-11-03 – 2026-12-02" */
 export function formatRange(from: string, to: string): string {
-  const a = parseYmd(from);
-  const b = parseYmd(to);
-  const sameYear = a.getFullYear() === b.getFullYear();
-  const fa = a.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: sameYear ? undefined : 'numeric' });
-  const fb = b.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
-  return `${fa} – ${fb}`;
+  return `${ymd(parseYmd(from))} – ${ymd(parseYmd(to))}`;
 }
 
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/** "Tue 2026-11-03" */
 export function formatDay(s: string): string {
-  return parseYmd(s).toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short' });
+  const d = parseYmd(s);
+  return `${WEEKDAYS[d.getDay()]} ${ymd(d)}`;
+}
+
+/** The placeholder and pattern of every date field: the form the labels use too. */
+export const DATE_PLACEHOLDER = 'yyyy-mm-dd';
+export const DATE_PATTERN = '\\d{4}-\\d{2}-\\d{2}';
+
+/** A real calendar day written yyyy-mm-dd. */
+export function isYmd(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  return ymd(parseYmd(s)) === s;
 }
 
 /** 27000 s → "7 h 30 min" */
@@ -112,10 +133,8 @@ export function hoursMinutes(seconds: number | null | undefined): string {
   return h ? `${h} h ${String(m % 60).padStart(2, '0')} min` : `${m} min`;
 }
 
-export function providerName(slug: string): string {
-  const known: Record<string, string> = { oura: 'Oura', withings: 'Withings', fitbit: 'Fitbit', garmin: 'Garmin', polar: 'Polar', whoop: 'WHOOP', strava: 'Strava', dexcom: 'Dexcom', google_fit: 'Google Fit', wahoo: 'Wahoo' };
-  return known[slug] ?? slug.split(/[_-]/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
-}
+/** One display name per provider: the shared table (src/shared/providers.ts). */
+export { providerName } from '../shared/providers';
 
 export function providerLogo(apiBase: string, slug: string): string {
   return `${apiBase.replace(/\/+$/, '')}/v2/providers/${encodeURIComponent(slug)}/logo.svg`;

@@ -119,3 +119,31 @@ describe('inspector page', () => {
     page.dispose();
   });
 });
+
+describe('issue 19: inspector refreshes on change, not on a timer', () => {
+  it('does not poll while idle, and reloads once after a burst of events', async () => {
+    vi.useFakeTimers();
+    try {
+      vi.mocked(api.inspector).mockResolvedValue([ex(1)]);
+      vi.mocked(api.faults).mockResolvedValue({ ...NO_FAULTS });
+      vi.mocked(api.connectionDetails).mockResolvedValue(undefined as never);
+      const { page } = mount();
+      page.show();
+      await vi.advanceTimersByTimeAsync(50);
+      const first = vi.mocked(api.inspector).mock.calls.length;
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(vi.mocked(api.inspector).mock.calls.length).toBe(first);
+      for (let i = 0; i < 5; i++) page.onAppEvent({ type: 'sync_progress', connection_id: 1, resource: 'sleep', done: i, total: 5 });
+      await vi.advanceTimersByTimeAsync(500);
+      expect(vi.mocked(api.inspector).mock.calls.length).toBe(first + 1);
+      // Hidden, or auto-refresh off: events do nothing.
+      page.hide();
+      page.onAppEvent({ type: 'sync_finished', connection_id: 1, status: 'connected' });
+      await vi.advanceTimersByTimeAsync(500);
+      expect(vi.mocked(api.inspector).mock.calls.length).toBe(first + 1);
+      page.dispose();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

@@ -9,7 +9,7 @@ import {
   splitUrl, statusClass, statusText,
 } from './inspector-format';
 import { toast } from './toast';
-import type { Connection, ConnectionDetails, Exchange, Faults, Participant } from './types';
+import type { AppEvent, Connection, ConnectionDetails, Exchange, Faults, Participant } from './types';
 
 export interface InspectorDeps {
   participants(): Participant[];
@@ -20,13 +20,17 @@ export interface InspectorDeps {
   changed(): void;
 }
 
-const REFRESH_MS = 2000;
+/**
+ * Auto-refresh follows the core's events (a sync or a sign-in is what records exchanges), not a
+ * timer: idle, the inspector does nothing. Events in a burst (a backfill) coalesce into one load.
+ */
+export const EVENT_DEBOUNCE_MS = 400;
 
 export class InspectorPage {
   readonly el: HTMLElement;
   private exchanges: Exchange[] = [];
   private selectedId: number | null = null;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
   private active = false;
   private loading = false;
   private readonly providerSel = h('select', { class: 'vl-input select', id: 'inspector-provider', 'aria-label': 'Provider' });
@@ -110,10 +114,25 @@ export class InspectorPage {
     this.connSel.value = String(connectionId);
   }
 
+  /** Stops a pending event-driven reload (page hidden, auto-refresh off). */
   private schedule() {
-    if (this.timer !== undefined) clearInterval(this.timer);
+    if (this.active && this.auto.checked) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.active && this.auto.checked) this.timer = setInterval(() => void this.load(true), REFRESH_MS);
+  }
+
+  /**
+   * An `app://event` (link_state, sync_progress, sync_finished): new exchanges may have been
+   * recorded. Reloads once the burst settles, when the page is shown with auto-refresh on.
+   */
+  onAppEvent(e: AppEvent) {
+    if (!this.active || !this.auto.checked || e.type === 'export_progress') return;
+    if (this.timer !== undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.load(true);
+      if (e.type !== 'sync_progress') void this.loadConnection();
+    }, EVENT_DEBOUNCE_MS);
   }
 
   private connections(): { c: Connection; p: Participant }[] {

@@ -6,6 +6,8 @@ export interface OverlayOptions {
   token: string;
   apiBase: string;
   env: string;
+  /** The participant's study id: the agreement names them. */
+  participant?: string | null;
   onSuccess(p: LinkSuccessPayload): void;
   onExit?(p: LinkExitPayload): void;
   onError?(p: LinkErrorPayload): void;
@@ -22,6 +24,7 @@ export function openLinkOverlay(o: OverlayOptions): LinkWidget {
     env: o.env,
     mode: 'overlay',
     consentVia: 'window',
+    participant: o.participant ?? null,
     onSuccess: o.onSuccess,
     onExit: o.onExit,
     onError: o.onError,

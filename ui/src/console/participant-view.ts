@@ -1,10 +1,12 @@
 /** One participant's data over a date range: counts, charts and workouts. */
+import { dateInput } from './date-input';
 import { h, svg } from '../shared/dom';
 import { icons } from '../shared/icons';
 import * as api from './api';
 import { CAL_COLOURS, countSamples, fullTimeRange, renderActivityChart, renderCaloriesChart, renderEmpty, renderHeartRateChart, renderSleepChart, STAGE_COLOURS } from './charts';
 import { daysBetween, formatDay, formatRange, hoursMinutes, lastDays, num, providerName } from './format';
-import { providerPill } from './participants';
+import { detailsToggle, providerPill } from './participants';
+import { explainConnection } from '../shared/messages';
 import type { ActivitySummary, BodySummary, Participant, SleepSummary, TimeseriesGrouped, WorkoutSummary } from './types';
 
 export const PRESETS = [7, 30, 90] as const;
@@ -42,8 +44,8 @@ export class ParticipantView {
   private readonly head = h('div', { class: 'pv-head' });
   private readonly notices = h('div', { class: 'pv-notices' });
   private readonly rangeLabel = h('span', { class: 'range-label', id: 'range-label' });
-  private readonly fromInput = h('input', { class: 'vl-input date', type: 'date', id: 'range-from', 'aria-label': 'From' });
-  private readonly toInput = h('input', { class: 'vl-input date', type: 'date', id: 'range-to', 'aria-label': 'To' });
+  private readonly fromInput = dateInput('range-from', 'From');
+  private readonly toInput = dateInput('range-to', 'To');
   private readonly presetButtons: HTMLButtonElement[];
   private readonly stats = {
     sleeps: h('span', { class: 'stat-value', id: 'sleeps-count' }, '–'),
@@ -62,6 +64,7 @@ export class ParticipantView {
   private readonly bodyEl = h('div', { class: 'body-list', id: 'body', 'data-count': '0' });
   private readonly bodyCard: HTMLElement;
   private readonly workouts = h('div', { class: 'workouts', id: 'workouts', 'data-count': '0' });
+  private readonly workoutsCount = h('span', { class: 'chart-hint', id: 'workouts-count' });
   private readonly resetZoom = h('button', { class: 'vl-btn small ghost', type: 'button', id: 'hr-reset-zoom', hidden: true }, 'Reset zoom');
   private hrPlot: ReturnType<typeof renderHeartRateChart> = null;
   private readonly body: HTMLElement;
@@ -122,7 +125,7 @@ export class ParticipantView {
           h('header', {}, h('h3', {}, 'Calories per day'), calKey),
           this.charts.calories),
         h('section', { class: 'chart-card' },
-          h('header', {}, h('h3', {}, 'Workouts')),
+          h('header', {}, h('h3', {}, 'Workouts'), this.workoutsCount),
           this.workouts),
         h('section', { class: 'chart-card wide' },
           h('header', {}, h('h3', {}, 'Heart rate'), h('span', { class: 'chart-hint' }, 'Drag to zoom · double-click to reset'), this.resetZoom),
@@ -239,7 +242,7 @@ export class ParticipantView {
       h('div', { class: 'pv-conns' },
         p.connections.length
           ? p.connections.map((c) => h('span', { class: 'pv-conn' },
-              providerPill(c, apiBase),
+              providerPill(c, apiBase, undefined, p.client_user_id),
               this.deps.inspect
                 ? h('button', { class: 'icon-btn', type: 'button', title: `Inspect ${providerName(c.provider)} (tokens, requests)`, 'aria-label': `Inspect ${providerName(c.provider)}`, onclick: () => this.deps.inspect!(p, c.id, c.provider) }, svg(icons.inspect))
                 : null,
@@ -266,17 +269,17 @@ export class ParticipantView {
           'Use “Connect a device” to link this participant’s wearable; their history is copied here as soon as they approve.')));
     }
     for (const c of p.connections) {
-      if (c.status === 'reauth_required') {
-        notes.push(h('div', { class: 'notice warn' }, svg(icons.alert),
-          h('div', {}, h('strong', {}, `${providerName(c.provider)} needs to be reconnected. `),
-            c.error_message ?? 'The provider no longer accepts the saved sign-in.',
-            ' ', h('button', { class: 'link-btn', type: 'button', onclick: () => this.deps.connect(p, c.provider) }, 'Reconnect'))));
-      } else if (c.status === 'error') {
-        notes.push(h('div', { class: 'notice error' }, svg(icons.alert),
-          h('div', {}, h('strong', {}, `The last ${providerName(c.provider)} sync failed. `),
-            c.error_message ?? 'Try syncing again.',
-            c.error_type ? h('code', { class: 'code' }, c.error_type) : null)));
-      }
+      const e = explainConnection(c, p.client_user_id);
+      if (!e) continue;
+      const [toggle, details] = e.details ? detailsToggle(e.details) : [null, null];
+      notes.push(h('div', { class: `notice ${c.status === 'reauth_required' ? 'warn' : 'error'} pv-conn-error`, 'data-provider': c.provider, 'data-code': e.code }, svg(icons.alert),
+        h('div', {}, h('strong', {}, e.text), ' ',
+          e.action === 'reconnect'
+            ? h('button', { class: 'link-btn', type: 'button', onclick: () => this.deps.connect(p, c.provider) }, e.actionLabel ?? 'Reconnect')
+            : e.action === 'retry'
+              ? h('button', { class: 'link-btn', type: 'button', onclick: () => this.deps.sync(p) }, 'Sync now')
+              : null,
+          ' ', toggle, details)));
     }
     this.notices.replaceChildren(...notes);
   }
@@ -363,6 +366,8 @@ export class ParticipantView {
 
   private renderWorkouts(list: WorkoutSummary[]) {
     this.workouts.dataset.count = String(list.length);
+    // More than fit show a count, so a list that scrolls never looks complete.
+    this.workoutsCount.textContent = list.length > WORKOUT_ROWS_SHOWN ? `${list.length} workouts · scroll for more` : '';
     if (!list.length) {
       this.workouts.replaceChildren(h('p', { class: 'chart-empty' }, 'No workouts recorded in this range.'));
       return;
@@ -374,7 +379,7 @@ export class ParticipantView {
         h('tbody', {}, sorted.map((w) => {
           const secs = (Date.parse(w.time_end) - Date.parse(w.time_start)) / 1000;
           return h('tr', { class: 'workout' },
-            h('td', {}, formatDay(w.calendar_date)),
+            h('td', { title: formatDay(w.calendar_date) }, w.calendar_date),
             h('td', {}, w.sport?.name ?? 'Workout', w.title ? h('span', { class: 'muted' }, ` · ${w.title}`) : null),
             h('td', { class: 'num' }, Number.isFinite(secs) && secs > 0 ? hoursMinutes(secs) : '–'),
             h('td', { class: 'num' }, typeof w.calories === 'number' ? `${num(w.calories)} kcal` : '–'),
@@ -383,6 +388,9 @@ export class ParticipantView {
     );
   }
 }
+
+/** Rows the workouts card shows whole before it scrolls (console.css: .workouts max-height). */
+export const WORKOUT_ROWS_SHOWN = 8;
 
 function setStat(el: HTMLElement, n: number) {
   el.textContent = num(n);

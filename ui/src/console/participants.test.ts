@@ -35,7 +35,9 @@ describe('participants table', () => {
     expect(p1.querySelector<HTMLImageElement>('.conn img')!.getAttribute('src')).toBe('http://127.0.0.1:8484/v2/providers/oura/logo.svg');
     expect(p1.querySelector('.last-sync')!.textContent).toBe('5 min ago');
     expect(p1.querySelector('.counts')!.textContent).toBe('31 sleeps · 30 days · 8,275 HR samples');
-    expect(rows[1].querySelector('.provider-status')!.textContent).toBe('reauth_required');
+    // Status labels in words; the code stays in data-status.
+    expect(rows[1].querySelector('.provider-status')!.textContent).toBe('needs reconnect');
+    expect(rows[1].querySelector<HTMLElement>('.provider-status')!.dataset.status).toBe('reauth_required');
     expect(rows[1].querySelector('.last-sync')!.textContent).toBe('Never');
     expect(rows[2].querySelector('.provider-status')).toBeNull();
     expect(rows[2].querySelector('.counts')!.textContent).toBe('No data yet');
@@ -115,9 +117,18 @@ describe('filtering and sorting', () => {
     const act = { select: vi.fn(), connect: vi.fn(), sync: vi.fn(), enrol: vi.fn(), remove: vi.fn(), check: vi.fn() };
     renderParticipants(tbody, people, ctx({ windowDays: 30, checked: new Set(['uid-P-2']) }), act, { sort: { key: 'participant', dir: 'asc' } });
     const row = (id: string) => tbody.querySelector<HTMLTableRowElement>(`tr[data-user="${id}"]`)!;
-    expect(row('P-2').querySelector('.conn-error')!.textContent).toContain('oura answered 503');
-    expect(row('P-2').querySelector('.conn-error .error-type')!.textContent).toBe('provider_api_error');
+    // One plain sentence; the core's text only behind Details.
+    const err = row('P-2').querySelector<HTMLElement>('.conn-error')!;
+    expect(err.querySelector('.conn-error-text')!.textContent).toBe('Oura refused a request; the app will try again by itself.');
+    expect(err.dataset.code).toBe('provider_api_error');
+    const details = err.querySelector<HTMLElement>('.error-details')!;
+    expect(details.hidden).toBe(true);
+    expect(details.textContent).toBe('oura answered 503');
+    err.querySelector<HTMLButtonElement>('.details-toggle')!.click();
+    expect(details.hidden).toBe(false);
+    expect(act.select).not.toHaveBeenCalled();
     expect(row('P-2').querySelector('.reconnect-btn')).toBeNull();
+    expect(row('P-1').querySelector('.conn-error-text')!.textContent).toBe('Withings needs P-1 to sign in again.');
     row('P-1').querySelector<HTMLButtonElement>('.reconnect-btn')!.click();
     expect(act.connect).toHaveBeenCalledWith(expect.objectContaining({ client_user_id: 'P-1' }), 'withings');
     expect(act.select).not.toHaveBeenCalled();
@@ -154,5 +165,30 @@ describe('CSV import report', () => {
   it('is a success when every line went in, an error when nothing did', () => {
     expect(renderImportReport({ added: ['a'], already_present: [], errors: [] }).classList.contains('ok')).toBe(true);
     expect(renderImportReport({ added: [], already_present: [], errors: [[2, 'x']] }).classList.contains('error')).toBe(true);
+  });
+});
+
+describe('issue 19: row errors and long ids', () => {
+  it('says when a failed provider is retried (next_sync_at), with the technical text behind Details', () => {
+    const tbody = table();
+    const at = new Date(2026, 11, 2, 20, 58).getTime();
+    const c = { ...connected(4, 'error'), error_type: 'provider_unavailable', error_message: 'oura: sleep: oura sleep 2026-12-01..2026-12-03: the provider answered 500; it will be retried', next_sync_at: at };
+    renderParticipants(tbody, [participant('P-001', { connections: [c] })], ctx({ now: at - 10 * 60_000 }), { select: vi.fn(), connect: vi.fn(), sync: vi.fn() });
+    const err = tbody.querySelector('.conn-error')!;
+    expect(err.querySelector('.conn-error-text')!.textContent).toBe("Oura's server failed; retrying at 20:58.");
+    expect(err.querySelector('.conn-error-text')!.textContent).not.toContain('500');
+    expect(err.querySelector('.error-details')!.textContent).toContain('the provider answered 500');
+    expect(tbody.querySelector('.provider-status')!.textContent).toBe('sync failed');
+  });
+
+  it('keeps a 256-character id on one clamped line with the whole id as its tooltip', () => {
+    const tbody = table();
+    const id = `L${'x'.repeat(254)}Z`;
+    renderParticipants(tbody, [participant(id, { cohort: 'C'.repeat(40) })], ctx(), { select: vi.fn(), connect: vi.fn(), sync: vi.fn() });
+    const text = tbody.querySelector<HTMLElement>('.participant-id .pid-text')!;
+    expect(text.textContent).toBe(id);
+    expect(text.title).toBe(id);
+    // The badge is a sibling of the clamped text, not inside it.
+    expect(text.querySelector('.cohort-badge')).toBeNull();
   });
 });

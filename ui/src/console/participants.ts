@@ -1,7 +1,8 @@
 /** The participants table: one row per participant, with their connections, data and consent. */
 import { h, svg } from '../shared/dom';
 import { icons } from '../shared/icons';
-import { absoluteTime, formatCounts, lastSync, plural, providerLogo, providerName, relativeTime } from './format';
+import { absoluteTime, formatCounts, lastSync, plural, providerLogo, providerName, relativeTime, ymd } from './format';
+import { explainConnection, statusLabel } from '../shared/messages';
 import type { Connection, ImportReport, Participant } from './types';
 
 export interface SyncProgress {
@@ -33,17 +34,11 @@ export interface TableActions {
   check?(p: Participant, on: boolean): void;
 }
 
-const STATUS_LABEL: Record<string, string> = {
-  connected: 'Connected',
-  syncing: 'Syncing',
-  error: 'Sync error',
-  reauth_required: 'Needs reconnect',
-  deregistered: 'Disconnected',
-};
-
-export function statusTitle(c: Connection): string {
-  const base = `${providerName(c.provider)}: ${STATUS_LABEL[c.status] ?? c.status}`;
-  return c.error_message ? `${base} — ${c.error_message}` : base;
+/** "Oura: needs reconnect — Oura needs P-001 to sign in again." (the pill's tooltip). */
+export function statusTitle(c: Connection, participant: string | null = null): string {
+  const base = `${providerName(c.provider)}: ${statusLabel(c.status)}`;
+  const e = explainConnection(c, participant);
+  return e ? `${base} — ${e.text}` : base;
 }
 
 // ── Filtering and sorting (pure) ────────────────────────────────────────────────────────
@@ -145,11 +140,11 @@ export function sortParticipants(list: Participant[], s: Sort): Participant[] {
 // ── Rendering ───────────────────────────────────────────────────────────────────────────
 
 /** A provider mark with its status pill; the pill's text is exactly the status. */
-export function providerPill(c: Connection, apiBase: string, progress?: SyncProgress): HTMLElement {
-  return h('span', { class: 'conn', 'data-provider': c.provider, 'data-connection': String(c.id), title: statusTitle(c) },
+export function providerPill(c: Connection, apiBase: string, progress?: SyncProgress, participant: string | null = null): HTMLElement {
+  return h('span', { class: 'conn', 'data-provider': c.provider, 'data-connection': String(c.id), title: statusTitle(c, participant) },
     h('img', { class: 'conn-logo', src: providerLogo(apiBase, c.provider), alt: '', width: 20, height: 20 }),
     h('span', { class: 'conn-name' }, providerName(c.provider)),
-    h('span', { class: `provider-status status-${c.status}` }, c.status),
+    h('span', { class: `provider-status status-${c.status}`, 'data-status': c.status }, statusLabel(c.status)),
     progress && progress.total ? progressText(progress) : null);
 }
 
@@ -172,24 +167,49 @@ export function daysChips(p: Participant, windowDays?: number): HTMLElement {
     }));
 }
 
-function connectionError(c: Connection, p: Participant, act: TableActions): HTMLElement | null {
-  if (c.status !== 'error' && c.status !== 'reauth_required') return null;
-  const full = `${providerName(c.provider)}: ${c.error_message ?? c.status}${c.error_type ? ` (${c.error_type})` : ''}`;
-  return h('div', { class: `conn-error ${c.status}`, 'data-provider': c.provider, title: full },
+/** A "Details" toggle with the technical text (for QA), collapsed. */
+export function detailsToggle(details: string, cls = ''): HTMLElement[] {
+  const body = h('div', { class: `error-details ${cls}`.trim(), hidden: true }, details);
+  const btn = h('button', {
+    class: 'details-toggle', type: 'button', 'aria-expanded': 'false',
+    onclick: (e: MouseEvent) => {
+      e.stopPropagation();
+      body.hidden = !body.hidden;
+      btn.setAttribute('aria-expanded', String(!body.hidden));
+      btn.textContent = body.hidden ? 'Details' : 'Hide details';
+    },
+  }, 'Details');
+  return [btn, body];
+}
+
+function connectionError(c: Connection, p: Participant, act: TableActions, now?: number): HTMLElement | null {
+  const e = explainConnection(c, p.client_user_id, now);
+  if (!e) return null;
+  const [toggle, details] = e.details ? detailsToggle(e.details) : [null, null];
+  return h('div', { class: `conn-error ${c.status}`, 'data-provider': c.provider, 'data-code': e.code, title: e.text },
     svg(icons.alert),
-    h('span', { class: 'conn-error-text' },
-      h('b', {}, `${providerName(c.provider)}: `),
-      c.error_message ?? (c.status === 'reauth_required' ? 'the provider no longer accepts the saved sign-in' : 'the last sync failed'),
-      c.error_type ? h('code', { class: 'error-type' }, c.error_type) : null),
-    c.status === 'reauth_required'
-      ? h('button', {
-          class: 'vl-btn small reconnect-btn', type: 'button', 'data-provider': c.provider,
-          onclick: (e: MouseEvent) => {
-            e.stopPropagation();
-            act.connect(p, c.provider);
-          },
-        }, 'Reconnect')
-      : null);
+    h('div', { class: 'conn-error-main' },
+      h('span', { class: 'conn-error-text' }, e.text),
+      h('span', { class: 'conn-error-actions' },
+        e.action === 'reconnect'
+          ? h('button', {
+              class: 'vl-btn small reconnect-btn', type: 'button', 'data-provider': c.provider,
+              onclick: (ev: MouseEvent) => {
+                ev.stopPropagation();
+                act.connect(p, c.provider);
+              },
+            }, e.actionLabel ?? 'Reconnect')
+          : e.action === 'retry'
+            ? h('button', {
+                class: 'vl-btn small retry-btn', type: 'button', 'data-provider': c.provider,
+                onclick: (ev: MouseEvent) => {
+                  ev.stopPropagation();
+                  act.sync(p);
+                },
+              }, 'Sync now')
+            : null,
+        toggle),
+      details));
 }
 
 export function consentCell(p: Participant): HTMLElement {
@@ -206,7 +226,7 @@ export function participantRow(p: Participant, ctx: TableContext, act: TableActi
   const selected = p.user_id === ctx.selectedUserId;
   const checked = ctx.checked?.has(p.user_id) ?? false;
   const live = p.connections.filter((c) => c.status !== 'deregistered');
-  const errors = live.map((c) => connectionError(c, p, act)).filter((e): e is HTMLElement => !!e);
+  const errors = live.map((c) => connectionError(c, p, act, ctx.now)).filter((e): e is HTMLElement => !!e);
   const stop = (fn: () => void) => (e: MouseEvent) => {
     e.stopPropagation();
     fn();
@@ -223,13 +243,14 @@ export function participantRow(p: Participant, ctx: TableContext, act: TableActi
         onchange: (e: Event) => act.check?.(p, (e.target as HTMLInputElement).checked),
       })),
     h('td', { class: 'col-participant' },
-      h('span', { class: 'participant-id' }, p.client_user_id,
-        p.cohort ? h('span', { class: 'cohort-badge', title: 'Cohort' }, p.cohort) : null),
+      h('span', { class: 'participant-id' },
+        h('span', { class: 'pid-text', title: p.client_user_id }, p.client_user_id),
+        p.cohort ? h('span', { class: 'cohort-badge', title: `Cohort ${p.cohort}` }, p.cohort) : null),
       p.notes ? h('span', { class: 'participant-notes', title: p.notes }, p.notes)
         : h('span', { class: 'participant-uuid', title: p.user_id }, p.user_id.slice(0, 8))),
     h('td', { class: 'col-devices' },
       live.length
-        ? h('span', { class: 'conns' }, live.map((c) => providerPill(c, ctx.apiBase)))
+        ? h('span', { class: 'conns' }, live.map((c) => providerPill(c, ctx.apiBase, undefined, p.client_user_id)))
         : h('span', { class: 'muted' }, 'No device'),
       (() => {
         // Live backfill progress, under the pills (keeps the column narrow).
@@ -328,7 +349,7 @@ export function renderImportReport(r: ImportReport, onDismiss?: () => void): HTM
 }
 
 function shortDate(ms: number): string {
-  return new Date(ms).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
+  return ymd(new Date(ms));
 }
 
 function num(n: number): string {

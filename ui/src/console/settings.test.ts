@@ -183,3 +183,26 @@ describe('settings page', () => {
     expect($('#forward-retry')).toBeNull();
   });
 });
+
+describe('issue 19: providers in Settings', () => {
+  it('shows one display name per slug, and no Set button for a provider that cannot be connected', async () => {
+    await mount(view({
+      credentials: [
+        { slug: 'whoop_v2', client_id: null, client_secret: null, source: 'none' },
+        { slug: 'dexcom_v3', client_id: null, client_secret: null, source: 'none' },
+        { slug: 'google_health', client_id: null, client_secret: null, source: 'none' },
+        { slug: 'garmin', client_id: null, client_secret: null, source: 'none' },
+        { slug: 'polar', client_id: null, client_secret: null, source: 'none', availability: { state: 'not_available', reason: 'Polar said no' } },
+      ],
+    }));
+    const row = (slug: string) => $(`#credentials tr[data-provider="${slug}"]`)!;
+    expect(row('whoop_v2').querySelector('td')!.textContent).toBe('WHOOP');
+    expect(row('dexcom_v3').querySelector('td')!.textContent).toBe('Dexcom');
+    expect(row('google_health').querySelector('td')!.textContent).toBe('Google Health');
+    expect(row('whoop_v2').querySelector('[data-edit]')).not.toBeNull();
+    expect(row('garmin').querySelector('[data-edit]')).toBeNull();
+    expect(row('garmin').querySelector('.cred-unavailable')!.textContent).toBe('Not connectable here');
+    expect(row('polar').querySelector('[data-edit]')).toBeNull();
+    expect(row('polar').querySelector<HTMLElement>('.cred-unavailable')!.title).toBe('Polar said no');
+  });
+});

@@ -4,6 +4,7 @@ import { icons } from '../shared/icons';
 import * as api from './api';
 import { confirmDialog, dialog, secretDialog } from './dialog';
 import { absoluteTime, providerName } from './format';
+import { providerConnectable } from '../shared/providers';
 import { toast } from './toast';
 import type { AppInfo, CredentialView, SettingsView } from './types';
 
@@ -172,7 +173,10 @@ export class SettingsPage {
         h('td', { class: 'mono' }, c.client_id ?? h('span', { class: 'muted' }, '–')),
         h('td', { class: 'mono' }, c.client_secret ?? h('span', { class: 'muted' }, '–')),
         h('td', {}, h('span', { class: `source-badge ${c.source}` }, credentialSource(c))),
-        h('td', { class: 'col-actions' }, c.source === 'environment' ? h('span', { class: 'muted small' }, 'Set by the environment') : edit));
+        h('td', { class: 'col-actions' },
+          !providerConnectable(c.slug, c.availability)
+            ? h('span', { class: 'muted small cred-unavailable', title: c.availability?.state === 'not_available' ? c.availability.reason : `${providerName(c.slug)} cannot be connected from a desktop app.` }, 'Not connectable here')
+            : c.source === 'environment' ? h('span', { class: 'muted small' }, 'Set by the environment') : edit));
     });
     return this.card('settings-credentials', 'Provider credentials', 'The client ID and secret of your own app registration with each provider (production). Secrets are sealed and never shown again.',
       h('div', { class: 'table-wrap' },

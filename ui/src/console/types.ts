@@ -30,6 +30,11 @@ export interface Connection {
   scopes?: string | null;
   created_at?: number;
   updated_at?: number;
+  /** When the scheduler runs this connection next (epoch ms); null = as soon as possible. */
+  next_sync_at?: number | null;
+  last_attempt_at?: number | null;
+  /** `oauth` or `push` (readings received through the ingestion routes). */
+  kind?: string;
 }
 
 export interface Counts {
@@ -167,6 +172,12 @@ export interface CredentialView {
   /** redacted */
   client_secret: string | null;
   source: 'environment' | 'settings' | 'none' | string;
+  /**
+   * Not sent by the core yet (issue 19): whether the provider can be connected from a desktop
+   * app at all, as `/v2/link/providers` says. Without it the UI falls back to
+   * src/shared/providers.ts (Garmin is not connectable).
+   */
+  availability?: { state: 'available' } | { state: 'not_available'; reason: string };
 }
 
 export interface WebhookEndpoint {

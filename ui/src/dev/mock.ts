@@ -72,6 +72,21 @@ const people: Participant[] = q.has('empty')
       },
     ];
 
+// `long`: a participant whose id is 256 characters and whose connection failed (layout checks).
+if (q.has('long')) {
+  const long = `LONG-${'x'.repeat(246)}-END`.slice(0, 256);
+  people.push({
+    user_id: uuid(40), client_user_id: long, created_at: now - DAY, cohort: 'C'.repeat(40), notes: 'n'.repeat(300),
+    connections: [conn('whoop_v2', 'error', 90, { error_type: 'provider_unavailable', error_message: `whoop_v2: sleep: whoop_v2 sleep 2026-12-01..2026-12-03: the provider answered 500; it will be retried`, next_sync_at: now + 12 * 60_000 })],
+    counts: zero(), consent: { user_id: uuid(40), version: '2', accepted_at: now - DAY, via: 'window' },
+  });
+}
+// `many=200`: that many more participants (the heatmap at study scale).
+for (let i = 0, n = Number(q.get('many') ?? 0); i < n; i++) {
+  const id = `S-${String(i + 1).padStart(3, '0')}`;
+  people.push({ user_id: `${uuid(50 + (i % 40))}-${i}`, client_user_id: id, created_at: now - 30 * DAY, connections: [conn(['oura', 'withings', 'polar'][i % 3], 'connected', 30 + i)], counts: zero(), cohort: `C${i % 5}` });
+}
+
 function zero() {
   return { sleep: 0, activity: 0, workouts: 0, heartrate: 0, hrv: 0, raw: 0 };
 }
@@ -498,7 +513,7 @@ export function installMock() {
               parked: { batches: 1, readings: 1 }, delivered_readings: 135802, last_delivery_at: new Date(now - 60_000).toISOString(), last_error: null,
               dead_letters: [{ id: 12, user_id: 'u-1', client_user_id: 'P-001', provider: 'oura', resource: 'profile', readings: 1, attempts: 10, last_status: 500, last_error: '/v2/summary/profile/…: the target answered 500', parked_at: new Date(now - 3_600_000).toISOString() }],
             },
-            credentials: ['oura', 'withings', 'strava', 'polar', 'whoop_v2', 'dexcom_v3', 'wahoo', 'google_health'].map((slug) => ({
+            credentials: ['oura', 'withings', 'strava', 'polar', 'whoop_v2', 'dexcom_v3', 'wahoo', 'google_health', 'garmin'].map((slug) => ({
               slug, client_id: slug === 'oura' ? 'lab-oura-app' : null, client_secret: slug === 'oura' ? 'sk_l…9f2a (40 chars)' : null, source: slug === 'oura' ? 'settings' : 'none',
             })),
             agreement, enrol_pin_set: pinHash !== null,

@@ -98,6 +98,11 @@ export interface LinkWidgetOptions {
    * `window` inside the desktop console, `link_page` in a browser (the default).
    */
   consentVia?: 'window' | 'link_page';
+  /**
+   * The participant being connected (their study id), when the host knows it: the agreement
+   * names them, so the wrong row is easy to notice on a shared lab computer.
+   */
+  participant?: string | null;
   /** Heartbeat interval while waiting for the browser, ms (default 700). */
   pollIntervalMs?: number;
   /** Show this error instead of starting (e.g. the standalone page was opened without a token). */

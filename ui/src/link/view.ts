@@ -2,6 +2,8 @@
 import { h, svg } from '../shared/dom';
 import { brandMark, icons } from '../shared/icons';
 import type { Screen } from './machine';
+import { explain } from '../shared/messages';
+import { providerName } from '../shared/providers';
 import type { LinkProvider } from './types';
 
 export interface ViewActions {
@@ -25,6 +27,23 @@ export interface ViewContext {
   agreeBusy?: boolean;
   /** Why recording the acceptance failed. */
   agreeError?: string | null;
+  /** The participant being connected (study id), when the host knows it. */
+  participant?: string | null;
+}
+
+/** "Connecting a device for participant P-001", or nothing when the widget does not know. */
+function forParticipant(ctx: ViewContext): HTMLElement | null {
+  if (!ctx.participant) return null;
+  return h('p', { class: 'vlink-for', id: 'agreement-participant' },
+    'Connecting a device for participant ',
+    h('strong', { class: 'vlink-for-id', title: ctx.participant }, ctx.participant));
+}
+
+const PASSWORD_SENTENCE = 'You sign in on your provider’s own page; this app never sees your password.';
+
+/** Whether the study's text already says the password sentence (it then is not repeated). */
+export function mentionsPassword(text: string): boolean {
+  return /never sees your password/i.test(text.replace(/[’']/g, "'"));
 }
 
 const SEARCH_THRESHOLD = 6;
@@ -59,6 +78,7 @@ function agreement(ctx: ViewContext, act: ViewActions): HTMLElement {
       h('span', { class: 'vlink-hero-dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')),
       h('span', { class: 'vlink-hero-tile neutral' }, svg(icons.watch))),
     h('h1', { class: 'vlink-title', id: 'agreement-title' }, 'Connect your wearable'),
+    forParticipant(ctx),
     h('p', { class: 'vlink-lead' },
       'Vital Link Desktop will connect to your wearable account and store a copy of your data locally on this computer.'),
     h('ul', { class: 'vlink-bullets' },
@@ -82,7 +102,8 @@ function studyAgreement(a: { version: string; text: string }, ctx: ViewContext, 
       h('span', { class: 'vlink-hero-dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')),
       h('span', { class: 'vlink-hero-tile neutral' }, svg(icons.watch))),
     h('h1', { class: 'vlink-title', id: 'agreement-title' }, 'Connect your wearable'),
-    h('p', { class: 'vlink-lead' }, 'Please read the study’s agreement. You sign in on your provider’s own page; this app never sees your password.'),
+    forParticipant(ctx),
+    h('p', { class: 'vlink-lead' }, mentionsPassword(a.text) ? 'Please read the study’s agreement.' : `Please read the study’s agreement. ${PASSWORD_SENTENCE}`),
     h('div', { class: 'vlink-agreement', id: 'agreement-text', tabindex: '0', role: 'document', 'aria-label': 'Study agreement' },
       paragraphs.map((p) => h('p', {}, p))),
     h('p', { class: 'vlink-agreement-version', id: 'agreement-version' }, `Agreement version ${a.version}`),
@@ -189,7 +210,7 @@ function authenticating(screen: Extract<Screen, { name: 'starting' | 'authentica
 }
 
 function result(screen: Extract<Screen, { name: 'result' }>, ctx: ViewContext, act: ViewActions): HTMLElement {
-  const name = screen.provider ? (ctx.names.get(screen.provider) ?? titleCase(screen.provider)) : null;
+  const name = screen.provider ? providerName(screen.provider) : null;
   const logo = screen.provider ? ctx.logos.get(screen.provider) : undefined;
   let title: string;
   let message: string;
@@ -202,14 +223,15 @@ function result(screen: Extract<Screen, { name: 'result' }>, ctx: ViewContext, a
       break;
     case 'exit':
       title = 'Connection cancelled';
+      // Plain words only: the core's message is for the study team (the console shows it).
       message = screen.message
-        ? sentence(screen.message)
+        ? explain(screen.errorType ?? 'user_cancelled', { provider: screen.provider, detail: screen.message }, 'participant').text
         : 'Nothing was connected. You can choose a device again whenever you are ready.';
       icon = icons.exit;
       break;
     default:
       title = !screen.retryable ? 'This link can’t be used' : name ? `Couldn’t connect ${name}` : 'Something went wrong';
-      message = screen.message ? sentence(screen.message) : 'The connection did not complete.';
+      message = explain(screen.errorType, { provider: screen.provider, detail: screen.message }, 'participant').text;
       icon = icons.alert;
   }
   const canRetry = screen.outcome !== 'success' && screen.retryable;
@@ -241,8 +263,4 @@ export function sentence(s: string): string {
 
 function capitalise(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
-function titleCase(slug: string): string {
-  return slug.split(/[_-]/).map(capitalise).join(' ');
 }

@@ -177,7 +177,7 @@ describe('link widget', () => {
     click('.provider[data-slug="oura"]');
     await until(() => $('#link-result'));
     expect($('#link-result')!.dataset.state).toBe('error');
-    expect($('#result-message')!.textContent).toBe('Oura did not grant the `daily` permission.');
+    expect($('#result-message')!.textContent).toBe('Some of the data the study needs was not allowed at Oura. Please try again and allow everything listed.');
     expect($('#result-code')!.textContent).toBe('required_scopes_not_granted');
     expect(cb.onError).toHaveBeenCalledWith({
       state: 'error', error_type: 'required_scopes_not_granted', error: 'oura did not grant the `daily` permission', provider: 'oura',
@@ -195,7 +195,7 @@ describe('link widget', () => {
     click('.provider[data-slug="oura"]');
     await until(() => $('#link-result'));
     expect($('#link-result')!.dataset.state).toBe('exit');
-    expect($('#result-message')!.textContent).toBe('Access was declined at oura; nothing was connected.');
+    expect($('#result-message')!.textContent).toBe('Access was declined at Oura, so nothing was connected.');
     expect(cb.onExit).toHaveBeenCalledWith({ state: 'exit', error_type: 'user_cancelled', provider: 'oura' });
     expect($('#link-retry')).not.toBeNull();
     expect($('#link-done')).not.toBeNull();
@@ -226,7 +226,7 @@ describe('link widget', () => {
     await until(() => $('#link-result'));
     expect($('#link-result')!.dataset.state).toBe('error');
     expect($('#result-title')!.textContent).toBe('This link can’t be used');
-    expect($('#result-message')!.textContent).toBe('This link token has expired (tokens last 60 minutes); create a new one.');
+    expect($('#result-message')!.textContent).toBe('This link has expired. Please ask the study team for a new one.');
     expect($('#result-code')!.textContent).toBe('token_expired');
     expect($('#link-retry')).toBeNull();
     expect(cb.onError).toHaveBeenCalledWith(expect.objectContaining({ state: 'error', error_type: 'token_expired', provider: null }));
@@ -324,5 +324,35 @@ describe('standalone link page', () => {
     } finally {
       vi.unstubAllGlobals();
     }
+  });
+});
+
+describe('issue 19: the participant reads plain words', () => {
+  it('never shows token-endpoint language, only a sentence and the code', async () => {
+    const raw = 'token endpoint answered invalid_grant: the authorization grant is invalid; the authorization was refused or has expired; connect the provider again';
+    const link = fakeLinkApi({ states: [{ status: 200, body: { state: 'error', provider: 'oura', error_type: 'invalid_grant', error: raw, redirect_url: null } }] });
+    const w = createLinkWidget({ token: 'vlt_x', apiBase: 'http://127.0.0.1:8484', fetch: link.fetch, pollIntervalMs: 5 });
+    w.open();
+    await until(() => $('#agree-continue'));
+    $('#agree-continue')!.click();
+    await until(() => $('button.provider[data-slug="oura"]'));
+    $<HTMLButtonElement>('button.provider[data-slug="oura"]')!.click();
+    await until(() => $('#link-result'));
+    const text = $('#link-result')!.textContent!;
+    expect(text).not.toMatch(/token endpoint|authorization grant|refresh token/i);
+    expect($('#result-message')!.textContent).toBe('Oura did not accept the sign-in. Please try again.');
+    expect($('#result-code')!.textContent).toBe('invalid_grant');
+    w.destroy();
+  });
+
+  it('names the participant on the agreement, and says the password sentence once', async () => {
+    const text = 'SLEEP-42.\n\nYou sign in on your provider\'s own page; this app never sees your password.';
+    const link = fakeLinkApi({ config: { status: 200, body: { agreement: { version: '2', text } } } });
+    const w = createLinkWidget({ token: 'vlt_x', apiBase: 'http://127.0.0.1:8484', fetch: link.fetch, participant: 'P-001' });
+    w.open();
+    await until(() => $('#agreement-version'));
+    expect($('#agreement-participant')!.textContent).toBe('Connecting a device for participant P-001');
+    expect($('#agreement')!.textContent!.match(/never sees your password/g)).toHaveLength(1);
+    w.destroy();
   });
 });

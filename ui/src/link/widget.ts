@@ -7,6 +7,7 @@
 import './link.css';
 import { clear, h, svg } from '../shared/dom';
 import { brandMark, icons } from '../shared/icons';
+import { explain } from '../shared/messages';
 import { createLinkClient, LinkApiError } from './client';
 import { initialScreen, transition, type FailureInfo, type LinkEvent, type Screen } from './machine';
 import { buildRedirectUrl, isSafeRedirect } from './redirect';
@@ -66,6 +67,7 @@ export function createLinkWidget(opts: LinkWidgetOptions): LinkWidget {
     agreement: null,
     agreeBusy: false,
     agreeError: null,
+    participant: opts.participant ?? null,
   };
   const consentVia = opts.consentVia ?? 'link_page';
 
@@ -195,7 +197,9 @@ export function createLinkWidget(opts: LinkWidgetOptions): LinkWidget {
         if (fresh) ctx.agreement = fresh.agreement;
         ctx.agreeError = 'The agreement was just updated. Please read it again before continuing.';
       } else {
-        ctx.agreeError = `Your agreement could not be recorded: ${e instanceof Error ? e.message : String(e)}`;
+        // Plain words for the participant; the technical text stays in the console's log.
+        const code = e instanceof LinkApiError ? e.errorType : 'unexpected_error';
+        ctx.agreeError = `Your agreement could not be recorded. ${explain(code, {}, 'participant').text}`;
       }
       render();
     }
