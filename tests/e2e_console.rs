@@ -375,11 +375,10 @@ async fn researcher_and_qa_console_session() {
         agreement.contains("SLEEP-42") && agreement.contains("version 2"),
         "{agreement}"
     );
-    let url = text(&c, "#enrol-url").await;
-    assert!(
-        url.starts_with("http://127.0.0.1:") && url.contains("/link/?token="),
-        "{url}"
-    );
+    // The participant's screen names who is being connected, and shows no link token.
+    let screen = text(&c, "#enrol").await;
+    assert!(screen.contains("C-01"), "{screen}");
+    assert!(!screen.contains("token="), "{screen}");
     shot(&c, "03-enrol").await;
     sign_in_oura(&c, None).await;
     visible(&c, "#enrol-done").await;
