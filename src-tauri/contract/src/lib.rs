@@ -193,14 +193,15 @@ impl Route {
     }
 
     fn matches_path(&self, path: &str) -> Option<Vec<(String, String)>> {
-        let want: Vec<&str> = self.path.trim_matches('/').split('/').collect();
-        let got: Vec<&str> = path.trim_matches('/').split('/').collect();
+        // A trailing slash is a different path in HTTP (`/v3/users/activities/`): compared as is.
+        let want: Vec<&str> = self.path.trim_start_matches('/').split('/').collect();
+        let got: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         if want.len() != got.len() {
             return None;
         }
         let mut vars = vec![];
         for (w, g) in want.iter().zip(&got) {
-            if w.starts_with('{') && w.ends_with('}') {
+            if w.starts_with('{') && w.ends_with('}') && w.len() > 2 {
                 if g.is_empty() {
                     return None;
                 }
@@ -225,7 +226,17 @@ pub struct Contract {
     pub aliases: Vec<(String, String)>,
     #[serde(default)]
     pub error_bodies: BTreeMap<String, Body>,
+    /// Providers that answer HTTP 200 with a status inside (Withings): the document's families.
+    #[serde(default)]
+    pub status_families: Vec<StatusFamily>,
     pub routes: Vec<Route>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StatusFamily {
+    pub from: i64,
+    pub to: i64,
+    pub family: String,
 }
 
 /// What is wrong, by kind.
@@ -385,6 +396,14 @@ impl Contract {
         Ok(())
     }
 
+    /// The documented family of an in-body status code (`"Invalid params"` for Withings 503).
+    pub fn status_family(&self, code: i64) -> Option<&str> {
+        self.status_families
+            .iter()
+            .find(|f| (f.from..=f.to).contains(&code))
+            .map(|f| f.family.as_str())
+    }
+
     /// How many rules the contract states (a route, each parameter's presence, type, format,
     /// enum and requiredness, each field's type, requiredness, nullability, format and enum, each
     /// closed object, each documented error status and its body).
@@ -406,6 +425,11 @@ impl Contract {
             }
         }
         n
+    }
+
+    /// Rules of the whole contract including its status families.
+    pub fn total_rules(&self) -> usize {
+        self.rule_count() + self.status_families.len()
     }
 
     fn error_body<'a>(&'a self, e: &'a ErrorResponse) -> Option<&'a Body> {

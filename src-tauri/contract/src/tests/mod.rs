@@ -178,3 +178,4 @@ fn rules_are_counted() {
 }
 
 
+mod published;
