@@ -88,6 +88,10 @@ pub struct Param {
     #[serde(rename = "enum", default)]
     pub allowed: Option<Vec<Value>>,
     #[serde(default)]
+    pub minimum: Option<f64>,
+    #[serde(default)]
+    pub maximum: Option<f64>,
+    #[serde(default)]
     pub unverified: Option<Value>,
     #[serde(default)]
     pub description: Option<String>,
@@ -416,6 +420,7 @@ impl Contract {
         for p in &r.params {
             n += 2; // documented, type
             n += p.format.is_some() as usize + p.allowed.is_some() as usize + p.required as usize;
+            n += (p.minimum.is_some() || p.maximum.is_some()) as usize;
         }
         n += body_rules(&r.response.body);
         for e in &r.errors {
@@ -769,6 +774,14 @@ fn value_fault(p: &Param, value: &str) -> Option<(Kind, String)> {
     if let Some(fmt) = &p.format {
         if !fmt.split('|').any(|one| format_ok(one, value)) {
             return Some((Kind::WrongParameterFormat, format!("{value:?} is not {fmt}")));
+        }
+    }
+    if let Ok(x) = value.parse::<f64>() {
+        if p.minimum.is_some_and(|m| x < m) || p.maximum.is_some_and(|m| x > m) {
+            return Some((
+                Kind::ParameterOutsideEnum,
+                format!("{value} is outside [{}, {}]", p.minimum.map_or("…".into(), |m| m.to_string()), p.maximum.map_or("…".into(), |m| m.to_string())),
+            ));
         }
     }
     if let Some(allowed) = &p.allowed {

@@ -433,7 +433,7 @@ gh_c = {
   {'id': 'dataPoints.list', 'method': 'GET', 'path': '/v4/users/{user}/dataTypes/{dataType}/dataPoints',
    'params': [P('user', 'string', loc='path', required=True, enum=['me']), P('dataType', 'string', loc='path', required=True),
               P('filter', 'string', description='AIP-160 filter; a physical or civil time range on the data type\'s interval or sample time.'),
-              P('pageSize', 'integer', description='Default 1440, maximum 10000; exercise and sleep: default and maximum 25.'), P('pageToken', 'string'),
+              P('pageSize', 'integer', maximum=10000, description='Default 1440, maximum 10000; exercise and sleep: default and maximum 25.'), P('pageToken', 'string'),
               P('page_size', 'integer', description='snake_case spelling accepted by Google APIs (used in the endpoints guide)'), P('page_token', 'string')],
    'response': {'status': 200, 'fields': [F('dataPoints', 'array'), F('dataPoints[]', 'object'), F('dataPoints[].name', 'string', required=True), F('dataPoints[].dataSource', 'object'),
       F('nextPageToken', 'string'),

@@ -127,6 +127,8 @@ class Spec:
         if s.get('enum'): out['enum'] = s['enum']
         if t == 'array' and s.get('items', {}).get('enum'):
             out['type'] = 'string'; out['format'] = 'csv'; out['enum'] = s['items']['enum']
+        for k in ('minimum', 'maximum'):
+            if k in s: out[k] = s[k]
         if p.get('required'): out['required'] = True
         if p.get('description'): out['description'] = re.sub(r'\s+', ' ', re.sub('<[^>]+>', ' ', p['description'])).strip()[:200]
         return out

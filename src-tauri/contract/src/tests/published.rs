@@ -110,3 +110,12 @@ fn polar_paths_are_compared_as_written() {
     let v = c.check_request("GET", "/v3/users/activities/", &[("from", "2024-06-01")]);
     assert_eq!(v[0].kind, Kind::UnknownRoute, "{v:?}");
 }
+
+#[test]
+fn whoop_pages_hold_at_most_25() {
+    let c = Contract::load("whoop_v2").unwrap();
+    let q = |n: &'static str| vec![("limit", n), ("start", "2024-06-01T00:00:00.000Z"), ("end", "2024-07-01T00:00:00.000Z")];
+    assert!(c.check_request("GET", "/developer/v2/activity/sleep", &q("25")).is_empty());
+    let v = c.check_request("GET", "/developer/v2/activity/sleep", &q("26"));
+    assert_eq!(v[0].field, "limit", "{v:?}");
+}
