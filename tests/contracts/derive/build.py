@@ -192,6 +192,8 @@ for r in routes:
             p['unless'] = []
         if p['name'] in ('startdate', 'enddate') and r['id'] == 'measure.getmeas':
             p['required'] = False
+sm['params'].append({'name': 'offset', 'in': 'form', 'type': 'integer',
+    'unverified': 'not in the document; Withings support confirmed more/offset on getsummary are official (github.com/vangorra/python_withings_api/pull/44)'})
 json.dump(fam, open('/tmp/specs/withings-fam.json', 'w'))
 for r in routes:
     op = r['source_ref'].split()[-1]

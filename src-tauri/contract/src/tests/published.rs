@@ -92,9 +92,14 @@ fn withings_routes_are_told_apart_by_action_and_statuses_by_family() {
     assert!(c.check_request("POST", "/v2/measure", &q).is_empty());
     let v = c.check_request("POST", "/v2/measure", &[("action", "getnothing")]);
     assert_eq!(v[0].kind, Kind::UnknownRoute);
-    // getsummary documents no `offset`, although its answer has `more` and `offset`.
-    let v = c.check_request("POST", "/v2/sleep", &[("action", "getsummary"), ("startdateymd", "2024-06-01"), ("enddateymd", "2024-06-07"), ("offset", "10")]);
-    assert_eq!((v[0].field.as_str(), &v[0].kind), ("offset", &Kind::UndocumentedParameter));
+    // getsummary: `offset` is not in the document but confirmed by Withings (kept, marked unverified).
+    let q = [("action", "getsummary"), ("startdateymd", "2024-06-01"), ("enddateymd", "2024-06-07"), ("offset", "10")];
+    assert!(c.check_request("POST", "/v2/sleep", &q).is_empty());
+    let r = c.route_for("POST", "/v2/sleep", &q).unwrap();
+    assert!(r.params.iter().any(|p| p.name == "offset" && p.unverified.is_some()));
+    // A data field the document does not list is refused.
+    let v = c.check_request("POST", "/v2/sleep", &[("action", "getsummary"), ("startdateymd", "2024-06-01"), ("enddateymd", "2024-06-07"), ("data_fields", "hr_average,sleep_stages")]);
+    assert_eq!((v[0].field.as_str(), &v[0].kind), ("data_fields", &Kind::ParameterOutsideEnum));
     for code in [501, 505, 511, 523, 532] {
         assert_eq!(c.status_family(code), Some("Invalid params"), "{code}");
     }
