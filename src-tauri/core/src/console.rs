@@ -2,7 +2,6 @@
 //! the participant table, the coverage heatmap, connection details, forced refreshes.
 use std::collections::BTreeMap;
 
-use rusqlite::params;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -48,28 +47,7 @@ pub struct ConnectionDetails {
 }
 
 fn user_row(app: &App, u: User, from: &str, to: &str) -> AppResult<Participant> {
-    let uid = u.user_id.clone();
-    let (f, t) = (from.to_string(), to.to_string());
-    let days = app.store.read(move |c| {
-        let mut out = BTreeMap::new();
-        let mut st = c.prepare(
-            "SELECT resource, COUNT(DISTINCT calendar_date) FROM summaries WHERE user_id = ?1 AND calendar_date BETWEEN ?2 AND ?3 GROUP BY resource",
-        )?;
-        for r in st.query_map(params![uid, f, t], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
-            let (k, v) = r?;
-            out.insert(k, v);
-        }
-        let from_ms = crate::model::parse_day(&f).map(|d| d.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_millis()).unwrap_or(0);
-        let to_ms = crate::model::parse_day(&t).map(|d| d.and_hms_opt(23, 59, 59).unwrap().and_utc().timestamp_millis()).unwrap_or(i64::MAX);
-        let mut st = c.prepare(
-            "SELECT metric, COUNT(DISTINCT (ts + COALESCE(tz_offset, 0) * 1000) / 86400000) FROM samples WHERE user_id = ?1 AND ts BETWEEN ?2 AND ?3 GROUP BY metric",
-        )?;
-        for r in st.query_map(params![uid, from_ms, to_ms], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
-            let (k, v) = r?;
-            out.insert(k, v);
-        }
-        Ok(out)
-    })?;
+    let days = app.store.days_with_data(&u.user_id, from, to)?;
     Ok(Participant {
         connections: app.store.connections(Some(&u.user_id))?,
         counts: app.store.counts(&u.user_id)?,
@@ -105,41 +83,9 @@ impl App {
 
     pub fn coverage(&self, from: &str, to: &str) -> AppResult<Vec<CoverageRow>> {
         let (users, _) = self.store.list_users(0, i64::MAX)?;
-        let (f, t) = (from.to_string(), to.to_string());
-        let from_ms = crate::model::parse_day(from)
-            .map(|d| d.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_millis())
-            .unwrap_or(0);
-        let to_ms = crate::model::parse_day(to)
-            .map(|d| {
-                d.and_hms_opt(23, 59, 59)
-                    .unwrap()
-                    .and_utc()
-                    .timestamp_millis()
-            })
-            .unwrap_or(i64::MAX);
         let mut rows = vec![];
         for u in users {
-            let uid = u.user_id.clone();
-            let (f, t) = (f.clone(), t.clone());
-            let days = self.store.read(move |c| {
-                let mut days: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
-                let mut st = c.prepare(
-                    "SELECT calendar_date, resource, COUNT(*) FROM summaries WHERE user_id = ?1 AND calendar_date BETWEEN ?2 AND ?3 GROUP BY calendar_date, resource",
-                )?;
-                for r in st.query_map(params![uid, f, t], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))? {
-                    let (d, res, n) = r?;
-                    days.entry(d).or_default().insert(res, n);
-                }
-                let mut st = c.prepare(
-                    "SELECT (ts + COALESCE(tz_offset, 0) * 1000) / 86400000 AS d, metric, COUNT(*) FROM samples WHERE user_id = ?1 AND ts BETWEEN ?2 AND ?3 GROUP BY d, metric",
-                )?;
-                for r in st.query_map(params![uid, from_ms, to_ms], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))? {
-                    let (day, metric, n) = r?;
-                    let d = chrono::DateTime::from_timestamp(day * 86400, 0).map(|d| d.date_naive().to_string()).unwrap_or_default();
-                    days.entry(d).or_default().insert(metric, n);
-                }
-                Ok(days)
-            })?;
+            let days = self.store.coverage_days(&u.user_id, from, to)?;
             rows.push(CoverageRow {
                 user_id: u.user_id,
                 client_user_id: u.client_user_id,
@@ -153,17 +99,7 @@ impl App {
         let c = self.store.connection(connection_id)?;
         let p = self.provider(&c.provider)?;
         let tokens = self.store.tokens(&self.vault, c.id).ok();
-        let last_refresh = self.store.read(move |db| {
-            use rusqlite::OptionalExtension;
-            Ok(db
-                .query_row(
-                    "SELECT MAX(at) FROM events WHERE kind = 'token.refreshed' AND json_extract(detail, '$.connection_id') = ?1",
-                    [connection_id],
-                    |r| r.get::<_, Option<i64>>(0),
-                )
-                .optional()?
-                .flatten())
-        })?;
+        let last_refresh = self.store.last_refresh_at(connection_id)?;
         Ok(ConnectionDetails {
             token_expires_at: tokens.as_ref().and_then(|t| t.expires_at),
             has_refresh_token: tokens.as_ref().is_some_and(|t| t.refresh_token.is_some()),
@@ -258,10 +194,7 @@ impl App {
                     &crate::link::hash_token(&format!("enrol-pin/{p}")),
                 )
             }
-            None => self.store.write(|tx| {
-                tx.execute("DELETE FROM settings WHERE key = 'enrol_pin_hash'", [])?;
-                Ok(())
-            }),
+            None => self.store.delete_setting("enrol_pin_hash"),
         }
     }
 

@@ -20,21 +20,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
-use rusqlite::params;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 use crate::store::now_ms;
-use crate::store::outbox::{self, Depth, OutboxRow, ParkedBatch, TARGET_SETTING};
+use crate::store::outbox::{
+    Depth, OutboxRow, ParkedBatch, DELIVERED, KEY_SETTING, LAST_DELIVERY, LAST_ERROR,
+    LAST_ERROR_AT, MODE_SETTING, TARGET_SETTING,
+};
 
-const KEY_SETTING: &str = "forward.api_key";
-const MODE_SETTING: &str = "forward.provider_mode";
-const LAST_DELIVERY: &str = "forward.last_delivery_at";
-const LAST_ERROR: &str = "forward.last_error";
-const LAST_ERROR_AT: &str = "forward.last_error_at";
-const DELIVERED: &str = "forward.delivered";
 const KEY_AAD: &str = "settings/forward.api_key";
 /// The longest wait between two tries while the target is unreachable.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
@@ -293,52 +289,15 @@ impl App {
         }
         let sealed = base64::engine::general_purpose::STANDARD
             .encode(self.vault.seal_str(KEY_AAD, api_key.trim()));
-        self.store.write(move |tx| {
-            let get = |k: &str| -> AppResult<Option<String>> {
-                use rusqlite::OptionalExtension;
-                Ok(tx
-                    .query_row("SELECT value FROM settings WHERE key = ?1", [k], |r| {
-                        r.get(0)
-                    })
-                    .optional()?)
-            };
-            let same = get(TARGET_SETTING)?.as_deref() == Some(url.as_str())
-                && get(MODE_SETTING)?.as_deref() == Some(mode.as_str());
-            let put = |k: &str, v: &str| -> AppResult<()> {
-                tx.execute(
-                    "INSERT INTO settings(key, value) VALUES (?1, ?2)
-                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    params![k, v],
-                )?;
-                Ok(())
-            };
-            put(TARGET_SETTING, &url)?;
-            put(KEY_SETTING, &sealed)?;
-            put(MODE_SETTING, mode.as_str())?;
-            if !same {
-                tx.execute("DELETE FROM outbox", [])?;
-                tx.execute(
-                    "DELETE FROM settings WHERE key IN (?1, ?2, ?3, ?4)",
-                    params![LAST_DELIVERY, LAST_ERROR, LAST_ERROR_AT, DELIVERED],
-                )?;
-                outbox::enqueue_all(tx)?;
-            }
-            Ok(())
-        })?;
+        self.store
+            .set_forward_target(&url, &sealed, mode.as_str())?;
         self.forward_wake.notify_one();
         self.forward_status()
     }
 
     /// Stops forwarding and empties the queue (a later `forward set` queues everything again).
     pub fn forward_off(&self) -> AppResult<()> {
-        self.store.write(|tx| {
-            tx.execute(
-                "DELETE FROM settings WHERE key IN (?1, ?2, ?3)",
-                params![TARGET_SETTING, KEY_SETTING, MODE_SETTING],
-            )?;
-            tx.execute("DELETE FROM outbox", [])?;
-            Ok(())
-        })
+        self.store.clear_forward_target()
     }
 
     pub fn forward_config(&self) -> AppResult<Option<ForwardConfig>> {
@@ -362,17 +321,7 @@ impl App {
     }
 
     fn forward_error(&self, message: &str) {
-        let m = message.to_string();
-        let _ = self.store.write(move |tx| {
-            for (k, v) in [(LAST_ERROR, m), (LAST_ERROR_AT, now_ms().to_string())] {
-                tx.execute(
-                    "INSERT INTO settings(key, value) VALUES (?1, ?2)
-                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    params![k, v],
-                )?;
-            }
-            Ok(())
-        });
+        let _ = self.store.forward_error(message, now_ms());
     }
 
     async fn post(&self, cfg: &ForwardConfig, path: &str, body: &Value, gz: bool) -> Sent {
@@ -712,25 +661,8 @@ impl App {
 
     /// The target took the batch: it leaves the outbox, and the last error is over.
     fn batch_delivered(&self, row: &OutboxRow) -> AppResult<()> {
-        let (id, n) = (row.id, row.keys.as_array().map_or(0, Vec::len) as i64);
-        self.store.write(move |tx| {
-            tx.execute("DELETE FROM outbox WHERE id = ?1", [id])?;
-            tx.execute(
-                "INSERT INTO settings(key, value) VALUES (?1, ?2)
-                 ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(settings.value AS INTEGER) + ?3 AS TEXT)",
-                params![DELIVERED, n.to_string(), n],
-            )?;
-            tx.execute(
-                "INSERT INTO settings(key, value) VALUES (?1, ?2)
-                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                params![LAST_DELIVERY, now_ms().to_string()],
-            )?;
-            tx.execute(
-                "DELETE FROM settings WHERE key IN (?1, ?2)",
-                params![LAST_ERROR, LAST_ERROR_AT],
-            )?;
-            Ok(())
-        })
+        let n = row.keys.as_array().map_or(0, Vec::len) as i64;
+        self.store.outbox_delivered(row.id, n, now_ms())
     }
 
     /// One more failed try of this batch: it waits its own time (or what the target asked),
@@ -750,15 +682,8 @@ impl App {
             return self.park(row, status, error, attempts);
         }
         let next = now_ms() + wait.unwrap_or_else(|| policy.wait(attempts)).as_millis() as i64;
-        let (id, e) = (row.id, error.to_string());
-        self.store.write(move |tx| {
-            tx.execute(
-                "UPDATE outbox SET attempts = ?2, next_attempt_at = ?3, last_error = ?4, last_status = ?5
-                 WHERE id = ?1",
-                params![id, attempts, next, e, status],
-            )?;
-            Ok(())
-        })
+        self.store
+            .outbox_retry_later(row.id, attempts, next, error, status)
     }
 
     /// Makes the batch a dead letter: kept, shown and logged, sent again only on `forward retry`.
@@ -770,15 +695,8 @@ impl App {
         attempts: i64,
     ) -> AppResult<()> {
         tracing::warn!(batch = row.id, attempts, "forward: parked: {error}");
-        let (id, e) = (row.id, error.to_string());
-        self.store.write(move |tx| {
-            tx.execute(
-                "UPDATE outbox SET attempts = ?2, parked_at = ?3, last_error = ?4, last_status = ?5
-                 WHERE id = ?1",
-                params![id, attempts, now_ms(), e, status],
-            )?;
-            Ok(())
-        })?;
+        self.store
+            .outbox_park(row.id, attempts, now_ms(), error, status)?;
         self.store.log_event(
             "forward.batch_parked",
             Some(&row.user_id),

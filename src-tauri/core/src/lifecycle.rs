@@ -96,26 +96,7 @@ impl App {
                 self.revoke_at_provider(&c).await;
             }
         }
-        self.store.write(|tx| {
-            for t in [
-                "webhook_deliveries",
-                "webhook_endpoints",
-                "consents",
-                "events",
-                "samples",
-                "summaries",
-                "raw_records",
-                "sync_cursors",
-                "connection_tokens",
-                "connections",
-                "link_tokens",
-                "users",
-            ] {
-                tx.execute(&format!("DELETE FROM {t}"), [])?;
-            }
-            Ok(())
-        })?;
-        self.store.compact()?;
+        self.store.delete_all_data()?;
         let sandbox = self.config.data_dir.join("sandbox");
         if sandbox.exists() {
             let _ = std::fs::remove_dir_all(&sandbox);

@@ -120,10 +120,7 @@ impl App {
 
     /// What a support request needs: versions, paths, key source, display, the sandbox.
     pub fn doctor(&self, desktop: bool) -> Value {
-        let sqlite: String = self
-            .store
-            .read(|c| Ok(c.query_row("SELECT sqlite_version()", [], |r| r.get(0))?))
-            .unwrap_or_default();
+        let sqlite = self.store.sqlite_version().unwrap_or_default();
         json!({
             "version": env!("CARGO_PKG_VERSION"),
             "desktop": desktop,

@@ -1,6 +1,5 @@
 //! Running a study: importing participants, the agreement they accept (text and version set
 //! per study), and the record of each acceptance.
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -81,14 +80,8 @@ impl App {
             accepted_at: now_ms(),
             via: via.to_string(),
         };
-        let row = c.clone();
-        self.store.write(move |tx| {
-            tx.execute(
-                "INSERT INTO consents (user_id, version, accepted_at, via) VALUES (?1, ?2, ?3, ?4)",
-                params![row.user_id, row.version, row.accepted_at, row.via],
-            )?;
-            Ok(())
-        })?;
+        self.store
+            .add_consent(&c.user_id, &c.version, c.accepted_at, &c.via)?;
         self.store.log_event(
             "consent.accepted",
             Some(user_id),
@@ -99,16 +92,7 @@ impl App {
     }
 
     pub fn consents(&self, user_id: Option<&str>) -> AppResult<Vec<Consent>> {
-        let u = user_id.map(str::to_string);
-        self.store.read(move |c| {
-            let mut st = c.prepare(
-                "SELECT user_id, version, accepted_at, via FROM consents WHERE ?1 IS NULL OR user_id = ?1 ORDER BY accepted_at",
-            )?;
-            let rows = st
-                .query_map([u], |r| Ok(Consent { user_id: r.get(0)?, version: r.get(1)?, accepted_at: r.get(2)?, via: r.get(3)? }))?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
+        self.store.consents(user_id)
     }
 
     /// Imports participants from CSV: a header with `participant_id` (or `client_user_id`) and

@@ -8,14 +8,14 @@ use std::time::Duration;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
-use rusqlite::{params, OptionalExtension};
-use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::Sha256;
 
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 use crate::store::now_ms;
+pub use crate::store::webhooks::Endpoint;
+use crate::store::webhooks::{Attempt, DueDelivery};
 
 /// Delays before each attempt after the first, as Svix retries: 5 s, 5 min, 30 min, 2 h, 5 h,
 /// 10 h, 10 h. The first attempt is immediate.
@@ -24,17 +24,6 @@ pub const RETRY_SCHEDULE_SECS: [i64; 7] = [5, 300, 1800, 7200, 18000, 36000, 360
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
 /// The longest wait an endpoint's `Retry-After` can ask for (Svix's own longest step).
 const MAX_RETRY_AFTER_SECS: i64 = 36000;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Endpoint {
-    pub id: i64,
-    pub url: String,
-    pub event_types: Option<Vec<String>>,
-    pub created_at: i64,
-    pub delivered: i64,
-    pub pending: i64,
-    pub failed: i64,
-}
 
 fn aad(id: i64) -> String {
     format!("webhook_endpoints/secret/{id}")
@@ -81,54 +70,20 @@ impl App {
             "whsec_{}",
             base64::engine::general_purpose::STANDARD.encode(b)
         );
-        let (url, vault, s) = (url.to_string(), self.vault.clone(), secret.clone());
+        let (vault, s) = (self.vault.clone(), secret.clone());
         let filter = event_types.map(|e| serde_json::to_string(&e)).transpose()?;
-        let id = self.store.write(move |tx| {
-            tx.execute(
-                "INSERT INTO webhook_endpoints (url, secret, event_types, created_at) VALUES (?1, x'', ?2, ?3)",
-                params![url, filter, now_ms()],
-            )?;
-            let id = tx.last_insert_rowid();
-            tx.execute("UPDATE webhook_endpoints SET secret = ?2 WHERE id = ?1", params![id, vault.seal_str(&aad(id), &s)])?;
-            Ok(id)
-        })?;
+        let id = self
+            .store
+            .add_webhook_endpoint(url, filter, move |id| vault.seal_str(&aad(id), &s))?;
         Ok((id, secret))
     }
 
     pub fn remove_webhook(&self, id: i64) -> AppResult<()> {
-        self.store.write(move |tx| {
-            if tx.execute("DELETE FROM webhook_endpoints WHERE id = ?1", [id])? == 0 {
-                return Err(AppError::not_found(format!("no webhook endpoint {id}")));
-            }
-            Ok(())
-        })
+        self.store.remove_webhook_endpoint(id)
     }
 
     pub fn webhooks(&self) -> AppResult<Vec<Endpoint>> {
-        self.store.read(|c| {
-            let mut st = c.prepare(
-                "SELECT e.id, e.url, e.event_types, e.created_at,
-                   (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.status = 'delivered'),
-                   (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.status = 'pending'),
-                   (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.status = 'failed')
-                 FROM webhook_endpoints e ORDER BY e.id",
-            )?;
-            let rows = st
-                .query_map([], |r| {
-                    let f: Option<String> = r.get(2)?;
-                    Ok(Endpoint {
-                        id: r.get(0)?,
-                        url: r.get(1)?,
-                        event_types: f.and_then(|f| serde_json::from_str(&f).ok()),
-                        created_at: r.get(3)?,
-                        delivered: r.get(4)?,
-                        pending: r.get(5)?,
-                        failed: r.get(6)?,
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
+        self.store.webhook_endpoints()
     }
 
     /// Queues `event_type` for every endpoint that wants it. Never fails the caller's work: a
@@ -152,43 +107,24 @@ impl App {
         })
         .to_string();
         let msg_id = format!("msg_{}", uuid::Uuid::new_v4().simple());
-        let event_type = event_type.to_string();
-        self.store.write(move |tx| {
-            let mut st = tx.prepare("SELECT id, event_types FROM webhook_endpoints WHERE disabled_at IS NULL")?;
-            let endpoints: Vec<(i64, Option<String>)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-            for (id, filter) in endpoints {
-                let wanted = filter
-                    .and_then(|f| serde_json::from_str::<Vec<String>>(&f).ok())
-                    .is_none_or(|f| f.iter().any(|e| e == &event_type || (e.ends_with('*') && event_type.starts_with(e.trim_end_matches('*')))));
-                if wanted {
-                    tx.execute(
-                        "INSERT INTO webhook_deliveries (endpoint_id, msg_id, event_type, payload, next_attempt_at, created_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-                        params![id, msg_id, event_type, envelope, now_ms()],
-                    )?;
-                }
-            }
-            Ok(())
-        })
+        self.store
+            .queue_webhook_deliveries(&msg_id, event_type, &envelope)
     }
 
     /// Sends every delivery that is due; returns how many were attempted.
     pub async fn deliver_due_webhooks(&self) -> AppResult<usize> {
-        type Due = (i64, i64, String, String, String, i64, Vec<u8>);
-        let due: Vec<Due> = self.store.read(|c| {
-            let mut st = c.prepare(
-                "SELECT d.id, e.id, e.url, d.msg_id, d.payload, d.attempts, e.secret FROM webhook_deliveries d
-                 JOIN webhook_endpoints e ON e.id = d.endpoint_id
-                 WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 AND e.disabled_at IS NULL
-                 ORDER BY d.id LIMIT 100",
-            )?;
-            let rows = st
-                .query_map([now_ms()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })?;
+        let due = self.store.due_webhook_deliveries(now_ms(), 100)?;
         let n = due.len();
-        for (id, endpoint, url, msg_id, payload, attempts, sealed) in due {
+        for DueDelivery {
+            id,
+            endpoint,
+            url,
+            msg_id,
+            payload,
+            attempts,
+            sealed_secret: sealed,
+        } in due
+        {
             let secret = self.vault.open_str(&aad(endpoint), &sealed)?;
             let ts = now_ms() / 1000;
             let sig = sign(&secret, &msg_id, ts, &payload)?;
@@ -225,58 +161,34 @@ impl App {
                 ),
             };
             let attempts = attempts + 1;
-            self.store.write(move |tx| {
-                if ok {
-                    tx.execute(
-                        "UPDATE webhook_deliveries SET status = 'delivered', attempts = ?2, last_status = ?3, last_error = NULL, delivered_at = ?4 WHERE id = ?1",
-                        params![id, attempts, status, now_ms()],
-                    )?;
-                } else {
-                    // The endpoint's own wait, when it says, replaces the schedule's step.
-                    let step = RETRY_SCHEDULE_SECS.get(attempts as usize - 1).map(|s| s * 1000);
-                    let asked = asked.map(|w| (w.as_millis() as i64).min(MAX_RETRY_AFTER_SECS * 1000));
-                    let (st, at) = match step {
-                        Some(ms) => ("pending", now_ms() + asked.unwrap_or(ms)),
-                        None => ("failed", now_ms()),
-                    };
-                    tx.execute(
-                        "UPDATE webhook_deliveries SET status = ?2, attempts = ?3, last_status = ?4, last_error = ?5, next_attempt_at = ?6 WHERE id = ?1",
-                        params![id, st, attempts, status, error, at],
-                    )?;
+            let outcome = if ok {
+                Attempt::Delivered { status }
+            } else {
+                // The endpoint's own wait, when it says, replaces the schedule's step.
+                let step = RETRY_SCHEDULE_SECS
+                    .get(attempts as usize - 1)
+                    .map(|s| s * 1000);
+                let asked = asked.map(|w| (w.as_millis() as i64).min(MAX_RETRY_AFTER_SECS * 1000));
+                Attempt::Failed {
+                    status,
+                    error,
+                    retry_at: step.map(|ms| now_ms() + asked.unwrap_or(ms)),
                 }
-                Ok(())
-            })?;
+            };
+            self.store
+                .record_webhook_attempt(id, attempts, outcome, now_ms())?;
         }
         Ok(n)
     }
 
     /// When the next pending delivery is due, if any.
     fn next_webhook_attempt(&self) -> AppResult<Option<i64>> {
-        self.store.read(|c| {
-            Ok(c.query_row(
-                "SELECT MIN(d.next_attempt_at) FROM webhook_deliveries d
-                 JOIN webhook_endpoints e ON e.id = d.endpoint_id
-                 WHERE d.status = 'pending' AND e.disabled_at IS NULL",
-                [],
-                |r| r.get(0),
-            )?)
-        })
+        self.store.next_webhook_attempt()
     }
 
     /// A delivery's record, for the QA inspector and tests.
     pub fn webhook_delivery(&self, msg_id: &str) -> AppResult<Option<Value>> {
-        let m = msg_id.to_string();
-        self.store.read(move |c| {
-            Ok(c.query_row(
-                "SELECT event_type, status, attempts, last_status, last_error, next_attempt_at FROM webhook_deliveries WHERE msg_id = ?1",
-                [m],
-                |r| {
-                    Ok(json!({"event_type": r.get::<_, String>(0)?, "status": r.get::<_, String>(1)?, "attempts": r.get::<_, i64>(2)?,
-                        "last_status": r.get::<_, Option<i64>>(3)?, "last_error": r.get::<_, Option<String>>(4)?, "next_attempt_at": r.get::<_, i64>(5)?}))
-                },
-            )
-            .optional()?)
-        })
+        self.store.webhook_delivery(msg_id)
     }
 }
 

@@ -127,22 +127,7 @@ impl App {
 
     fn export_metrics(&self, users: &[User]) -> AppResult<Vec<String>> {
         let ids: Vec<String> = users.iter().map(|u| u.user_id.clone()).collect();
-        self.store.read(move |c| {
-            let mut st = c.prepare(
-                "SELECT DISTINCT metric FROM samples WHERE user_id = ?1 ORDER BY metric",
-            )?;
-            let mut out: Vec<String> = vec![];
-            for id in &ids {
-                for m in st.query_map([id], |r| r.get::<_, String>(0))? {
-                    let m = m?;
-                    if !out.contains(&m) {
-                        out.push(m);
-                    }
-                }
-            }
-            out.sort();
-            Ok(out)
-        })
+        self.store.metrics_of(&ids)
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -14,11 +14,14 @@ use rusqlite_migration::{Migrations, SchemaVersion, M};
 use crate::error::{AppError, AppResult};
 
 pub mod connections;
+pub mod console;
 pub mod events;
 pub mod links;
 pub mod outbox;
 pub mod readings;
+pub mod study;
 pub mod users;
+pub mod webhooks;
 
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0001_init.sql")),

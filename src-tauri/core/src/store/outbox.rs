@@ -11,6 +11,12 @@ use crate::error::AppResult;
 
 /// The setting that holds the forward target; its presence turns queueing on.
 pub const TARGET_SETTING: &str = "forward.url";
+pub const KEY_SETTING: &str = "forward.api_key";
+pub const MODE_SETTING: &str = "forward.provider_mode";
+pub const LAST_DELIVERY: &str = "forward.last_delivery_at";
+pub const LAST_ERROR: &str = "forward.last_error";
+pub const LAST_ERROR_AT: &str = "forward.last_error_at";
+pub const DELIVERED: &str = "forward.delivered";
 /// At most this many summaries, or samples, per outbox row (and so per request).
 pub const SUMMARY_CHUNK: usize = 100;
 pub const SAMPLE_CHUNK: usize = 5000;
@@ -330,6 +336,125 @@ impl Store {
                  WHERE parked_at IS NOT NULL",
                 [],
             )?)
+        })
+    }
+}
+
+fn put_setting(tx: &Transaction, k: &str, v: &str) -> AppResult<()> {
+    tx.execute(
+        "INSERT INTO settings(key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![k, v],
+    )?;
+    Ok(())
+}
+
+impl Store {
+    /// Sets the forward target. A new target (URL or provider mode) starts over: its queue is
+    /// everything stored, and its counters are reset; the same target keeps its queue.
+    pub fn set_forward_target(&self, url: &str, sealed_key: &str, mode: &str) -> AppResult<()> {
+        let (url, sealed, mode) = (url.to_string(), sealed_key.to_string(), mode.to_string());
+        self.write(move |tx| {
+            let get = |k: &str| -> AppResult<Option<String>> {
+                Ok(tx
+                    .query_row("SELECT value FROM settings WHERE key = ?1", [k], |r| {
+                        r.get(0)
+                    })
+                    .optional()?)
+            };
+            let same = get(TARGET_SETTING)?.as_deref() == Some(url.as_str())
+                && get(MODE_SETTING)?.as_deref() == Some(mode.as_str());
+            put_setting(tx, TARGET_SETTING, &url)?;
+            put_setting(tx, KEY_SETTING, &sealed)?;
+            put_setting(tx, MODE_SETTING, &mode)?;
+            if !same {
+                tx.execute("DELETE FROM outbox", [])?;
+                tx.execute(
+                    "DELETE FROM settings WHERE key IN (?1, ?2, ?3, ?4)",
+                    params![LAST_DELIVERY, LAST_ERROR, LAST_ERROR_AT, DELIVERED],
+                )?;
+                enqueue_all(tx)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// No forward target, and an empty queue.
+    pub fn clear_forward_target(&self) -> AppResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM settings WHERE key IN (?1, ?2, ?3)",
+                params![TARGET_SETTING, KEY_SETTING, MODE_SETTING],
+            )?;
+            tx.execute("DELETE FROM outbox", [])?;
+            Ok(())
+        })
+    }
+
+    pub fn forward_error(&self, message: &str, at: i64) -> AppResult<()> {
+        let m = message.to_string();
+        self.write(move |tx| {
+            put_setting(tx, LAST_ERROR, &m)?;
+            put_setting(tx, LAST_ERROR_AT, &at.to_string())
+        })
+    }
+
+    /// The target took batch `id` of `readings` readings: it leaves the outbox, and the last
+    /// error is over.
+    pub fn outbox_delivered(&self, id: i64, readings: i64, at: i64) -> AppResult<()> {
+        self.write(move |tx| {
+            tx.execute("DELETE FROM outbox WHERE id = ?1", [id])?;
+            tx.execute(
+                "INSERT INTO settings(key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(settings.value AS INTEGER) + ?3 AS TEXT)",
+                params![DELIVERED, readings.to_string(), readings],
+            )?;
+            put_setting(tx, LAST_DELIVERY, &at.to_string())?;
+            tx.execute(
+                "DELETE FROM settings WHERE key IN (?1, ?2)",
+                params![LAST_ERROR, LAST_ERROR_AT],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// One more failed try of batch `id`: it waits until `next`.
+    pub fn outbox_retry_later(
+        &self,
+        id: i64,
+        attempts: i64,
+        next: i64,
+        error: &str,
+        status: Option<u16>,
+    ) -> AppResult<()> {
+        let e = error.to_string();
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE outbox SET attempts = ?2, next_attempt_at = ?3, last_error = ?4, last_status = ?5
+                 WHERE id = ?1",
+                params![id, attempts, next, e, status],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Makes batch `id` a dead letter, sent again only when unparked.
+    pub fn outbox_park(
+        &self,
+        id: i64,
+        attempts: i64,
+        at: i64,
+        error: &str,
+        status: Option<u16>,
+    ) -> AppResult<()> {
+        let e = error.to_string();
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE outbox SET attempts = ?2, parked_at = ?3, last_error = ?4, last_status = ?5
+                 WHERE id = ?1",
+                params![id, attempts, at, e, status],
+            )?;
+            Ok(())
         })
     }
 }
