@@ -65,7 +65,7 @@ async fn main() {
             .await
             .unwrap();
         loop {
-            if app.link_state(&link.link_token).unwrap().state != "pending" {
+            if app.link_state(&link.link_token).unwrap().state.as_str() != "pending" {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;

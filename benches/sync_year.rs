@@ -158,7 +158,7 @@ async fn child(users: u32, days: u32, with_floor: bool) {
         summaries += c.sleep + c.activity + c.workouts;
         samples += c.heartrate + c.hrv;
         for c in app.store.connections(Some(&u.user_id)).unwrap() {
-            assert_eq!(c.status, "connected", "{:?}", c.error_message);
+            assert_eq!(c.status.as_str(), "connected", "{:?}", c.error_message);
         }
     }
     let readings = summaries + samples;

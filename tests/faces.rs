@@ -117,7 +117,7 @@ impl Setup {
     async fn connect(&self, client_user_id: &str) -> String {
         let (token, url) = begin_link(&self.h.app, client_user_id).await;
         complete(&url, &Choice::default()).await.unwrap();
-        assert_eq!(settle(&self.h.app, &token).await.state, "success");
+        assert_eq!(settle(&self.h.app, &token).await.state.as_str(), "success");
         self.h.app.wait_background().await;
         self.h.app.resolve_user(client_user_id).unwrap().user_id
     }

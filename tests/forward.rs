@@ -17,7 +17,7 @@ use vital_link::sandbox_browser::{complete, Choice};
 async fn connect(h: &Harness, login: &str) -> String {
     let (token, url) = begin_link(&h.app, login).await;
     complete(&url, &Choice::default()).await.unwrap();
-    assert_eq!(settle(&h.app, &token).await.state, "success");
+    assert_eq!(settle(&h.app, &token).await.state.as_str(), "success");
     h.app.wait_background().await;
     h.app.store.user_by_client_id(login).unwrap().user_id
 }
@@ -69,7 +69,7 @@ async fn a_forwards_every_reading_to_b_exactly_once() {
         .connection_for(&user_b, "oura")
         .unwrap()
         .unwrap();
-    assert_eq!(cb.kind, "push");
+    assert_eq!(cb.kind.as_str(), "push");
     // B serves them through the read API, with its own ids.
     let range = vital_link::shapes::parse_range("2026-10-01", None, now().date_naive()).unwrap();
     let sa = vital_link::shapes::summaries(&a.app, &user_a, "sleep", range, None).unwrap();

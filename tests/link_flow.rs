@@ -14,7 +14,7 @@ async fn connect_backfills_exactly_what_the_provider_served_and_resync_adds_noth
     let title = complete(&url, &Choice::default()).await.unwrap();
     assert_eq!(title, "You can return to Vital Link");
     let s = settle(&h.app, &token).await;
-    assert_eq!(s.state, "success", "{s:?}");
+    assert_eq!(s.state.as_str(), "success", "{s:?}");
     h.app.wait_background().await;
 
     let user = h.app.store.user_by_client_id("participant-001").unwrap();
@@ -24,7 +24,12 @@ async fn connect_backfills_exactly_what_the_provider_served_and_resync_adds_noth
         .connection_for(&user.user_id, "oura")
         .unwrap()
         .unwrap();
-    assert_eq!(conn.status, "connected", "{:?}", conn.error_message);
+    assert_eq!(
+        conn.status.as_str(),
+        "connected",
+        "{:?}",
+        conn.error_message
+    );
     assert!(conn.external_user_id.is_some());
 
     let first = now().date_naive() - Duration::days(29);
@@ -95,7 +100,7 @@ async fn denied_consent_ends_as_an_exit_and_connects_nothing() {
     .unwrap();
     assert_eq!(title, "Connection not completed");
     let s = settle(&h.app, &token).await;
-    assert_eq!(s.state, "exited");
+    assert_eq!(s.state.as_str(), "exited");
     assert_eq!(s.error_type.as_deref(), Some("user_cancelled"));
     assert!(s.error.unwrap().contains("declined"));
     let user = h.app.store.user_by_client_id("denier").unwrap();
@@ -121,9 +126,9 @@ async fn forged_state_is_refused_and_the_real_callback_still_completes() {
         .await
         .unwrap()
         .contains("state does not match"));
-    assert_eq!(h.app.link_state(&token).unwrap().state, "pending");
+    assert_eq!(h.app.link_state(&token).unwrap().state.as_str(), "pending");
     complete(&url, &Choice::default()).await.unwrap();
-    assert_eq!(settle(&h.app, &token).await.state, "success");
+    assert_eq!(settle(&h.app, &token).await.state.as_str(), "success");
     // The listener is closed after the flow: nothing answers any more.
     assert!(reqwest::get(format!("{redirect}?code=again&state=x"))
         .await
@@ -145,7 +150,7 @@ async fn unticking_a_required_scope_is_reported_as_such() {
     .await
     .unwrap();
     let s = settle(&h.app, &token).await;
-    assert_eq!(s.state, "error");
+    assert_eq!(s.state.as_str(), "error");
     assert_eq!(s.error_type.as_deref(), Some("required_scopes_not_granted"));
 }
 
@@ -157,7 +162,7 @@ async fn authorize_timeout_closes_the_listener_with_a_clear_error() {
     .await;
     let (token, url) = begin_link(&h.app, "slowpoke").await;
     let s = settle(&h.app, &token).await;
-    assert_eq!(s.state, "error");
+    assert_eq!(s.state.as_str(), "error");
     assert_eq!(s.error_type.as_deref(), Some("authorization_timeout"));
     assert!(
         reqwest::get(redirect_uri_of(&url)).await.is_err(),
@@ -177,7 +182,7 @@ async fn invalid_grant_at_the_token_endpoint_fails_the_link_and_stores_nothing()
     let (token, url) = begin_link(&h.app, "grantless").await;
     complete(&url, &Choice::default()).await.unwrap();
     let s = settle(&h.app, &token).await;
-    assert_eq!(s.state, "error");
+    assert_eq!(s.state.as_str(), "error");
     assert_eq!(s.error_type.as_deref(), Some("invalid_grant"));
     assert!(s.error.unwrap().contains("connect the provider again"));
     let user = h.app.store.user_by_client_id("grantless").unwrap();
@@ -202,7 +207,7 @@ async fn malformed_page_mid_backfill_keeps_earlier_pages_and_marks_the_connectio
         });
     let (token, url) = begin_link(&h.app, "broken").await;
     complete(&url, &Choice::default()).await.unwrap();
-    assert_eq!(settle(&h.app, &token).await.state, "success");
+    assert_eq!(settle(&h.app, &token).await.state.as_str(), "success");
     h.app.wait_background().await;
     let user = h.app.store.user_by_client_id("broken").unwrap();
     let conn = h
@@ -211,7 +216,7 @@ async fn malformed_page_mid_backfill_keeps_earlier_pages_and_marks_the_connectio
         .connection_for(&user.user_id, "oura")
         .unwrap()
         .unwrap();
-    assert_eq!(conn.status, "error");
+    assert_eq!(conn.status.as_str(), "error");
     assert_eq!(
         conn.error_type.as_deref(),
         Some("provider_malformed_response")
@@ -256,7 +261,7 @@ async fn starting_again_supersedes_the_earlier_attempt() {
     // The first attempt's listener is closed and records nothing; the second completes.
     tokio::time::sleep(std::time::Duration::from_millis(700)).await;
     assert!(reqwest::get(redirect_uri_of(&first_url)).await.is_err());
-    assert_eq!(h.app.link_state(&token).unwrap().state, "pending");
+    assert_eq!(h.app.link_state(&token).unwrap().state.as_str(), "pending");
     assert_eq!(
         h.app.link_state(&token).unwrap().oauth_url.as_deref(),
         Some(second.oauth_url.as_str())
@@ -264,7 +269,7 @@ async fn starting_again_supersedes_the_earlier_attempt() {
     complete(&second.oauth_url, &Choice::default())
         .await
         .unwrap();
-    assert_eq!(settle(&h.app, &token).await.state, "success");
+    assert_eq!(settle(&h.app, &token).await.state.as_str(), "success");
     // A used token cannot start another connection.
     let err = h.app.link_start(&token, "oura", false).await.err().unwrap();
     assert_eq!(err.code, "token_consumed");
@@ -309,7 +314,10 @@ async fn https_only_providers_sign_in_through_the_forwarding_page() {
             .unwrap(),
         "You can return to Vital Link"
     );
-    assert_eq!(settle(&h.app, &link.link_token).await.state, "success");
+    assert_eq!(
+        settle(&h.app, &link.link_token).await.state.as_str(),
+        "success"
+    );
     h.app.wait_background().await;
     let c = h
         .app
@@ -317,7 +325,7 @@ async fn https_only_providers_sign_in_through_the_forwarding_page() {
         .connection_for(&user.user_id, "whoop_v2")
         .unwrap()
         .unwrap();
-    assert_eq!(c.status, "connected", "{:?}", c.error_message);
+    assert_eq!(c.status.as_str(), "connected", "{:?}", c.error_message);
     // A plain http page elsewhere is refused as a forwarding page.
     assert!(h
         .app

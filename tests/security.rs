@@ -82,7 +82,7 @@ async fn no_secret_reaches_the_database_logs_or_exports_in_plaintext() {
         .1
         .into_owned();
     http.get(&callback).send().await.unwrap();
-    assert_eq!(settle(&h.app, &token).await.state, "success");
+    assert_eq!(settle(&h.app, &token).await.state.as_str(), "success");
     h.app.wait_background().await;
     let api_key = h.app.api_key().unwrap();
     let out = h.dir.path().join("export");

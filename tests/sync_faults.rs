@@ -12,13 +12,14 @@ use chrono::Duration as Days;
 use common::*;
 use vital_link::fake::faults::Faults;
 use vital_link::sandbox_browser::{complete, Choice};
+use vital_link::states::ConnectionStatus;
 use vital_link::App;
 
 /// Connects `login` through the sandbox consent page and waits for the first sync to end.
 async fn connect(h: &Harness, login: &str) -> (String, i64) {
     let (token, url) = begin_link(&h.app, login).await;
     complete(&url, &Choice::default()).await.unwrap();
-    assert_eq!(settle(&h.app, &token).await.state, "success");
+    assert_eq!(settle(&h.app, &token).await.state.as_str(), "success");
     h.app.wait_background().await;
     let user = h.app.store.user_by_client_id(login).unwrap();
     let conn = h
@@ -107,7 +108,7 @@ async fn a_long_retry_after_ends_the_run_and_schedules_the_next_after_the_wait()
     // No hour-long sleep: the run ends at once.
     assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
     let c = h.app.store.connection(conn).unwrap();
-    assert_eq!(c.status, "error");
+    assert_eq!(c.status, ConnectionStatus::Error);
     assert_eq!(c.sync_status, "error: rate_limited");
     let next = c.next_sync_at.unwrap();
     let wait = next - vital_link::store::now_ms();
@@ -222,7 +223,7 @@ async fn slow_answers_still_complete_and_show_backfill_progress() {
     );
     let (token, url) = begin_link(&h.app, "slowcoach").await;
     complete(&url, &Choice::default()).await.unwrap();
-    assert_eq!(settle(&h.app, &token).await.state, "success");
+    assert_eq!(settle(&h.app, &token).await.state.as_str(), "success");
     let user = h.app.store.user_by_client_id("slowcoach").unwrap();
     // While the backfill runs, status screens say how far it has got.
     let mut seen = vec![];
@@ -453,7 +454,7 @@ async fn the_scheduler_runs_due_connections_and_sets_the_next_run() {
     let mut ran = None;
     for _ in 0..100 {
         let c = h.app.store.connection(conn).unwrap();
-        if c.last_attempt_at > first.last_attempt_at && c.status == "connected" {
+        if c.last_attempt_at > first.last_attempt_at && c.status == ConnectionStatus::Connected {
             ran = Some(c);
             break;
         }

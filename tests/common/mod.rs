@@ -97,7 +97,7 @@ pub async fn begin_link_for(
 pub async fn settle(app: &Arc<App>, token: &str) -> vital_link::link::LinkState {
     for _ in 0..200 {
         let s = app.link_state(token).unwrap();
-        if s.state != "pending" {
+        if s.state.as_str() != "pending" {
             return s;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;

@@ -20,10 +20,15 @@ async fn google_health_full_cycle_through_the_fitbit_alias() {
     let acct = Account::new(login);
     // Vital's `fitbit` slug connects the Google Health API, stored under its own slug.
     let s = try_connect(&h.app, login, "fitbit", &Default::default()).await;
-    assert_eq!(s.state, "success", "{s:?}");
+    assert_eq!(s.state.as_str(), "success", "{s:?}");
     h.app.wait_background().await;
     let conn = connection(&h.app, login, SLUG);
-    assert_eq!(conn.status, "connected", "{:?}", conn.error_message);
+    assert_eq!(
+        conn.status.as_str(),
+        "connected",
+        "{:?}",
+        conn.error_message
+    );
     assert_eq!(conn.external_user_id, Some(format!("hu-{}", acct.id)));
 
     let now_s = now().timestamp();

@@ -21,7 +21,12 @@ async fn polar_full_cycle() {
     let login = "polar-user";
     let acct = Account::new(login);
     let conn = connect(&h.app, login, SLUG).await;
-    assert_eq!(conn.status, "connected", "{:?}", conn.error_message);
+    assert_eq!(
+        conn.status.as_str(),
+        "connected",
+        "{:?}",
+        conn.error_message
+    );
     assert_eq!(
         conn.external_user_id,
         Some(polar_user_id(&acct).to_string())

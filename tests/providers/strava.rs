@@ -44,7 +44,12 @@ async fn strava_full_cycle() {
         },
     );
     let conn = connect(&h.app, login, SLUG).await;
-    assert_eq!(conn.status, "connected", "{:?}", conn.error_message);
+    assert_eq!(
+        conn.status.as_str(),
+        "connected",
+        "{:?}",
+        conn.error_message
+    );
     // The athlete id comes from the token response's `athlete` object.
     assert_eq!(
         conn.external_user_id.as_deref(),

@@ -21,7 +21,7 @@ pub const VERIFIER: &str = "a-long-enough-code-verifier-for-the-sandbox-01234567
 /// Connects `login` to `provider` through the link flow and waits for the first sync.
 pub async fn connect(app: &Arc<App>, login: &str, provider: &str) -> ConnectionRow {
     let s = try_connect(app, login, provider, &Choice::default()).await;
-    assert_eq!(s.state, "success", "{s:?}");
+    assert_eq!(s.state.as_str(), "success", "{s:?}");
     app.wait_background().await;
     connection(app, login, provider)
 }

@@ -22,7 +22,12 @@ async fn wahoo_full_cycle() {
     let login = "wahoo-rider";
     let acct = Account::new(login);
     let conn = connect(&h.app, login, SLUG).await;
-    assert_eq!(conn.status, "connected", "{:?}", conn.error_message);
+    assert_eq!(
+        conn.status.as_str(),
+        "connected",
+        "{:?}",
+        conn.error_message
+    );
     assert_eq!(
         conn.external_user_id,
         Some(vital_link::fake::kit::numeric_id(&acct).to_string())

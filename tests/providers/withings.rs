@@ -64,7 +64,12 @@ async fn withings_full_cycle() {
     let login = "withings-user";
     let acct = Account::new(login);
     let conn = connect(&h.app, login, SLUG).await;
-    assert_eq!(conn.status, "connected", "{:?}", conn.error_message);
+    assert_eq!(
+        conn.status.as_str(),
+        "connected",
+        "{:?}",
+        conn.error_message
+    );
     // `userid` from the wrapped token response; the granted scopes, comma list made plain.
     assert_eq!(conn.external_user_id, Some(user_id(&acct).to_string()));
     assert_eq!(conn.scopes.as_deref(), Some("user.activity user.metrics"));

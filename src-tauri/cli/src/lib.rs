@@ -11,6 +11,7 @@ use vital_link_core::config::{Config, Environment, DEFAULT_API_PORT};
 use vital_link_core::error::{AppError, AppResult};
 use vital_link_core::faces::{clock, Options, Plugins};
 use vital_link_core::records::{NewLinkToken, NewUser};
+use vital_link_core::states::ConnectionStatus;
 
 #[derive(Parser, Debug)]
 #[command(name = "vital-link", version, about = "Vital Link Desktop: connect wearables, keep their data in sync, serve a Vital-compatible API", long_about = None)]
@@ -866,9 +867,10 @@ async fn connect(app: &Arc<App>, user: &str, provider: &str, no_browser: bool) -
     }
     loop {
         let s = app.link_state(&link.link_token)?;
-        match s.state.as_str() {
-            "success" => break,
-            "error" | "exited" => {
+        match s.state {
+            vital_link_core::states::LinkStatus::Success => break,
+            vital_link_core::states::LinkStatus::Error
+            | vital_link_core::states::LinkStatus::Exited => {
                 return Err(AppError::new(
                     "link_failed",
                     1,
@@ -896,7 +898,7 @@ async fn connect(app: &Arc<App>, user: &str, provider: &str, no_browser: bool) -
     print_json(
         &json!({"state": "success", "provider": provider, "user_id": u.user_id, "client_user_id": u.client_user_id, "status": c.status, "error": c.error_message, "stored": counts}),
     );
-    if c.status != "connected" {
+    if c.status != ConnectionStatus::Connected {
         return Err(AppError::new(
             "sync_failed",
             1,

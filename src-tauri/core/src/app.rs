@@ -23,7 +23,7 @@ pub enum AppEvent {
     LinkState {
         user_id: String,
         provider: Option<String>,
-        state: String,
+        state: crate::states::LinkStatus,
     },
     SyncProgress {
         connection_id: i64,
@@ -213,7 +213,7 @@ impl App {
             self.config.environment
         };
         let (client_id, client_secret) = match env {
-            Environment::Sandbox => match crate::sandbox::client(slug) {
+            Environment::Sandbox => match self.sandbox.client(slug) {
                 Some((id, secret)) => (id.to_string(), Some(secret.to_string())),
                 None => {
                     return Err(AppError::bad_request(

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use crate::app::App;
 use crate::error::{AppError, AppResult};
+use crate::states::ConnectionStatus;
 use crate::store::connections::ConnectionRow;
 use crate::store::readings::Counts;
 use crate::store::users::User;
@@ -133,7 +134,7 @@ impl App {
             Err(e) if e.code == "reauth_required" => {
                 self.store.set_connection_status(
                     c.id,
-                    "reauth_required",
+                    ConnectionStatus::ReauthRequired,
                     Some((e.code, &e.message)),
                 )?;
                 return Err(e);

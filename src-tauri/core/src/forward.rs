@@ -233,13 +233,9 @@ fn validate_url(url: &str) -> AppResult<String> {
     Ok(url.trim_end_matches('/').to_string())
 }
 
-/// Vital's push names for timeseries whose read names differ.
+/// Vital's push name of a timeseries (its read name where they are the same).
 pub fn push_name(metric: &str) -> &str {
-    match metric {
-        "hrv" => "heartrate_variability",
-        "body_temperature" => "temperature",
-        m => m,
-    }
+    crate::resources::get(metric).map_or(metric, |r| r.push_name)
 }
 
 /// ISO-8601 UTC with milliseconds only when there are some.

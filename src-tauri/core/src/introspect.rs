@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use crate::app::App;
 use crate::error::AppResult;
+use crate::states::ConnectionStatus;
 
 impl App {
     /// Vital's `GET /v2/providers`: every provider with its resources and availability here.
@@ -66,7 +67,7 @@ fn sync_state(c: &crate::store::connections::ConnectionRow) -> Value {
         "last_success": c.last_sync_at.map(crate::model::iso_utc_ms),
         "last_attempt": c.last_attempt_at.map(crate::model::iso_utc_ms),
         "next_run": c.next_sync_at.map(crate::model::iso_utc_ms),
-        "error_type": c.error_type.as_ref().filter(|_| c.status != "connected"),
+        "error_type": c.error_type.as_ref().filter(|_| c.status != ConnectionStatus::Connected),
     })
 }
 
@@ -148,7 +149,7 @@ pub fn historical_pulls(app: &App, q: &IntrospectQuery) -> AppResult<Value> {
                     matches!((&cur.oldest_day, &cur.backfill_target), (Some(o), Some(t)) if o <= t);
                 let status = if done {
                     "success"
-                } else if c.status == "syncing" && cur.newest_day.is_some() {
+                } else if c.status == ConnectionStatus::Syncing && cur.newest_day.is_some() {
                     "in_progress"
                 } else if c.error_type.is_some() {
                     "failure"

@@ -25,10 +25,12 @@ pub mod query;
 pub mod ratelimit;
 pub mod receive;
 pub mod report;
+pub mod resources;
 pub mod sandbox;
 pub mod sandbox_browser;
 pub mod scheduler;
 pub mod shapes;
+pub mod states;
 pub mod status;
 #[cfg(feature = "test-support")]
 pub mod store;

@@ -5,6 +5,7 @@ use serde_json::json;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 use crate::providers::FetchCtx;
+use crate::states::ConnectionStatus;
 use crate::store::connections::ConnectionRow;
 
 impl App {
@@ -47,7 +48,7 @@ impl App {
         let c = self
             .store
             .connection_for(&u.user_id, provider)?
-            .filter(|c| c.status != "deregistered")
+            .filter(|c| c.status != ConnectionStatus::Deregistered)
             .ok_or_else(|| {
                 AppError::not_found(format!("{} has no {provider} connection", u.client_user_id))
             })?;

@@ -16,6 +16,7 @@ use crate::app::{App, AppEvent};
 use crate::error::{AppError, AppResult};
 use crate::oauth::{self, CallbackOutcome, Listener};
 use crate::providers::{FetchCtx, Provider};
+use crate::states::LinkStatus;
 use crate::store::links::{LinkTokenRow, NewLinkToken};
 use crate::store::now_ms;
 
@@ -30,7 +31,7 @@ pub struct LinkTokenResponse {
 /// What the widget sees of a link session.
 #[derive(Debug, Clone, Serialize)]
 pub struct LinkState {
-    pub state: String,
+    pub state: LinkStatus,
     /// While pending: the authorization URL, for a "browser didn't open?" link.
     pub oauth_url: Option<String>,
     pub user_id: String,
@@ -45,7 +46,7 @@ pub struct LinkState {
 pub struct LinkStart {
     pub provider: String,
     pub oauth_url: String,
-    pub state: String,
+    pub state: LinkStatus,
 }
 
 /// A link flow waiting on its loopback listener.
@@ -111,7 +112,7 @@ impl App {
                 "this link token is not valid; create a new one",
             )
         })?;
-        if row.state == "success" {
+        if row.state == LinkStatus::Success {
             return Err(AppError::new(
                 "token_consumed",
                 401,
@@ -133,9 +134,9 @@ impl App {
             .store
             .link_token(&hash_token(token))?
             .ok_or_else(|| AppError::new("invalid_token", 401, "this link token is not valid"))?;
-        let expired = row.state != "success" && row.expires_at <= now_ms();
-        let oauth_url = match row.state.as_str() {
-            "pending" => self
+        let expired = row.state != LinkStatus::Success && row.expires_at <= now_ms();
+        let oauth_url = match row.state {
+            LinkStatus::Pending => self
                 .link_flows
                 .lock()
                 .unwrap()
@@ -146,9 +147,9 @@ impl App {
         Ok(LinkState {
             oauth_url,
             state: if expired {
-                "error".into()
+                LinkStatus::Error
             } else {
-                row.state.clone()
+                row.state
             },
             user_id: row.user_id.clone(),
             provider: row.state_provider.clone().or(row.provider.clone()),
@@ -265,11 +266,11 @@ impl App {
             old.cancel.cancel();
         }
         self.store
-            .set_link_state(&hash, "pending", Some(provider), None)?;
+            .set_link_state(&hash, LinkStatus::Pending, Some(provider), None)?;
         self.emit(AppEvent::LinkState {
             user_id: user.user_id.clone(),
             provider: Some(provider.into()),
-            state: "pending".into(),
+            state: LinkStatus::Pending,
         });
         tracing::info!(provider, user = %user.user_id, "link: waiting for the browser on {}", redirect_uri);
         if open_browser {
@@ -277,7 +278,7 @@ impl App {
                 self.take_flow(&hash, flow_id);
                 self.store.set_link_state(
                     &hash,
-                    "error",
+                    LinkStatus::Error,
                     Some(provider),
                     Some(("no_browser", &e.message)),
                 )?;
@@ -288,7 +289,7 @@ impl App {
         let out = LinkStart {
             provider: provider.into(),
             oauth_url: pending.authorize_url.clone(),
-            state: "pending".into(),
+            state: LinkStatus::Pending,
         };
         let provider = provider.to_string();
         let timeout = self.config.oauth_timeout;
@@ -383,9 +384,9 @@ impl App {
             )),
         };
         let (state, err) = match &result {
-            Ok(_) => ("success", None),
-            Err(e) if e.code == "user_cancelled" => ("exited", Some(e)),
-            Err(e) => ("error", Some(e)),
+            Ok(_) => (LinkStatus::Success, None),
+            Err(e) if e.code == "user_cancelled" => (LinkStatus::Exited, Some(e)),
+            Err(e) => (LinkStatus::Error, Some(e)),
         };
         if let Some(e) = err {
             tracing::warn!(provider, code = e.code, "link: {}", e.message);
@@ -405,7 +406,7 @@ impl App {
         self.emit(AppEvent::LinkState {
             user_id: user_id.into(),
             provider: Some(provider.into()),
-            state: state.into(),
+            state,
         });
         if let Ok(connection_id) = result {
             let app = self.clone();
@@ -521,9 +522,9 @@ impl App {
         match running {
             // The background task records the outcome once the listener has closed.
             Some(h) => h.cancel(),
-            None if row.state != "success" => self.store.set_link_state(
+            None if row.state != LinkStatus::Success => self.store.set_link_state(
                 &hash,
-                "exited",
+                LinkStatus::Exited,
                 None,
                 Some(("user_cancelled", "the user closed the link widget")),
             )?,
@@ -571,9 +572,9 @@ impl App {
         .await?;
         for _ in 0..600 {
             let s = self.link_state(&link.link_token)?;
-            match s.state.as_str() {
-                "success" => return Ok(()),
-                "error" | "exited" => {
+            match s.state {
+                LinkStatus::Success => return Ok(()),
+                LinkStatus::Error | LinkStatus::Exited => {
                     return Err(AppError::new(
                         "provider_api_error",
                         502,

@@ -31,17 +31,9 @@ pub const FLAT_CAP: i64 = 50_000;
 
 /// Summary names in the path and the key of their list in the answer.
 fn summary_key(resource: &str) -> Option<&'static str> {
-    Some(match resource {
-        "sleep" => "sleep",
-        "activity" => "activity",
-        "workouts" => "workouts",
-        "body" => "body",
-        "meal" => "meals",
-        "sleep_cycle" => "sleep_cycle",
-        "menstrual_cycle" => "menstrual_cycle",
-        "electrocardiogram" => "electrocardiogram",
-        _ => return None,
-    })
+    crate::resources::get(resource)
+        .filter(|r| r.kind == crate::resources::Kind::Summary)
+        .map(|r| r.list_key)
 }
 
 fn range(app: &App, q: &DataQuery) -> AppResult<Range> {
@@ -76,7 +68,7 @@ pub fn summary_of(app: &App, resource: &str, user_id: &str, q: &DataQuery) -> Ap
     let key = summary_key(resource)
         .ok_or_else(|| AppError::not_found(format!("no summary resource {resource:?}")))?;
     let r = range(app, q)?;
-    if shapes::SUMMARY_RESOURCES.contains(&resource) {
+    if shapes::is_stored_summary(resource) {
         return shapes::summaries(app, &u.user_id, resource, r, q.provider.as_deref());
     }
     // Resources no provider here produces answer with an empty list, as Vital does for them.
@@ -305,7 +297,7 @@ pub fn resource_data(
         return Ok(json!({"profile": [v]}));
     }
     let r = shapes::parse_range(from, to, app.clock.now().date_naive())?;
-    if shapes::SUMMARY_RESOURCES.contains(&resource) {
+    if shapes::is_stored_summary(resource) {
         return shapes::summaries(app, &u.user_id, resource, r, provider);
     }
     check_metric(resource)?;

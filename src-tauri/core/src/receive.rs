@@ -33,30 +33,6 @@ pub struct Envelope {
     pub data: Value,
 }
 
-const SUMMARIES: [&str; 5] = ["sleep", "activity", "workouts", "body", "profile"];
-
-/// Timeseries this server stores (read names), each point-valued.
-pub const METRICS: [&str; 18] = [
-    "heartrate",
-    "hrv",
-    "glucose",
-    "blood_oxygen",
-    "respiratory_rate",
-    "body_weight",
-    "body_fat",
-    "steps",
-    "distance",
-    "calories_active",
-    "calories_basal",
-    "floors_climbed",
-    "vo2_max",
-    "stress_level",
-    "body_temperature",
-    "body_temperature_delta",
-    "basal_body_temperature",
-    "water",
-];
-
 /// Unit strings the mobile SDKs (and this app) send.
 const UNITS: [&str; 38] = [
     "bpm",
@@ -196,12 +172,10 @@ fn check_summary(i: usize, d: &SummaryDoc, w: Window) -> AppResult<()> {
 
 /// Read name of a pushed timeseries resource.
 pub fn metric_of(push_name: &str) -> Option<&'static str> {
-    let read = match push_name {
-        "heartrate_variability" => "hrv",
-        "temperature" => "body_temperature",
-        other => other,
-    };
-    METRICS.iter().copied().find(|m| *m == read)
+    crate::resources::by_push_name(push_name)
+        .or_else(|| crate::resources::get(push_name))
+        .filter(|r| r.kind == crate::resources::Kind::Timeseries && r.stored)
+        .map(|r| r.name)
 }
 
 pub fn validate_provider(p: &str) -> AppResult<()> {
@@ -371,14 +345,14 @@ impl App {
     ) -> AppResult<PageOutcome> {
         validate_provider(&env.provider)?;
         let u = self.store.user(user_id)?;
-        let resource: &'static str = SUMMARIES
-            .iter()
-            .copied()
+        let resource: &'static str = crate::resources::stored_summaries()
             .find(|r| *r == resource)
             .ok_or_else(|| {
                 unprocessable(format!(
                     "this server stores the summaries {}, not {resource:?}",
-                    SUMMARIES.join(", ")
+                    crate::resources::stored_summaries()
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ))
             })?;
         let items = match &env.data {

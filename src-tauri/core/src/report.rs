@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 use crate::model::iso_utc_ms;
+use crate::states::{ConnectionKind, ConnectionStatus};
 use crate::store::connections::ConnectionRow;
 use crate::store::readings::Counts;
 use crate::store::users::User;
@@ -35,9 +36,9 @@ impl std::fmt::Display for NextRun {
 
 impl NextRun {
     pub fn of(c: &ConnectionRow) -> NextRun {
-        if c.kind == "push" {
+        if c.kind == ConnectionKind::Push {
             NextRun::Received
-        } else if matches!(c.status.as_str(), "reauth_required" | "deregistered") {
+        } else if !c.status.is_live() {
             NextRun::NotScheduled
         } else {
             NextRun::At(c.next_sync_at.map(iso_utc_ms))
@@ -47,11 +48,11 @@ impl NextRun {
 
 /// One connection as a status screen lists it.
 #[derive(Debug, Clone, Serialize)]
-pub struct ConnectionStatus {
+pub struct ConnectionReport {
     pub client_user_id: String,
     pub user_id: String,
     pub provider: String,
-    pub status: String,
+    pub status: ConnectionStatus,
     pub sync_status: String,
     pub last_success: Option<String>,
     pub next_run: NextRun,
@@ -94,7 +95,7 @@ impl App {
     }
 
     /// Every connection of one user (or of everyone) with its state and next run.
-    pub fn connection_statuses(&self, user_key: Option<&str>) -> AppResult<Vec<ConnectionStatus>> {
+    pub fn connection_statuses(&self, user_key: Option<&str>) -> AppResult<Vec<ConnectionReport>> {
         let uid = user_key
             .map(|u| self.resolve_user(u))
             .transpose()?
@@ -104,11 +105,14 @@ impl App {
             .into_iter()
             .map(|c| {
                 let u = self.store.user(&c.user_id)?;
-                Ok(ConnectionStatus {
+                Ok(ConnectionReport {
                     client_user_id: u.client_user_id,
                     user_id: u.user_id,
                     next_run: NextRun::of(&c),
-                    error: c.error_message.clone().filter(|_| c.status != "connected"),
+                    error: c
+                        .error_message
+                        .clone()
+                        .filter(|_| c.status != ConnectionStatus::Connected),
                     last_success: c.last_sync_at.map(iso_utc_ms),
                     provider: c.provider,
                     status: c.status,

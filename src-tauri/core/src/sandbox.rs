@@ -46,6 +46,8 @@ pub trait SandboxFakes: Send + Sync {
     fn providers(&self) -> Vec<&'static str>;
     /// A provider's fault switches, if its fake runs.
     fn faults(&self, provider: &str) -> Option<Faults>;
+    /// The client credentials registered with a provider's fake (public: sandbox only).
+    fn client(&self, provider: &str) -> Option<(&'static str, &'static str)>;
     /// Sets a provider's fault switches; false when no fake runs for it.
     fn set_faults(&self, provider: &str, faults: Faults) -> bool;
     /// The concrete fakes, for tests that drive them directly.
@@ -77,42 +79,13 @@ impl SandboxFakes for NoFakes {
     fn faults(&self, _: &str) -> Option<Faults> {
         None
     }
+    fn client(&self, _: &str) -> Option<(&'static str, &'static str)> {
+        None
+    }
     fn set_faults(&self, _: &str, _: Faults) -> bool {
         false
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }
-}
-
-/// The client credentials registered with each sandbox provider. They are public (sandbox
-/// only); the fakes accept exactly these.
-pub const OURA: (&str, &str) = ("sandbox-oura-client", "sandbox-oura-secret");
-pub const WITHINGS: (&str, &str) = ("sandbox-withings-client", "sandbox-withings-secret");
-pub const STRAVA: (&str, &str) = ("31415", "sandbox-strava-secret");
-pub const POLAR: (&str, &str) = ("sandbox-polar-client", "sandbox-polar-secret");
-pub const WHOOP_V2: (&str, &str) = ("sandbox-whoop-client", "sandbox-whoop-secret");
-pub const DEXCOM_V3: (&str, &str) = ("sandbox-dexcom-client", "sandbox-dexcom-secret");
-pub const WAHOO: (&str, &str) = ("sandbox-wahoo-client", "sandbox-wahoo-secret");
-pub const GOOGLE_HEALTH: (&str, &str) = (
-    "sandbox-health.apps.googleusercontent.com",
-    "GOCSPX-sandbox-google-health",
-);
-
-pub const CLIENTS: &[(&str, (&str, &str))] = &[
-    ("oura", OURA),
-    ("withings", WITHINGS),
-    ("strava", STRAVA),
-    ("polar", POLAR),
-    ("whoop_v2", WHOOP_V2),
-    ("dexcom_v3", DEXCOM_V3),
-    ("wahoo", WAHOO),
-    ("google_health", GOOGLE_HEALTH),
-];
-
-pub fn client(provider: &str) -> Option<(&'static str, &'static str)> {
-    CLIENTS
-        .iter()
-        .find(|(p, _)| *p == provider)
-        .map(|(_, c)| *c)
 }

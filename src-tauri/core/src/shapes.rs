@@ -10,7 +10,11 @@ use crate::model::iso_utc_ms;
 use crate::store::readings::StoredSample;
 use crate::when::{parse_when, When};
 
-pub const SUMMARY_RESOURCES: [&str; 5] = ["sleep", "activity", "workouts", "body", "profile"];
+/// Whether this app stores a summary resource.
+pub fn is_stored_summary(resource: &str) -> bool {
+    crate::resources::get(resource)
+        .is_some_and(|r| r.kind == crate::resources::Kind::Summary && r.stored)
+}
 
 /// A date range as Vital reads it: `start_date` required, `end_date` optional; a bare start date
 /// means 00:00:00, a bare end date 23:59:59 (UTC).
@@ -124,12 +128,14 @@ pub fn summaries(
     r: Range,
     provider: Option<&str>,
 ) -> AppResult<Value> {
-    if !SUMMARY_RESOURCES.contains(&resource) {
+    if !is_stored_summary(resource) {
         return Err(AppError::bad_request(
             "invalid_resource",
             format!(
                 "unknown summary resource {resource:?}; use one of {}",
-                SUMMARY_RESOURCES.join(", ")
+                crate::resources::stored_summaries()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }
@@ -143,25 +149,7 @@ pub fn summaries(
 
 /// Vital's timeseries resources (read names) and their units.
 pub fn timeseries_unit(resource: &str) -> Option<&'static str> {
-    Some(match resource {
-        "heartrate" => "bpm",
-        "hrv" => "rmssd",
-        "glucose" => "mmol/L",
-        "blood_oxygen" => "%",
-        "respiratory_rate" => "bpm",
-        "body_weight" => "kg",
-        "body_fat" => "%",
-        "steps" => "count",
-        "distance" => "m",
-        "calories_active" | "calories_basal" => "kcal",
-        "floors_climbed" => "count",
-        "vo2_max" => "mL/kg/min",
-        "stress_level" => "%",
-        "body_temperature" | "body_temperature_delta" | "basal_body_temperature" => "°C",
-        "blood_pressure" => "mmHg",
-        "water" => "mL",
-        _ => return None,
-    })
+    crate::resources::unit(resource)
 }
 
 /// One Vital timeseries sample on the wire (point, or interval with `start`/`end`).

@@ -11,6 +11,7 @@ use serde_json::json;
 use crate::app::{App, AppEvent};
 use crate::error::{AppError, AppResult};
 use crate::providers::{FetchError, Provider, SyncResource, Window};
+use crate::states::{ConnectionKind, ConnectionStatus};
 use crate::store::connections::{ConnectionRow, Cursor, TokenSet};
 use crate::store::now_ms;
 use crate::store::readings::{Page, PageOutcome};
@@ -143,7 +144,7 @@ impl App {
     pub async fn sync_user(self: &Arc<Self>, user_id: Option<&str>) -> AppResult<Vec<SyncReport>> {
         let mut jobs = tokio::task::JoinSet::new();
         for (i, c) in self.store.connections(user_id)?.into_iter().enumerate() {
-            if c.status == "reauth_required" || c.status == "deregistered" || c.kind != "oauth" {
+            if !c.status.is_live() || c.kind != ConnectionKind::Oauth {
                 continue;
             }
             let app = self.clone();
@@ -178,7 +179,7 @@ impl App {
         let lock = self.sync_lock_for(connection_id);
         let _guard = lock.lock().await;
         let conn = self.store.connection(connection_id)?;
-        if conn.kind != "oauth" {
+        if conn.kind != ConnectionKind::Oauth {
             // Readings pushed to this server: there is nothing to fetch.
             return Ok(SyncReport {
                 connection_id,
@@ -277,14 +278,14 @@ impl App {
         let (status, next) = match &failure {
             None => {
                 self.store
-                    .set_connection_status(conn.id, "connected", None)?;
+                    .set_connection_status(conn.id, ConnectionStatus::Connected, None)?;
                 ("connected".to_string(), Some(now + interval))
             }
             Some(f) if f.err.code == "reauth_required" => {
                 let e = &f.err;
                 self.store.set_connection_status(
                     conn.id,
-                    "reauth_required",
+                    ConnectionStatus::ReauthRequired,
                     Some((e.code, &e.message)),
                 )?;
                 self.store.log_event(
@@ -304,8 +305,11 @@ impl App {
             }
             Some(f) => {
                 let e = &f.err;
-                self.store
-                    .set_connection_status(conn.id, "error", Some((e.code, &e.message)))?;
+                self.store.set_connection_status(
+                    conn.id,
+                    ConnectionStatus::Error,
+                    Some((e.code, &e.message)),
+                )?;
                 let next = match f.retry_after {
                     Some(d) => now + d.as_millis() as i64 + jitter_ms(1000),
                     None => now + interval.min(RETRY_AFTER_FAILURE_MS),

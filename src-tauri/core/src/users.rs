@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use crate::app::App;
 use crate::error::AppResult;
 use crate::model::iso_utc_ms;
+use crate::states::{ConnectionKind, ConnectionStatus};
 use crate::store::connections::ConnectionRow;
 use crate::store::users::{User, UserFields};
 
@@ -114,7 +115,7 @@ impl App {
             .store
             .connections(Some(&u.user_id))?
             .into_iter()
-            .filter(|c| c.status != "deregistered")
+            .filter(|c| c.status != ConnectionStatus::Deregistered)
             .map(|c| {
                 let r = self.provider_ref(&c.provider);
                 json!({"provider": r, "source": r, "created_on": iso_utc_ms(c.created_at)})
@@ -140,7 +141,7 @@ impl App {
             .store
             .connections(Some(&u.user_id))?
             .into_iter()
-            .filter(|c| c.status != "deregistered")
+            .filter(|c| c.status != ConnectionStatus::Deregistered)
             .map(|c| {
                 let r = self.provider_ref(&c.provider);
                 let resources: serde_json::Map<String, Value> = self
@@ -154,8 +155,9 @@ impl App {
                             .collect()
                     })
                     .unwrap_or_default();
-                let status = match c.status.as_str() {
-                    "connected" | "syncing" => "connected",
+                // Vital's providers list knows no `syncing`: a syncing connection is connected.
+                let status = match c.status {
+                    ConnectionStatus::Syncing => ConnectionStatus::Connected,
                     other => other,
                 };
                 json!({
@@ -177,9 +179,7 @@ impl App {
             .store
             .connections(Some(&u.user_id))?
             .into_iter()
-            .filter(|c| {
-                c.status != "deregistered" && c.status != "reauth_required" && c.kind == "oauth"
-            })
+            .filter(|c| c.status.is_live() && c.kind == ConnectionKind::Oauth)
             .collect();
         let (ok, failed): (Vec<_>, Vec<_>) = conns
             .into_iter()

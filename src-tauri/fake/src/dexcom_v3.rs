@@ -25,8 +25,8 @@ use super::oauth_server::{AuthServer, ClientAuthRule, ClientReg, Pkce, Rules};
 use super::synth::{self, Account};
 use vital_link_core::clock::Clock;
 
-pub const CLIENT_ID: &str = vital_link_core::sandbox::DEXCOM_V3.0;
-pub const CLIENT_SECRET: &str = vital_link_core::sandbox::DEXCOM_V3.1;
+pub const CLIENT_ID: &str = "sandbox-dexcom-client";
+pub const CLIENT_SECRET: &str = "sandbox-dexcom-secret";
 pub const REDIRECT_URI: &str = "http://127.0.0.1:8754/callback";
 pub const MAX_DAYS: i64 = 30;
 

@@ -28,8 +28,8 @@ use super::synth::{self, Account};
 use vital_link_core::clock::Clock;
 use vital_link_core::providers::google_health::SCOPE_PREFIX;
 
-pub const CLIENT_ID: &str = vital_link_core::sandbox::GOOGLE_HEALTH.0;
-pub const CLIENT_SECRET: &str = vital_link_core::sandbox::GOOGLE_HEALTH.1;
+pub const CLIENT_ID: &str = "sandbox-health.apps.googleusercontent.com";
+pub const CLIENT_SECRET: &str = "GOCSPX-sandbox-google-health";
 pub const SCOPES: [&str; 6] = [
     "https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly",
     "https://www.googleapis.com/auth/googlehealth.health_metrics_and_measurements.readonly",

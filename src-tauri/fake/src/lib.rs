@@ -27,6 +27,8 @@ use faults::FaultState;
 pub struct RunningFake {
     pub base_url: String,
     pub faults: Arc<FaultState>,
+    /// The client id and secret registered with it (public: sandbox only).
+    pub client: (&'static str, &'static str),
     pub oura: Option<Arc<oura::OuraFake>>,
 }
 
@@ -58,6 +60,7 @@ impl Sandbox {
             RunningFake {
                 base_url: format!("http://{addr}"),
                 faults,
+                client: (oura::CLIENT_ID, oura::CLIENT_SECRET),
                 oura: Some(fake),
             },
         );
@@ -71,6 +74,7 @@ impl Sandbox {
                     RunningFake {
                         base_url: format!("http://{addr}"),
                         faults,
+                        client: ($m::CLIENT_ID, $m::CLIENT_SECRET),
                         oura: None,
                     },
                 );
@@ -94,11 +98,6 @@ impl Sandbox {
             .expect("the app runs the sandbox environment")
     }
 
-    /// The client credentials registered with a sandbox provider (they are public: sandbox only).
-    pub fn client(provider: &str) -> Option<(&'static str, &'static str)> {
-        vital_link_core::sandbox::client(provider)
-    }
-
     pub fn base_url(&self, provider: &str) -> Option<&str> {
         self.fakes.get(provider).map(|f| f.base_url.as_str())
     }
@@ -115,6 +114,9 @@ impl vital_link_core::sandbox::SandboxFakes for Sandbox {
     }
     fn faults(&self, provider: &str) -> Option<faults::Faults> {
         self.fakes.get(provider).map(|f| f.faults.get())
+    }
+    fn client(&self, provider: &str) -> Option<(&'static str, &'static str)> {
+        self.fakes.get(provider).map(|f| f.client)
     }
     fn set_faults(&self, provider: &str, faults: faults::Faults) -> bool {
         self.fakes

@@ -27,8 +27,8 @@ use super::synth::{self, Account, HrSource, Night};
 use super::{consent_page, error_page};
 use vital_link_core::clock::Clock;
 
-pub const CLIENT_ID: &str = vital_link_core::sandbox::OURA.0;
-pub const CLIENT_SECRET: &str = vital_link_core::sandbox::OURA.1;
+pub const CLIENT_ID: &str = "sandbox-oura-client";
+pub const CLIENT_SECRET: &str = "sandbox-oura-secret";
 pub const SCOPES: [&str; 8] = [
     "email",
     "personal",

@@ -28,8 +28,8 @@ use super::oauth_server::{AuthServer, ClientAuthRule, ClientReg, Pkce, RefreshRu
 use super::synth::{self, Account, HrSource, Workout};
 use vital_link_core::clock::Clock;
 
-pub const CLIENT_ID: &str = vital_link_core::sandbox::POLAR.0;
-pub const CLIENT_SECRET: &str = vital_link_core::sandbox::POLAR.1;
+pub const CLIENT_ID: &str = "sandbox-polar-client";
+pub const CLIENT_SECRET: &str = "sandbox-polar-secret";
 pub const REDIRECT_URI: &str = "http://127.0.0.1:8753/callback";
 pub const SCOPES: [&str; 1] = ["accesslink.read_all"];
 pub const HISTORY_DAYS: i64 = 28;

@@ -27,8 +27,8 @@ use super::oauth_server::{AuthServer, ClientAuthRule, ClientReg, OAuthError, Pkc
 use super::synth::{self, Account, Workout};
 use vital_link_core::clock::Clock;
 
-pub const CLIENT_ID: &str = vital_link_core::sandbox::STRAVA.0;
-pub const CLIENT_SECRET: &str = vital_link_core::sandbox::STRAVA.1;
+pub const CLIENT_ID: &str = "31415";
+pub const CLIENT_SECRET: &str = "sandbox-strava-secret";
 pub const SCOPES: [&str; 7] = [
     "read",
     "read_all",

@@ -27,8 +27,8 @@ use super::oauth_server::{AuthServer, ClientAuthRule, ClientReg, Pkce, Rules};
 use super::synth::{self, Account, Workout};
 use vital_link_core::clock::Clock;
 
-pub const CLIENT_ID: &str = vital_link_core::sandbox::WAHOO.0;
-pub const CLIENT_SECRET: &str = vital_link_core::sandbox::WAHOO.1;
+pub const CLIENT_ID: &str = "sandbox-wahoo-client";
+pub const CLIENT_SECRET: &str = "sandbox-wahoo-secret";
 pub const FORWARD_URI: &str = "https://link.vitallink.example/wahoo/callback";
 pub const SCOPES: [&str; 11] = [
     "email",

@@ -25,8 +25,8 @@ use super::oauth_server::{AuthServer, ClientAuthRule, ClientReg, Pkce, Rules};
 use super::synth::{self, Account};
 use vital_link_core::clock::Clock;
 
-pub const CLIENT_ID: &str = vital_link_core::sandbox::WHOOP_V2.0;
-pub const CLIENT_SECRET: &str = vital_link_core::sandbox::WHOOP_V2.1;
+pub const CLIENT_ID: &str = "sandbox-whoop-client";
+pub const CLIENT_SECRET: &str = "sandbox-whoop-secret";
 pub const FORWARD_URI: &str = "https://link.vitallink.example/whoop/callback";
 pub const SCOPES: [&str; 7] = [
     "offline",

@@ -33,8 +33,8 @@ use super::synth::{self, Account};
 use vital_link_core::clock::Clock;
 use vital_link_core::providers::withings::signature;
 
-pub const CLIENT_ID: &str = vital_link_core::sandbox::WITHINGS.0;
-pub const CLIENT_SECRET: &str = vital_link_core::sandbox::WITHINGS.1;
+pub const CLIENT_ID: &str = "sandbox-withings-client";
+pub const CLIENT_SECRET: &str = "sandbox-withings-secret";
 pub const REDIRECT_URI: &str = "http://127.0.0.1:8752/callback";
 pub const SCOPES: [&str; 4] = [
     "user.info",

@@ -51,8 +51,6 @@ pub struct ExportReport {
     pub files: Vec<ExportedFile>,
 }
 
-const SUMMARIES: [&str; 5] = ["sleep", "activity", "workouts", "body", "profile"];
-
 fn io(p: &Path, e: impl std::fmt::Display) -> AppError {
     AppError::storage(format!("cannot write {}: {e}", p.display()))
 }
@@ -74,7 +72,8 @@ impl App {
             today,
         )?;
         let metrics = self.export_metrics(&users)?;
-        let total = users.len() * (SUMMARIES.len() + metrics.len()) + 1;
+        let total =
+            users.len() * (crate::resources::stored_summaries().count() + metrics.len()) + 1;
         let mut files = vec![];
         match opts.format {
             Format::Json => {
@@ -156,7 +155,7 @@ impl App {
             Ok((path, t))
         };
         let mut done = 0;
-        for resource in SUMMARIES {
+        for resource in crate::resources::stored_summaries() {
             let cols = columns::summary_columns(resource).expect("listed above");
             let (path, mut table) = open(resource, cols)?;
             for u in users {
@@ -229,7 +228,7 @@ impl App {
         for u in users {
             let dir = opts.out.join(safe_name(&u.client_user_id));
             std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
-            for resource in SUMMARIES {
+            for resource in crate::resources::stored_summaries() {
                 let r = if resource == "profile" {
                     crate::shapes::parse_range("0001-01-01", Some("9999-12-31"), range.to_day)?
                 } else {
@@ -261,7 +260,7 @@ impl App {
         let dir = out.join("raw");
         std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
         let mut files = vec![];
-        for resource in SUMMARIES {
+        for resource in crate::resources::stored_summaries() {
             let path = dir.join(format!("{resource}.jsonl"));
             let mut f =
                 std::io::BufWriter::new(std::fs::File::create(&path).map_err(|e| io(&path, e))?);
@@ -427,7 +426,7 @@ fn write_dictionary(out: &Path, metrics: &[String]) -> AppResult<ExportedFile> {
         rows += 1;
         Ok(())
     };
-    for r in SUMMARIES {
+    for r in crate::resources::stored_summaries() {
         for c in COMMON
             .iter()
             .chain(columns::summary_columns(r).expect("listed"))

@@ -265,7 +265,7 @@ mod tests {
 
     #[test]
     fn every_stored_metric_has_a_plausible_range() {
-        for m in crate::receive::METRICS {
+        for m in crate::resources::stored_metrics() {
             assert!(plausible_range(m).is_some(), "{m}");
         }
         assert!(plausible("heartrate", 61.0));

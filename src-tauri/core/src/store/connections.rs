@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::{now_ms, Store};
 use crate::error::{AppError, AppResult};
+use crate::states::{ConnectionKind, ConnectionStatus};
 use crate::vault::Vault;
 
 #[derive(Debug, Clone, Serialize)]
@@ -11,7 +12,7 @@ pub struct ConnectionRow {
     pub id: i64,
     pub user_id: String,
     pub provider: String,
-    pub status: String,
+    pub status: ConnectionStatus,
     pub external_user_id: Option<String>,
     pub scopes: Option<String>,
     pub created_at: i64,
@@ -21,7 +22,7 @@ pub struct ConnectionRow {
     pub error_message: Option<String>,
     /// `oauth` (synced from the provider) or `push` (readings received through the ingestion
     /// routes; never synced).
-    pub kind: String,
+    pub kind: ConnectionKind,
     /// When the scheduler runs this connection next (epoch ms); `None` = as soon as possible.
     pub next_sync_at: Option<i64>,
     pub last_attempt_at: Option<i64>,
@@ -36,17 +37,21 @@ impl ConnectionRow {
     /// The status line of status screens (see `sync_status`).
     pub fn display_status(&self) -> String {
         display_status(
-            &self.status,
+            self.status,
             self.error_type.as_deref(),
             self.backfill_progress,
         )
     }
 }
 
-pub fn display_status(status: &str, error_type: Option<&str>, progress: Option<i64>) -> String {
+pub fn display_status(
+    status: ConnectionStatus,
+    error_type: Option<&str>,
+    progress: Option<i64>,
+) -> String {
     match (status, progress) {
-        ("syncing", Some(p)) if p < 100 => format!("backfilling {p}%"),
-        ("error", _) => format!("error: {}", error_type.unwrap_or("unknown")),
+        (ConnectionStatus::Syncing, Some(p)) if p < 100 => format!("backfilling {p}%"),
+        (ConnectionStatus::Error, _) => format!("error: {}", error_type.unwrap_or("unknown")),
         (s, _) => s.to_string(),
     }
 }
@@ -93,11 +98,11 @@ pub struct Cursor {
 const COLUMNS: &str = "id, user_id, provider, status, external_user_id, scopes, created_at, updated_at, last_sync_at, error_type, error_message, kind, next_sync_at, last_attempt_at, backfill_progress";
 
 fn from_row(r: &Row) -> rusqlite::Result<ConnectionRow> {
-    let status: String = r.get(3)?;
+    let status: ConnectionStatus = r.get(3)?;
     let error_type: Option<String> = r.get(9)?;
     let backfill_progress: Option<i64> = r.get(14)?;
     Ok(ConnectionRow {
-        sync_status: display_status(&status, error_type.as_deref(), backfill_progress),
+        sync_status: display_status(status, error_type.as_deref(), backfill_progress),
         kind: r.get(11)?,
         next_sync_at: r.get(12)?,
         last_attempt_at: r.get(13)?,
@@ -264,10 +269,9 @@ impl Store {
     pub fn set_connection_status(
         &self,
         id: i64,
-        status: &str,
+        status: ConnectionStatus,
         error: Option<(&str, &str)>,
     ) -> AppResult<()> {
-        let status = status.to_string();
         let (et, em) = match error {
             Some((t, m)) => (Some(t.to_string()), Some(m.to_string())),
             None => (None, None),

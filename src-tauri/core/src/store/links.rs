@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::{now_ms, Store};
 use crate::error::{AppError, AppResult};
+use crate::states::LinkStatus;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LinkTokenRow {
@@ -19,7 +20,7 @@ pub struct LinkTokenRow {
     pub created_at: i64,
     pub expires_at: i64,
     /// created | pending | success | error | exited
-    pub state: String,
+    pub state: LinkStatus,
     pub state_provider: Option<String>,
     pub error_type: Option<String>,
     pub error_message: Option<String>,
@@ -97,7 +98,7 @@ impl Store {
                 on_close: new.on_close,
                 created_at: now,
                 expires_at: now + ttl_ms,
-                state: "created".into(),
+                state: LinkStatus::Created,
                 state_provider: None,
                 error_type: None,
                 error_message: None,
@@ -120,11 +121,11 @@ impl Store {
     pub fn set_link_state(
         &self,
         token_hash: &str,
-        state: &str,
+        state: LinkStatus,
         provider: Option<&str>,
         error: Option<(&str, &str)>,
     ) -> AppResult<()> {
-        let (hash, state) = (token_hash.to_string(), state.to_string());
+        let hash = token_hash.to_string();
         let provider = provider.map(str::to_string);
         let (etype, emsg) = match error {
             Some((t, m)) => (Some(t.to_string()), Some(m.to_string())),
