@@ -376,10 +376,14 @@ async fn researcher_and_qa_console_session() {
         "{agreement}"
     );
     // The participant's screen names who is being connected, and shows no link token.
-    let screen = text(&c, "#enrol").await;
-    assert!(screen.contains("C-01"), "{screen}");
-    assert!(!screen.contains("token="), "{screen}");
     shot(&c, "03-enrol").await;
+    let screen = text(&c, "#enrol").await;
+    let screen = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        screen.contains("Participant C-01") && screen.contains("for participant C-01"),
+        "{screen}"
+    );
+    assert!(!screen.contains("token="), "{screen}");
     sign_in_oura(&c, None).await;
     visible(&c, "#enrol-done").await;
     shot(&c, "04-enrol-done").await;

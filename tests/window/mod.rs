@@ -269,9 +269,12 @@ pub async fn text(c: &Client, css: &str) -> String {
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("{css}: {e}"));
-        match e.text().await {
-            Ok(t) => return t,
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        // `innerText`, the rendered text: WebKit's WebDriver text leaves out what sits in an
+        // overflow-hidden box (a clamped long id), though a person sees it.
+        let arg = serde_json::to_value(&e).expect("an element reference");
+        match c.execute("return arguments[0].innerText", vec![arg]).await {
+            Ok(serde_json::Value::String(t)) => return t.trim().to_string(),
+            _ => tokio::time::sleep(Duration::from_millis(100)).await,
         }
     }
     panic!("{css} kept changing under the test");
