@@ -9,7 +9,7 @@ use crate::error::AppResult;
 use crate::model::iso_utc_ms;
 use crate::states::{ConnectionKind, ConnectionStatus};
 use crate::store::connections::ConnectionRow;
-use crate::store::users::{User, UserFields};
+use crate::store::users::User;
 
 /// A new user as any face receives it. Every text is trimmed; an empty optional is absent.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -48,7 +48,7 @@ fn trimmed(s: Option<String>) -> Option<String> {
 impl App {
     /// Creates a user with all its fields in one transaction, and logs `user.created`.
     pub fn create_user(&self, new: NewUser) -> AppResult<User> {
-        let fields = UserFields {
+        let fields = NewUser {
             client_user_id: new.client_user_id.trim().to_string(),
             fallback_time_zone: trimmed(new.fallback_time_zone),
             fallback_birth_date: trimmed(new.fallback_birth_date),
@@ -109,13 +109,21 @@ impl App {
         self.store.connections(user_id)
     }
 
+    /// A user's connections that are not disconnected.
+    fn current_connections(&self, user_id: &str) -> AppResult<Vec<ConnectionRow>> {
+        Ok(self
+            .store
+            .connections(Some(user_id))?
+            .into_iter()
+            .filter(|c| c.status != ConnectionStatus::Deregistered)
+            .collect())
+    }
+
     /// Vital's `ClientFacingUser` of a user.
     pub fn vital_user(&self, u: &User) -> AppResult<Value> {
         let sources: Vec<Value> = self
-            .store
-            .connections(Some(&u.user_id))?
+            .current_connections(&u.user_id)?
             .into_iter()
-            .filter(|c| c.status != ConnectionStatus::Deregistered)
             .map(|c| {
                 let r = self.provider_ref(&c.provider);
                 json!({"provider": r, "source": r, "created_on": iso_utc_ms(c.created_at)})
@@ -138,10 +146,8 @@ impl App {
     pub fn user_providers(&self, user_id: &str) -> AppResult<Vec<Value>> {
         let u = self.store.user(user_id)?;
         Ok(self
-            .store
-            .connections(Some(&u.user_id))?
+            .current_connections(&u.user_id)?
             .into_iter()
-            .filter(|c| c.status != ConnectionStatus::Deregistered)
             .map(|c| {
                 let r = self.provider_ref(&c.provider);
                 let resources: serde_json::Map<String, Value> = self

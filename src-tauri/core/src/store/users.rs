@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::{now_ms, Store};
 use crate::error::{AppError, AppResult};
+use crate::users::NewUser;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct User {
@@ -34,18 +35,6 @@ fn from_row(r: &Row) -> rusqlite::Result<User> {
     })
 }
 
-/// The fields of a new user, already trimmed.
-#[derive(Debug, Clone, Default)]
-pub struct UserFields {
-    pub client_user_id: String,
-    pub fallback_time_zone: Option<String>,
-    pub fallback_birth_date: Option<String>,
-    pub ingestion_start: Option<String>,
-    pub ingestion_end: Option<String>,
-    pub notes: Option<String>,
-    pub cohort: Option<String>,
-}
-
 /// Characters that reorder or hide text: an id holding one displays as another id.
 fn is_bidi_or_invisible(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}')
@@ -69,14 +58,15 @@ pub fn validate_client_user_id(id: &str) -> AppResult<()> {
 impl Store {
     /// Creates a user. A duplicate `client_user_id` is an error that names the existing user.
     pub fn create_user(&self, client_user_id: &str) -> AppResult<User> {
-        self.create_user_with(UserFields {
+        self.create_user_with(NewUser {
             client_user_id: client_user_id.to_string(),
             ..Default::default()
         })
     }
 
-    /// Creates a user with its fields in one transaction: all of it is stored, or none.
-    pub fn create_user_with(&self, f: UserFields) -> AppResult<User> {
+    /// Creates a user with its fields (as given: the caller trims) in one transaction: all of it
+    /// is stored, or none.
+    pub fn create_user_with(&self, f: NewUser) -> AppResult<User> {
         validate_client_user_id(&f.client_user_id)?;
         self.write(move |tx| {
             if let Some(existing) = by_client_id(tx, &f.client_user_id)? {
