@@ -8,6 +8,7 @@ mod support;
 
 mod dexcom;
 mod google_health;
+mod oura;
 mod polar;
 mod strava;
 mod wahoo;

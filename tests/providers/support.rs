@@ -235,3 +235,50 @@ impl FakeClient {
         (s, r.json().await.unwrap_or(Value::Null), h)
     }
 }
+
+/// The distinct `calendar_date`s of a user's stored summaries of `resource`.
+pub fn stored_days(
+    app: &Arc<App>,
+    login: &str,
+    resource: &str,
+) -> std::collections::BTreeSet<chrono::NaiveDate> {
+    let (u, r) = (user_id(app, login), resource.to_string());
+    app.store
+        .read(move |c| {
+            let mut st = c.prepare(
+                "SELECT DISTINCT calendar_date FROM summaries WHERE user_id = ?1 AND resource = ?2",
+            )?;
+            let rows = st
+                .query_map(rusqlite::params![u, r], |row| row.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .unwrap()
+        .into_iter()
+        .filter_map(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+        .collect()
+}
+
+/// Every day of `want` has a stored `resource` summary; the failure lists the days lost.
+pub fn assert_every_day(
+    app: &Arc<App>,
+    login: &str,
+    resource: &str,
+    want: &std::collections::BTreeSet<chrono::NaiveDate>,
+) {
+    assert!(!want.is_empty(), "{resource}: the generator serves no day");
+    let got = stored_days(app, login, resource);
+    let missing: Vec<String> = want.difference(&got).map(|d| d.to_string()).collect();
+    assert!(
+        missing.is_empty(),
+        "{resource}: {} of {} days not stored after the backfill: {}",
+        missing.len(),
+        want.len(),
+        missing.join(", ")
+    );
+}
+
+/// The days from `first` to the account's local today (both included).
+pub fn days_of(first: chrono::NaiveDate, last: chrono::NaiveDate) -> Vec<chrono::NaiveDate> {
+    first.iter_days().take_while(|d| *d <= last).collect()
+}

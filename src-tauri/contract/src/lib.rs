@@ -370,7 +370,10 @@ impl Contract {
         let mut ids = BTreeSet::new();
         for r in &self.routes {
             if !ids.insert(r.id.clone()) {
-                return Err(LoadError::Invalid(format!("{}: route id {} twice", self.provider, r.id)));
+                return Err(LoadError::Invalid(format!(
+                    "{}: route id {} twice",
+                    self.provider, r.id
+                )));
             }
             let bodies = std::iter::once(&r.response.body)
                 .chain(r.errors.iter().filter_map(|e| e.body.as_ref()));
@@ -464,7 +467,10 @@ impl Contract {
         // The document lists distinct shapes; when a literal path and a template both match
         // (`/v2/x/heartrate` and `/v2/x/{id}`), the literal one wins.
         fn pick(rs: Vec<&Route>) -> Option<&Route> {
-            rs.iter().copied().find(|r| !r.path.contains('{')).or_else(|| rs.first().copied())
+            rs.iter()
+                .copied()
+                .find(|r| !r.path.contains('{'))
+                .or_else(|| rs.first().copied())
         }
         let with_disc: Vec<&Route> = all
             .iter()
@@ -477,7 +483,11 @@ impl Contract {
         if !with_disc.is_empty() {
             return pick(with_disc);
         }
-        pick(all.into_iter().filter(|r| r.discriminator.is_none()).collect())
+        pick(
+            all.into_iter()
+                .filter(|r| r.discriminator.is_none())
+                .collect(),
+        )
     }
 
     fn violation(&self, route: String, field: &str, kind: Kind, detail: String) -> Violation {
@@ -492,7 +502,12 @@ impl Contract {
 
     /// Checks one request: the route exists, every parameter is documented and of its type and
     /// format, every required one is there. `pairs` are the query pairs (or the form's).
-    pub fn check_request(&self, method: &str, path: &str, pairs: &[(&str, &str)]) -> Vec<Violation> {
+    pub fn check_request(
+        &self,
+        method: &str,
+        path: &str,
+        pairs: &[(&str, &str)],
+    ) -> Vec<Violation> {
         let mut out = vec![];
         let Some(route) = self.route_for(method, path, pairs) else {
             out.push(self.violation(
@@ -506,14 +521,22 @@ impl Contract {
         let label = route.label();
         let canon = self.canonical(path);
         for (name, value) in route.matches_path(&canon).unwrap_or_default() {
-            if let Some(p) = route.params.iter().find(|p| p.name == name && p.location == "path") {
+            if let Some(p) = route
+                .params
+                .iter()
+                .find(|p| p.name == name && p.location == "path")
+            {
                 if let Some(why) = value_fault(p, &value) {
                     out.push(self.violation(label.clone(), &name, why.0, why.1));
                 }
             }
         }
         for (name, value) in pairs {
-            if route.discriminator.as_ref().is_some_and(|d| d.name == *name) {
+            if route
+                .discriminator
+                .as_ref()
+                .is_some_and(|d| d.name == *name)
+            {
                 continue;
             }
             let Some(p) = route
@@ -533,7 +556,11 @@ impl Contract {
                 out.push(self.violation(label.clone(), name, kind, why));
             }
         }
-        for p in route.params.iter().filter(|p| p.required && p.location != "path") {
+        for p in route
+            .params
+            .iter()
+            .filter(|p| p.required && p.location != "path")
+        {
             let sent = |n: &str| pairs.iter().any(|(k, _)| *k == n);
             if !sent(&p.name) && !p.unless.iter().any(|u| sent(u)) {
                 out.push(self.violation(
@@ -589,22 +616,35 @@ impl Contract {
             )];
         };
         let mut out = vec![];
-        check_body(spec, body, &mut |field: &str, kind: Kind, detail: String| {
-            out.push(self.violation(label.clone(), field, kind, detail));
-        });
+        check_body(
+            spec,
+            body,
+            &mut |field: &str, kind: Kind, detail: String| {
+                out.push(self.violation(label.clone(), field, kind, detail));
+            },
+        );
         out
     }
 
     /// Checks a body (for example a published example) against a route's success body.
     pub fn check_body_of(&self, route_id: &str, body: &Value) -> Vec<Violation> {
         let Some(route) = self.routes.iter().find(|r| r.id == route_id) else {
-            return vec![self.violation(route_id.into(), "", Kind::UnknownRoute, "no such route id".into())];
+            return vec![self.violation(
+                route_id.into(),
+                "",
+                Kind::UnknownRoute,
+                "no such route id".into(),
+            )];
         };
         let label = route.label();
         let mut out = vec![];
-        check_body(&route.response.body, body, &mut |field: &str, kind: Kind, detail: String| {
-            out.push(self.violation(label.clone(), field, kind, detail));
-        });
+        check_body(
+            &route.response.body,
+            body,
+            &mut |field: &str, kind: Kind, detail: String| {
+                out.push(self.violation(label.clone(), field, kind, detail));
+            },
+        );
         out
     }
 }
@@ -617,7 +657,10 @@ fn body_rules(b: &Body) -> usize {
         n += f.format.is_some() as usize + f.allowed.is_some() as usize;
         parents.insert(parent_of(&f.path));
     }
-    n + parents.iter().filter(|p| !b.open.iter().any(|o| o == *p)).count()
+    n + parents
+        .iter()
+        .filter(|p| !b.open.iter().any(|o| o == *p))
+        .count()
 }
 
 fn parent_of(path: &str) -> String {
@@ -639,7 +682,8 @@ fn child(prefix: &str, key: &str) -> String {
 }
 
 fn check_body(spec: &Body, body: &Value, report: &mut dyn FnMut(&str, Kind, String)) {
-    let by_path: BTreeMap<&str, &Field> = spec.fields.iter().map(|f| (f.path.as_str(), f)).collect();
+    let by_path: BTreeMap<&str, &Field> =
+        spec.fields.iter().map(|f| (f.path.as_str(), f)).collect();
     let mut children: BTreeMap<String, Vec<&Field>> = BTreeMap::new();
     for f in &spec.fields {
         children.entry(parent_of(&f.path)).or_default().push(f);
@@ -660,18 +704,25 @@ fn walk(
             let kids = children.get(prefix).cloned().unwrap_or_default();
             let wildcard = by_path.get(child(prefix, "*").as_str()).copied();
             for f in &kids {
-                let key = &f.path[if prefix.is_empty() { 0 } else { prefix.len() + 1 }..];
+                let key = &f.path[if prefix.is_empty() {
+                    0
+                } else {
+                    prefix.len() + 1
+                }..];
                 if key == "*" || f.path == format!("{prefix}[]") {
                     continue;
                 }
                 match map.get(key) {
-                    None if f.required => report(&f.path, Kind::MissingField, "required field is missing".into()),
+                    None if f.required => report(
+                        &f.path,
+                        Kind::MissingField,
+                        "required field is missing".into(),
+                    ),
                     None => {}
-                    Some(x) => {
-                        if check_value(f, x, report) {
-                            walk(spec, by_path, children, &f.path, x, report);
-                        }
+                    Some(x) if check_value(f, x, report) => {
+                        walk(spec, by_path, children, &f.path, x, report);
                     }
+                    Some(_) => {}
                 }
             }
             let closed = !kids.is_empty() && !spec.open.iter().any(|o| o == prefix);
@@ -687,7 +738,11 @@ fn walk(
                     continue;
                 }
                 if closed {
-                    report(&p, Kind::UndocumentedField, format!("field not in the document (value {})", short(x)));
+                    report(
+                        &p,
+                        Kind::UndocumentedField,
+                        format!("field not in the document (value {})", short(x)),
+                    );
                 }
             }
         }
@@ -712,7 +767,10 @@ fn walk(
 fn short(v: &Value) -> String {
     let s = v.to_string();
     if s.len() > 40 {
-        format!("{}…", &s[..s.char_indices().nth(40).map(|x| x.0).unwrap_or(s.len())])
+        format!(
+            "{}…",
+            &s[..s.char_indices().nth(40).map(|x| x.0).unwrap_or(s.len())]
+        )
     } else {
         s
     }
@@ -723,7 +781,11 @@ fn check_value(f: &Field, x: &Value, report: &mut dyn FnMut(&str, Kind, String))
     if x.is_null() {
         let types = f.ty.list();
         if !f.nullable && !types.contains(&"null") && !types.contains(&"any") {
-            report(&f.path, Kind::NullNotAllowed, "null where the document gives no null".into());
+            report(
+                &f.path,
+                Kind::NullNotAllowed,
+                "null where the document gives no null".into(),
+            );
         }
         return false;
     }
@@ -749,7 +811,15 @@ fn check_value(f: &Field, x: &Value, report: &mut dyn FnMut(&str, Kind, String))
     }
     if let Some(allowed) = &f.allowed {
         if !allowed.iter().any(|a| a == x) {
-            report(&f.path, Kind::OutsideEnum, format!("{} is not one of {}", short(x), Value::Array(allowed.clone())));
+            report(
+                &f.path,
+                Kind::OutsideEnum,
+                format!(
+                    "{} is not one of {}",
+                    short(x),
+                    Value::Array(allowed.clone())
+                ),
+            );
         }
     }
     if let (Some(fmt), Some(s)) = (&f.format, x.as_str()) {
@@ -769,18 +839,28 @@ fn value_fault(p: &Param, value: &str) -> Option<(Kind, String)> {
         _ => true,
     });
     if !typed {
-        return Some((Kind::WrongParameterType, format!("{value:?} is not {}", types.join(" or "))));
+        return Some((
+            Kind::WrongParameterType,
+            format!("{value:?} is not {}", types.join(" or ")),
+        ));
     }
     if let Some(fmt) = &p.format {
         if !fmt.split('|').any(|one| format_ok(one, value)) {
-            return Some((Kind::WrongParameterFormat, format!("{value:?} is not {fmt}")));
+            return Some((
+                Kind::WrongParameterFormat,
+                format!("{value:?} is not {fmt}"),
+            ));
         }
     }
     if let Ok(x) = value.parse::<f64>() {
         if p.minimum.is_some_and(|m| x < m) || p.maximum.is_some_and(|m| x > m) {
             return Some((
                 Kind::ParameterOutsideEnum,
-                format!("{value} is outside [{}, {}]", p.minimum.map_or("…".into(), |m| m.to_string()), p.maximum.map_or("…".into(), |m| m.to_string())),
+                format!(
+                    "{value} is outside [{}, {}]",
+                    p.minimum.map_or("…".into(), |m| m.to_string()),
+                    p.maximum.map_or("…".into(), |m| m.to_string())
+                ),
             ));
         }
     }
@@ -793,10 +873,15 @@ fn value_fault(p: &Param, value: &str) -> Option<(Kind, String)> {
         for it in items {
             let hit = allowed.iter().any(|a| match a {
                 Value::String(s) => s == it,
+                // A number or boolean enum item against the parameter's text.
+                #[allow(clippy::cmp_owned)]
                 other => other.to_string() == it,
             });
             if !hit {
-                return Some((Kind::ParameterOutsideEnum, format!("{it:?} is not one of {}", Value::Array(allowed.clone()))));
+                return Some((
+                    Kind::ParameterOutsideEnum,
+                    format!("{it:?} is not one of {}", Value::Array(allowed.clone())),
+                ));
             }
         }
     }
@@ -859,10 +944,14 @@ pub fn format_ok(fmt: &str, s: &str) -> bool {
             Some((d, t)) => is_date(d) && is_time(t),
             None => false,
         },
-        "epoch-seconds" => s.parse::<i64>().is_ok_and(|x| (0..100_000_000_000).contains(&x)),
+        "epoch-seconds" => s
+            .parse::<i64>()
+            .is_ok_and(|x| (0..100_000_000_000).contains(&x)),
         "epoch-ms" => s.parse::<i64>().is_ok_and(|x| x >= 100_000_000_000),
         "csv" => !s.is_empty() && s.split(',').all(|x| !x.is_empty()),
-        "duration-seconds" => s.strip_suffix('s').is_some_and(|x| x.parse::<f64>().is_ok()),
+        "duration-seconds" => s
+            .strip_suffix('s')
+            .is_some_and(|x| x.parse::<f64>().is_ok()),
         // Formats the checker does not know are documentation only.
         _ => true,
     }

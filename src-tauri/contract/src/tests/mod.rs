@@ -44,7 +44,9 @@ fn toy() -> Contract {
 }
 
 fn kinds(v: &[Violation]) -> Vec<(String, Kind)> {
-    v.iter().map(|v| (v.field.clone(), v.kind.clone())).collect()
+    v.iter()
+        .map(|v| (v.field.clone(), v.kind.clone()))
+        .collect()
 }
 
 #[test]
@@ -53,17 +55,30 @@ fn a_correct_request_passes() {
     let v = c.check_request(
         "GET",
         "/v1/items",
-        &[("start_date", "2024-10-10"), ("start_datetime", "2024-10-10T00:00:00+02:00"), ("keys", "time,heartrate")],
+        &[
+            ("start_date", "2024-10-10"),
+            ("start_datetime", "2024-10-10T00:00:00+02:00"),
+            ("keys", "time,heartrate"),
+        ],
     );
     assert!(v.is_empty(), "{v:?}");
     // The sandbox alias is checked as the route it stands for.
-    assert!(c.check_request("GET", "/sandbox/v1/items", &[("start_date", "2024-10-10")]).is_empty());
+    assert!(c
+        .check_request("GET", "/sandbox/v1/items", &[("start_date", "2024-10-10")])
+        .is_empty());
 }
 
 #[test]
 fn an_undocumented_parameter_fails_naming_it() {
-    let v = toy().check_request("GET", "/v1/items", &[("start_date", "2024-10-10"), ("page", "2")]);
-    assert_eq!(kinds(&v), vec![("page".into(), Kind::UndocumentedParameter)]);
+    let v = toy().check_request(
+        "GET",
+        "/v1/items",
+        &[("start_date", "2024-10-10"), ("page", "2")],
+    );
+    assert_eq!(
+        kinds(&v),
+        vec![("page".into(), Kind::UndocumentedParameter)]
+    );
     assert_eq!(v[0].route, "GET /v1/items");
     assert!(v[0].to_string().contains("`page`"));
 }
@@ -74,7 +89,12 @@ fn wrong_types_formats_enums_and_missing_parameters_fail() {
     let v = c.check_request(
         "GET",
         "/v1/items",
-        &[("start_datetime", "2024-10-10"), ("after", "yesterday"), ("kind", "c"), ("keys", "time,watts")],
+        &[
+            ("start_datetime", "2024-10-10"),
+            ("after", "yesterday"),
+            ("kind", "c"),
+            ("keys", "time,watts"),
+        ],
     );
     assert_eq!(
         kinds(&v),
@@ -87,35 +107,62 @@ fn wrong_types_formats_enums_and_missing_parameters_fail() {
         ]
     );
     let v = c.check_request("GET", "/v1/items/abc", &[]);
-    assert_eq!(kinds(&v), vec![("item_id".into(), Kind::WrongParameterType)]);
+    assert_eq!(
+        kinds(&v),
+        vec![("item_id".into(), Kind::WrongParameterType)]
+    );
 }
 
 #[test]
 fn unknown_routes_fail() {
     let c = toy();
-    assert_eq!(kinds(&c.check_request("GET", "/v1/nothing", &[])), vec![("".into(), Kind::UnknownRoute)]);
-    assert_eq!(kinds(&c.check_request("DELETE", "/v1/items", &[])), vec![("".into(), Kind::UnknownRoute)]);
+    assert_eq!(
+        kinds(&c.check_request("GET", "/v1/nothing", &[])),
+        vec![("".into(), Kind::UnknownRoute)]
+    );
+    assert_eq!(
+        kinds(&c.check_request("DELETE", "/v1/items", &[])),
+        vec![("".into(), Kind::UnknownRoute)]
+    );
     // A discriminated route needs its discriminator.
-    assert_eq!(kinds(&c.check_request("POST", "/m", &[("action", "other")])), vec![("".into(), Kind::UnknownRoute)]);
+    assert_eq!(
+        kinds(&c.check_request("POST", "/m", &[("action", "other")])),
+        vec![("".into(), Kind::UnknownRoute)]
+    );
 }
 
 #[test]
 fn discriminated_routes_and_alternatives() {
     let c = toy();
-    assert!(c.check_request("POST", "/m", &[("action", "get"), ("startdate", "1")]).is_empty());
-    assert!(c.check_request("POST", "/m", &[("action", "get"), ("lastupdate", "1")]).is_empty());
-    assert_eq!(kinds(&c.check_request("POST", "/m", &[("action", "get")])), vec![("startdate".into(), Kind::MissingParameter)]);
+    assert!(c
+        .check_request("POST", "/m", &[("action", "get"), ("startdate", "1")])
+        .is_empty());
+    assert!(c
+        .check_request("POST", "/m", &[("action", "get"), ("lastupdate", "1")])
+        .is_empty());
+    assert_eq!(
+        kinds(&c.check_request("POST", "/m", &[("action", "get")])),
+        vec![("startdate".into(), Kind::MissingParameter)]
+    );
 }
 
 #[test]
 fn a_correct_response_passes() {
     let c = toy();
     let body = json!({"data": [{"id": "x", "score": null, "type": "rest", "day": "2024-10-10", "extra": {"anything": 1}}], "next_token": null});
-    assert!(c.check_response("GET", "/v1/items", &[], 200, &body).is_empty());
-    assert!(c.check_response("GET", "/v1/list", &[], 200, &json!([{"id": 1}])).is_empty());
-    assert!(c.check_response("GET", "/v1/items", &[], 401, &json!({"message": "no"})).is_empty());
+    assert!(c
+        .check_response("GET", "/v1/items", &[], 200, &body)
+        .is_empty());
+    assert!(c
+        .check_response("GET", "/v1/list", &[], 200, &json!([{"id": 1}]))
+        .is_empty());
+    assert!(c
+        .check_response("GET", "/v1/items", &[], 401, &json!({"message": "no"}))
+        .is_empty());
     // A documented status without a documented body: nothing to check.
-    assert!(c.check_response("GET", "/v1/items", &[], 429, &json!("whatever")).is_empty());
+    assert!(c
+        .check_response("GET", "/v1/items", &[], 429, &json!("whatever"))
+        .is_empty());
 }
 
 #[test]
@@ -125,7 +172,13 @@ fn a_response_missing_a_required_field_fails_naming_it() {
     let v = c.check_response("GET", "/v1/items", &[], 200, &body);
     assert_eq!(kinds(&v), vec![("data[].day".into(), Kind::MissingField)]);
     let v = c.check_response("GET", "/v1/list", &[], 200, &json!([{"name": 1}]));
-    assert_eq!(kinds(&v), vec![("[].id".into(), Kind::MissingField), ("[].name".into(), Kind::UndocumentedField)]);
+    assert_eq!(
+        kinds(&v),
+        vec![
+            ("[].id".into(), Kind::MissingField),
+            ("[].name".into(), Kind::UndocumentedField)
+        ]
+    );
     let v = c.check_response("GET", "/v1/items", &[], 200, &json!({}));
     assert_eq!(kinds(&v), vec![("data".into(), Kind::MissingField)]);
 }
@@ -145,12 +198,24 @@ fn wrong_types_enums_nulls_and_undocumented_fields_fail() {
             ("next_token".into(), Kind::WrongType),
         ]
     );
-    let v = c.check_response("GET", "/v1/items", &[], 200, &json!({"data": [{"id": null, "day": "2024-10-10"}]}));
+    let v = c.check_response(
+        "GET",
+        "/v1/items",
+        &[],
+        200,
+        &json!({"data": [{"id": null, "day": "2024-10-10"}]}),
+    );
     assert_eq!(kinds(&v), vec![("data[].id".into(), Kind::NullNotAllowed)]);
     let v = c.check_response("GET", "/v1/items", &[], 500, &json!({}));
     assert_eq!(kinds(&v), vec![("".into(), Kind::UndocumentedStatus)]);
     let v = c.check_response("GET", "/v1/items", &[], 401, &json!({"detail": "no"}));
-    assert_eq!(kinds(&v), vec![("message".into(), Kind::MissingField), ("detail".into(), Kind::UndocumentedField)]);
+    assert_eq!(
+        kinds(&v),
+        vec![
+            ("message".into(), Kind::MissingField),
+            ("detail".into(), Kind::UndocumentedField)
+        ]
+    );
 }
 
 #[test]
@@ -176,6 +241,5 @@ fn rules_are_counted() {
     let c = toy();
     assert!(c.rule_count() > 30, "{}", c.rule_count());
 }
-
 
 mod published;
