@@ -7,6 +7,7 @@ mod common;
 mod support;
 
 mod dexcom;
+mod every_day;
 mod google_health;
 mod oura;
 mod polar;
