@@ -4,6 +4,7 @@
 //! One test binary for all providers keeps link times down on small machines.
 #[path = "../common/mod.rs"]
 mod common;
+mod contract_check;
 mod support;
 
 mod dexcom;

@@ -23,6 +23,7 @@ pub async fn connect(app: &Arc<App>, login: &str, provider: &str) -> ConnectionR
     let s = try_connect(app, login, provider, &Choice::default()).await;
     assert_eq!(s.state, "success", "{s:?}");
     app.wait_background().await;
+    crate::contract_check::assert_clean(app);
     connection(app, login, provider)
 }
 
@@ -32,6 +33,7 @@ pub async fn try_connect(
     provider: &str,
     choice: &Choice,
 ) -> vital_link::link::LinkState {
+    crate::contract_check::watch(app);
     let _port = port_lock(provider).await;
     let (token, url) = begin_link_for(app, login, provider).await;
     complete(&url, choice).await.unwrap();
@@ -59,12 +61,14 @@ pub fn samples(
     login: &str,
     metric: &str,
 ) -> Vec<vital_link::store::readings::StoredSample> {
+    crate::contract_check::assert_clean(app);
     app.store
         .samples(&user_id(app, login), metric, 0, i64::MAX, None)
         .unwrap()
 }
 
 pub fn summaries(app: &Arc<App>, login: &str, resource: &str) -> Vec<Value> {
+    crate::contract_check::assert_clean(app);
     app.store
         .summaries(
             &user_id(app, login),
@@ -242,6 +246,7 @@ pub fn stored_days(
     login: &str,
     resource: &str,
 ) -> std::collections::BTreeSet<chrono::NaiveDate> {
+    crate::contract_check::assert_clean(app);
     let (u, r) = (user_id(app, login), resource.to_string());
     app.store
         .read(move |c| {
