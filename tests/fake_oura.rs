@@ -333,7 +333,8 @@ async fn data_routes_follow_the_published_api() {
         e["detail"][0]["loc"],
         serde_json::json!(["query", "start_date"])
     );
-    // Both ends inclusive, as the recorded real responses show; required fields present.
+    // A date-only `end_date` is exclusive (midnight), as the real API answers
+    // (docs/providers/oura.md, "Real-API behaviours"); required fields present.
     let (s, v) = f
         .get(
             tok,
@@ -348,8 +349,47 @@ async fn data_routes_follow_the_published_api() {
         .iter()
         .map(|d| d["day"].as_str().unwrap())
         .collect();
-    assert_eq!(days, ["2026-11-11", "2026-11-12"]);
+    assert_eq!(days, ["2026-11-11"]);
     assert!(v.get("next_token").is_some() && v["next_token"].is_null());
+    // A date-time `end_date` includes its day.
+    let (_, v2) = f
+        .get(
+            tok,
+            "/v2/usercollection/daily_sleep",
+            &[
+                ("start_date", "2026-11-11"),
+                ("end_date", "2026-11-12T23:59:59"),
+            ],
+        )
+        .await;
+    assert_eq!(v2["data"].as_array().unwrap().len(), 2);
+    // `sleep` excludes the start day as well: D-1..D+1 is the night of D alone, D..D nothing.
+    let sleep_days = |v: &Value| -> Vec<String> {
+        let mut d: Vec<String> = v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["day"].as_str().unwrap().to_string())
+            .collect();
+        d.dedup();
+        d
+    };
+    let (_, s3) = f
+        .get(
+            tok,
+            "/v2/usercollection/sleep",
+            &[("start_date", "2026-11-10"), ("end_date", "2026-11-12")],
+        )
+        .await;
+    assert_eq!(sleep_days(&s3), ["2026-11-11"]);
+    let (_, s4) = f
+        .get(
+            tok,
+            "/v2/usercollection/sleep",
+            &[("start_date", "2026-11-11"), ("end_date", "2026-11-11")],
+        )
+        .await;
+    assert!(sleep_days(&s4).is_empty(), "{s4}");
     for k in ["id", "meta", "contributors", "day", "timestamp", "score"] {
         assert!(v["data"][0].get(k).is_some(), "daily_sleep lacks {k}");
     }
@@ -359,8 +399,8 @@ async fn data_routes_follow_the_published_api() {
             tok,
             "/v2/usercollection/sleep",
             &[
-                ("start_date", "2026-11-11"),
-                ("end_date", "2026-11-11"),
+                ("start_date", "2026-11-10"),
+                ("end_date", "2026-11-12"),
                 ("fields", "average_hrv"),
             ],
         )
@@ -498,7 +538,7 @@ async fn the_same_account_gets_the_same_data_for_any_range() {
         .get(
             tok,
             "/v2/usercollection/sleep",
-            &[("start_date", "2026-11-03"), ("end_date", "2026-11-03")],
+            &[("start_date", "2026-11-02"), ("end_date", "2026-11-04")],
         )
         .await;
     let pick = wide["data"]

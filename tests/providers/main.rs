@@ -4,10 +4,13 @@
 //! One test binary for all providers keeps link times down on small machines.
 #[path = "../common/mod.rs"]
 mod common;
+mod contract_check;
 mod support;
 
 mod dexcom;
+mod every_day;
 mod google_health;
+mod oura;
 mod polar;
 mod strava;
 mod wahoo;

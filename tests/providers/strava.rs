@@ -349,3 +349,41 @@ async fn strava_fake_refuses_what_strava_refuses() {
     assert_eq!(s, 200);
     assert_eq!(f.get(tok, "/api/v3/athlete", &[]).await.0, 401);
 }
+
+/// Regression (issue 13): the list has no `calories`; every sandbox workout of a 120-day
+/// backfill now has them, from a ride's `kilojoules` or from the detailed activity, and they
+/// match what the athlete's generator burned (kcal; kJ of work ≈ kcal at ~24% efficiency).
+#[tokio::test]
+async fn strava_workouts_have_calories() {
+    let h = start(120).await;
+    let login = "strava-calories";
+    let conn = connect(&h.app, login, SLUG).await;
+    assert_eq!(conn.status, "connected", "{:?}", conn.error_message);
+    let got = summaries(&h.app, login, "workouts");
+    let (want, _) = expected(login, now().date_naive() - Duration::days(119));
+    assert_eq!(got.len(), want.len());
+    let missing: Vec<&Value> = got.iter().filter(|d| d["calories"].is_null()).collect();
+    assert!(
+        missing.is_empty(),
+        "{} of {} workouts have no calories: {:?}",
+        missing.len(),
+        got.len(),
+        missing.first().map(|d| &d["sport"])
+    );
+    for w in &want {
+        let d = got
+            .iter()
+            .find(|d| d["time_start"] == vital_link::model::iso_utc_ms(w.start * 1000))
+            .unwrap();
+        let kcal = d["calories"].as_f64().unwrap();
+        assert!(
+            (kcal - w.calories).abs() <= w.calories * 0.01 + 0.1,
+            "{kcal} vs {}",
+            w.calories
+        );
+    }
+    assert!(
+        got.iter().any(|d| d["sport"]["slug"] == "cycling"),
+        "the sandbox has rides"
+    );
+}

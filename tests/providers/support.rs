@@ -23,6 +23,7 @@ pub async fn connect(app: &Arc<App>, login: &str, provider: &str) -> ConnectionR
     let s = try_connect(app, login, provider, &Choice::default()).await;
     assert_eq!(s.state.as_str(), "success", "{s:?}");
     app.wait_background().await;
+    crate::contract_check::assert_clean(app);
     connection(app, login, provider)
 }
 
@@ -32,6 +33,7 @@ pub async fn try_connect(
     provider: &str,
     choice: &Choice,
 ) -> vital_link::link::LinkState {
+    crate::contract_check::watch(app);
     let _port = port_lock(provider).await;
     let (token, url) = begin_link_for(app, login, provider).await;
     complete(&url, choice).await.unwrap();
@@ -59,12 +61,14 @@ pub fn samples(
     login: &str,
     metric: &str,
 ) -> Vec<vital_link::store::readings::StoredSample> {
+    crate::contract_check::assert_clean(app);
     app.store
         .samples(&user_id(app, login), metric, 0, i64::MAX, None)
         .unwrap()
 }
 
 pub fn summaries(app: &Arc<App>, login: &str, resource: &str) -> Vec<Value> {
+    crate::contract_check::assert_clean(app);
     app.store
         .summaries(
             &user_id(app, login),
@@ -234,4 +238,52 @@ impl FakeClient {
         let h = r.headers().clone();
         (s, r.json().await.unwrap_or(Value::Null), h)
     }
+}
+
+/// The distinct `calendar_date`s of a user's stored summaries of `resource`.
+pub fn stored_days(
+    app: &Arc<App>,
+    login: &str,
+    resource: &str,
+) -> std::collections::BTreeSet<chrono::NaiveDate> {
+    crate::contract_check::assert_clean(app);
+    let (u, r) = (user_id(app, login), resource.to_string());
+    app.store
+        .read(move |c| {
+            let mut st = c.prepare(
+                "SELECT DISTINCT calendar_date FROM summaries WHERE user_id = ?1 AND resource = ?2",
+            )?;
+            let rows = st
+                .query_map(rusqlite::params![u, r], |row| row.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .unwrap()
+        .into_iter()
+        .filter_map(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+        .collect()
+}
+
+/// Every day of `want` has a stored `resource` summary; the failure lists the days lost.
+pub fn assert_every_day(
+    app: &Arc<App>,
+    login: &str,
+    resource: &str,
+    want: &std::collections::BTreeSet<chrono::NaiveDate>,
+) {
+    assert!(!want.is_empty(), "{resource}: the generator serves no day");
+    let got = stored_days(app, login, resource);
+    let missing: Vec<String> = want.difference(&got).map(|d| d.to_string()).collect();
+    assert!(
+        missing.is_empty(),
+        "{resource}: {} of {} days not stored after the backfill: {}",
+        missing.len(),
+        want.len(),
+        missing.join(", ")
+    );
+}
+
+/// The days from `first` to the account's local today (both included).
+pub fn days_of(first: chrono::NaiveDate, last: chrono::NaiveDate) -> Vec<chrono::NaiveDate> {
+    first.iter_days().take_while(|d| *d <= last).collect()
 }

@@ -482,3 +482,82 @@ async fn withings_fake_refuses_what_withings_refuses() {
     .await;
     assert_eq!(e["status"], 100);
 }
+
+/// Regression (issue 13): the fake honours `data_fields` (only the requested data fields come
+/// back), and the client asks for the fields it reads, so its workouts and activity keep them.
+#[tokio::test]
+async fn withings_data_fields_are_honoured_and_sent() {
+    let f = FakeClient::new(SLUG).await;
+    let c = code(&f, "user.activity,user.metrics").await;
+    let t = exchange(&f, &c, CLIENT_SECRET, &[]).await;
+    let tok = t["body"]["access_token"].as_str().unwrap().to_string();
+    let post = |form: Vec<(&'static str, &'static str)>| {
+        let (http, base, tok) = (f.http.clone(), f.base.clone(), tok.clone());
+        async move {
+            http.post(format!("{base}/v2/measure"))
+                .bearer_auth(tok)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let range = [("startdateymd", "2026-10-01"), ("enddateymd", "2026-11-19")];
+    let mut form = vec![("action", "getworkouts"), ("data_fields", "calories,steps")];
+    form.extend(range);
+    let v = post(form).await;
+    assert_eq!(v["status"], 0, "{v}");
+    let w = &v["body"]["series"][0];
+    let keys: Vec<&String> = w["data"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["calories", "steps"], "{w}");
+    assert!(w["startdate"].is_number() && w["category"].is_number());
+    let mut form = vec![("action", "getactivity"), ("data_fields", "steps")];
+    form.extend(range);
+    let v = post(form).await;
+    let a = &v["body"]["activities"][0];
+    assert!(a["steps"].is_number() && a.get("totalcalories").is_none() && a["date"].is_string());
+    // The app asks for its fields: a synced workout has calories, heart rate and distance,
+    // and the floors of `elevation` are not stored as metres of elevation gain.
+    let h = start(10).await;
+    let login = "withings-fields";
+    connect(&h.app, login, SLUG).await;
+    let wos = summaries(&h.app, login, "workouts");
+    assert!(!wos.is_empty());
+    for d in &wos {
+        assert!(
+            d["calories"].is_number() && d["average_hr"].is_number(),
+            "{d}"
+        );
+        assert!(d["total_elevation_gain"].is_null(), "{d}");
+    }
+    let act = summaries(&h.app, login, "activity");
+    assert!(act
+        .iter()
+        .all(|d| d["calories_total"].is_number() && d["steps"].is_number()));
+}
+
+/// The client's reading of the in-body status agrees with the document's families: every
+/// "Invalid params" status is permanent (a clear failure, never retried as an outage).
+#[tokio::test]
+async fn withings_statuses_follow_the_documented_families() {
+    use vital_link::providers::withings::envelope;
+    let c = vital_link_contract::Contract::load("withings").unwrap();
+    for code in 500..=533 {
+        let r = envelope(serde_json::json!({"status": code, "body": {}, "error": "x"}));
+        let family = c.status_family(code);
+        match family {
+            Some("Invalid params") => assert!(
+                matches!(r, Err(FetchError::Rejected { status: 400, .. })),
+                "{code} is invalid params, got {r:?}"
+            ),
+            Some(_) => assert!(
+                matches!(r, Err(FetchError::Server { .. })),
+                "{code} ({family:?}) should stay retryable, got {r:?}"
+            ),
+            None => {}
+        }
+    }
+}

@@ -14,6 +14,7 @@ pub mod kit;
 pub mod oauth_server;
 pub mod oura;
 pub mod polar;
+pub mod record;
 pub mod strava;
 pub mod synth;
 pub mod wahoo;
@@ -54,7 +55,7 @@ impl Sandbox {
         let file = |slug: &str| state_dir.map(|d| d.join(format!("{slug}-tokens.json")));
         let faults = Arc::new(FaultState::default());
         let fake = oura::new_fake(clock, faults.clone(), file("oura"));
-        let addr = serve(oura::router(fake.clone())).await?;
+        let addr = serve(record::recorded("oura", oura::router(fake.clone()))).await?;
         fakes.insert(
             "oura",
             RunningFake {
@@ -68,7 +69,7 @@ impl Sandbox {
             ($slug:expr, $m:ident) => {{
                 let faults = Arc::new(FaultState::default());
                 let fake = $m::new_fake(clock, faults.clone(), file($slug));
-                let addr = serve($m::router(fake)).await?;
+                let addr = serve(record::recorded($slug, $m::router(fake))).await?;
                 fakes.insert(
                     $slug,
                     RunningFake {

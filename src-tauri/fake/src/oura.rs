@@ -297,6 +297,9 @@ fn parse_bound(s: &str) -> Option<Bound> {
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         return Some(Bound::Day(d));
     }
+    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S") {
+        return Some(Bound::Time(Utc.from_utc_datetime(&t).fixed_offset()));
+    }
     DateTime::parse_from_rfc3339(s).ok().map(Bound::Time)
 }
 
@@ -304,6 +307,23 @@ fn bound_day(b: &Bound) -> NaiveDate {
     match b {
         Bound::Day(d) => *d,
         Bound::Time(t) => t.date_naive(),
+    }
+}
+
+/// The last day a bound of `end_date` includes: a date is exclusive (midnight), a date-time
+/// includes its own day.
+fn last_day(b: &Bound) -> NaiveDate {
+    match b {
+        Bound::Day(d) => *d - Duration::days(1),
+        Bound::Time(t) => t.date_naive(),
+    }
+}
+
+/// The first day a bound of `start_date` includes: for `sleep` a date-only start is excluded.
+fn first_day(b: &Bound, exclusive: bool) -> NaiveDate {
+    match b {
+        Bound::Day(d) if exclusive => *d + Duration::days(1),
+        other => bound_day(other),
     }
 }
 
@@ -403,21 +423,24 @@ async fn list_documents(
     };
     let acct = &grant.account;
     let today = f.clock.now().with_timezone(&acct.tz()).date_naive();
-    let end = match q.get("end_date") {
+    // The real API's date semantics (docs/providers/oura.md, "Real-API behaviours"): a date-only
+    // `end_date` is exclusive (midnight of that day), a date-time one includes its day; for
+    // `sleep` a date-only `start_date` is exclusive too. Absent bounds: the last day.
+    let (end_raw, end) = match q.get("end_date") {
         Some(s) => match parse_bound(s) {
-            Some(b) => bound_day(&b),
+            Some(b) => (bound_day(&b), last_day(&b)),
             None => return paginate(vec![], &q, "", DOCUMENT_PAGE, &[]),
         },
-        None => today,
+        None => (today + Duration::days(1), today),
     };
-    let start = match q.get("start_date") {
+    let (start_raw, start) = match q.get("start_date") {
         Some(s) => match parse_bound(s) {
-            Some(b) => bound_day(&b),
+            Some(b) => (bound_day(&b), first_day(&b, collection == "sleep")),
             None => return paginate(vec![], &q, "", DOCUMENT_PAGE, &[]),
         },
-        None => end - Duration::days(1),
+        None => (end_raw - Duration::days(1), end_raw - Duration::days(1)),
     };
-    if start > end {
+    if start_raw > end_raw {
         return validation_error(
             "start_date",
             "Start date must be before end date",

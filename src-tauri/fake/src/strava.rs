@@ -361,7 +361,7 @@ fn summary(acct: &Account, day: NaiveDate, w: &Workout) -> Value {
     let tz = acct.tz();
     let local_start = chrono::TimeZone::timestamp_opt(&tz, w.start, 0).unwrap();
     let kind = sport_type(w.activity);
-    json!({
+    let mut s = json!({
         "resource_state": 2,
         "athlete": {"id": kit::numeric_id(acct), "resource_state": 1},
         "id": activity_id(day, w.n),
@@ -381,13 +381,17 @@ fn summary(acct: &Account, day: NaiveDate, w: &Workout) -> Value {
         "has_heartrate": true,
         "average_heartrate": (avg_hr * 10.0).round() / 10.0,
         "max_heartrate": max_hr as f64,
-        "kilojoules": (w.calories * 4.184 * 0.24 * 10.0).round() / 10.0,
         "manual": w.source == "manual",
         "trainer": false,
         "commute": false,
         "private": false,
         "map": {"id": format!("a{}", activity_id(day, w.n)), "summary_polyline": if w.distance.is_some() { json!("ki{eF~yzdP") } else { Value::Null }},
-    })
+    });
+    // `kilojoules` is documented "Rides only": the work done, at ~24% efficiency ≈ the kcal.
+    if kind == "Ride" {
+        s["kilojoules"] = json!((w.calories * 4.184 * 0.24 * 10.0).round() / 10.0);
+    }
+    s
 }
 
 fn bad_param(field: &str) -> Response {

@@ -456,6 +456,7 @@ async fn measure_v2(
                     })
                 })
                 .collect();
+            let items = only_data_fields(items, &form, ACTIVITY_FIELDS, None);
             page(items, &form, "activities", false, json!({}))
         }
         "getworkouts" => {
@@ -480,6 +481,7 @@ async fn measure_v2(
                     }));
                 }
             }
+            let items = only_data_fields(items, &form, WORKOUT_FIELDS, Some("data"));
             page(items, &form, "series", false, json!({}))
         }
         _ => {
@@ -491,6 +493,82 @@ async fn measure_v2(
             ok(json!({"series": intraday(&acct, start, end)}))
         }
     }
+}
+
+/// The documented `data_fields` of `getactivity` (top-level keys of each activity).
+const ACTIVITY_FIELDS: &[&str] = &[
+    "steps",
+    "distance",
+    "elevation",
+    "soft",
+    "moderate",
+    "intense",
+    "active",
+    "calories",
+    "totalcalories",
+    "hr_average",
+    "hr_min",
+    "hr_max",
+    "hr_zone_0",
+    "hr_zone_1",
+    "hr_zone_2",
+    "hr_zone_3",
+];
+
+/// The documented `data_fields` of `getworkouts` (keys of each workout's `data`).
+const WORKOUT_FIELDS: &[&str] = &[
+    "calories",
+    "intensity",
+    "manual_intensity",
+    "manual_distance",
+    "manual_calories",
+    "hr_average",
+    "hr_min",
+    "hr_max",
+    "hr_zone_0",
+    "hr_zone_1",
+    "hr_zone_2",
+    "hr_zone_3",
+    "pause_duration",
+    "algo_pause_duration",
+    "spo2_average",
+    "steps",
+    "distance",
+    "elevation",
+    "pool_laps",
+    "strokes",
+    "pool_length",
+];
+
+/// `data_fields`: of the documented data fields, only the requested ones are returned (in the
+/// object `nested`, or at the top level), none without the parameter ("Use 'data_fields' to
+/// request this data"); the other keys of an item always are.
+fn only_data_fields(
+    items: Vec<Value>,
+    form: &HashMap<String, String>,
+    documented: &[&str],
+    nested: Option<&str>,
+) -> Vec<Value> {
+    let wanted: Vec<&str> = form
+        .get("data_fields")
+        .map(|f| f.split(',').map(str::trim).collect())
+        .unwrap_or_default();
+    let keep = |m: &mut serde_json::Map<String, Value>| {
+        m.retain(|k, _| !documented.contains(&k.as_str()) || wanted.contains(&k.as_str()))
+    };
+    items
+        .into_iter()
+        .map(|mut it| {
+            let target = match nested {
+                Some(k) => it.get_mut(k),
+                None => Some(&mut it),
+            };
+            if let Some(Value::Object(m)) = target {
+                keep(m);
+            }
+            it
+        })
+        .collect()
 }
 
 fn category(activity: &str) -> i64 {

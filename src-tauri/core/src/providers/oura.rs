@@ -164,10 +164,15 @@ impl Provider for Oura {
     }
 }
 
+/// The query of a date-range collection for the local days `[window.start, window.end]`.
+///
+/// Oura's date-only `end_date` is exclusive (midnight) and for `sleep` the `start_date` day is
+/// excluded too (docs/providers/oura.md, "Real-API behaviours"); the routes take no date-time.
+/// So the bounds are padded by a day on each side, and `documents` keeps the window's days.
 fn window_query(window: Window, page: &Option<String>) -> Vec<(&'static str, String)> {
     let mut q = vec![
-        ("start_date", window.start.to_string()),
-        ("end_date", window.end.to_string()),
+        ("start_date", (window.start - Duration::days(1)).to_string()),
+        ("end_date", (window.end + Duration::days(1)).to_string()),
     ];
     if let Some(t) = page {
         q.push(("next_token", t.clone()));
@@ -199,7 +204,20 @@ async fn documents(
         &window_query(window, &page),
     )
     .await?;
-    list_of(&v, collection)
+    let (mut docs, next) = list_of(&v, collection)?;
+    // The padded bounds bring in the neighbouring days: each window keeps its own days only, so
+    // a backfill ends at its target day and neighbouring windows do not both write a document.
+    docs.retain(|d| {
+        match d
+            .get("day")
+            .and_then(Value::as_str)
+            .and_then(model::parse_day)
+        {
+            Some(day) => day >= window.start && day <= window.end,
+            None => true,
+        }
+    });
+    Ok((docs, next))
 }
 
 type Normalized = (Option<SummaryDoc>, Vec<Sample>);

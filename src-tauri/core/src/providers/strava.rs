@@ -204,7 +204,17 @@ async fn fetch_activities(
         ..Default::default()
     };
     for a in list {
-        let s = normalize_activity(&ctx.user_id, a)?;
+        let mut s = normalize_activity(&ctx.user_id, a)?;
+        // No `kilojoules` (not a ride): the calories are on the detailed activity only, one call
+        // per such activity (as many as the heart-rate streams below; 429s are retried).
+        if s.data["calories"].is_null() {
+            let id = s.provider_record_id.clone();
+            match get(ctx, &format!("/activities/{id}"), &[]).await {
+                Ok(detail) => s.data["calories"] = num_in(detail.get("calories"), 0.0, 20_000.0),
+                Err(FetchError::Rejected { status: 404, .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
         out.raw.push(norm::raw(
             "activities",
             s.provider_record_id.clone(),
@@ -285,7 +295,7 @@ pub fn normalize_activity(user_id: &str, a: &Value) -> Result<SummaryDoc, FetchE
             "calendar_date": day,
             "time_start": model::iso_utc(start),
             "time_end": model::iso_utc(end),
-            "calories": num_in(a.get("calories"), 0.0, 20_000.0),
+            "calories": calories(a),
             "sport": {"id": sport_id, "name": sport_name, "slug": sport_slug},
             "hr_zones": Value::Null,
             "moving_time": norm::int_in(a.get("moving_time"), 0.0, 864_000.0),
@@ -298,6 +308,20 @@ pub fn normalize_activity(user_id: &str, a: &Value) -> Result<SummaryDoc, FetchE
             "source": norm::source(SLUG, "Strava", "app"),
         }),
     })
+}
+
+/// Energy burned (kcal): the detailed activity's `calories`, else from a ride's `kilojoules`.
+///
+/// `kilojoules` is the mechanical work done on the pedals ("Rides only"); Strava computes a
+/// ride's calories from that work and a coefficient of human efficiency
+/// (support.strava.com/hc/en-us/articles/216917097-Calorie-Calculation). At the usual 20–25%
+/// efficiency 1 kJ of work costs 1/0.239 ≈ 4.18 kJ = ~1 kcal, so kcal = kJ, the convention
+/// power-meter users and Strava's own figures follow (docs/providers/strava.md).
+fn calories(a: &Value) -> Value {
+    match num_in(a.get("calories"), 0.0, 20_000.0) {
+        Value::Null => num_in(a.get("kilojoules"), 0.0, 20_000.0),
+        c => c,
+    }
 }
 
 /// `time` (seconds from the start) and `heartrate` streams → heart-rate samples.
@@ -360,6 +384,19 @@ mod tests {
         assert_eq!(s.data["map"]["summary_polyline"], "ki{eF~yzdP");
         assert_eq!(s.calendar_date, "2024-06-10");
         assert_eq!(s.id, normalize_activity("u", &a).unwrap().id);
+    }
+
+    /// A ride of the list has `kilojoules`, no `calories`: kcal = kJ (Strava's efficiency rule);
+    /// a run has neither (its calories come from the detailed activity); `calories` wins.
+    #[test]
+    fn calories_from_kilojoules_or_the_detail() {
+        let ride = json!({"type": "Ride", "kilojoules": 788.7});
+        assert_eq!(calories(&ride), json!(788.7));
+        assert_eq!(calories(&json!({"type": "Run"})), Value::Null);
+        assert_eq!(
+            calories(&json!({"kilojoules": 788.7, "calories": 870.2})),
+            json!(870.2)
+        );
     }
 
     #[test]

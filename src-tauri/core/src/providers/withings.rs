@@ -305,6 +305,12 @@ pub fn envelope(v: Value) -> Result<Value, FetchError> {
                 .and_then(Value::as_u64)
                 .map(Duration::from_secs),
         }),
+        // The document's families: 501–511, 523 and 532 are "Invalid params" (permanent: the
+        // same request fails the same way), 522 a timeout, the rest of 5xx server errors.
+        501..=511 | 523 | 532 => Err(FetchError::Rejected {
+            status: 400,
+            message: format!("Withings status {status} (invalid params): {}", msg()),
+        }),
         500..=599 => Err(FetchError::Server {
             status: status as u16,
         }),
@@ -323,6 +329,33 @@ async fn service(ctx: &FetchCtx, path: &str, form: &[(&str, String)]) -> Result<
 
 type Normalizer = fn(&str, &Value) -> Result<(Option<SummaryDoc>, Vec<Sample>), FetchError>;
 
+/// The fields each list service is asked for (`data_fields`, as the document says to send it):
+/// the ones the normalizers read.
+fn data_fields(action: &str) -> Option<&'static str> {
+    match action {
+        "getsummary" => Some("total_timeinbed,total_sleep_time,lightsleepduration,deepsleepduration,remsleepduration,wakeupduration,wakeupcount,sleep_efficiency,sleep_latency,hr_average,hr_min,hr_max,rr_average,sleep_score,rmssd_start_avg"),
+        "getactivity" => Some("steps,distance,elevation,soft,moderate,intense,active,calories,totalcalories,hr_average,hr_min,hr_max"),
+        "getworkouts" => Some("calories,intensity,hr_average,hr_min,hr_max,pause_duration,steps,distance,elevation"),
+        _ => None,
+    }
+}
+
+/// The form of a `v2` list service for a window (and a page offset).
+fn list_form(action: &str, window: Window, page: &Option<String>) -> Vec<(&'static str, String)> {
+    let mut form = vec![
+        ("action", action.to_string()),
+        ("startdateymd", window.start.to_string()),
+        ("enddateymd", window.end.to_string()),
+    ];
+    if let Some(f) = data_fields(action) {
+        form.push(("data_fields", f.to_string()));
+    }
+    if let Some(o) = page {
+        form.push(("offset", o.clone()));
+    }
+    form
+}
+
 /// The `v2` list services: `startdateymd`/`enddateymd`, `more` (bool) + `offset`.
 async fn fetch_list(
     ctx: &FetchCtx,
@@ -333,20 +366,7 @@ async fn fetch_list(
     page: Option<String>,
     norm_one: Normalizer,
 ) -> Result<FetchedPage, FetchError> {
-    let mut form = vec![
-        ("action", action.to_string()),
-        ("startdateymd", window.start.to_string()),
-        ("enddateymd", window.end.to_string()),
-    ];
-    if action == "getsummary" {
-        form.push((
-            "data_fields",
-            "total_timeinbed,total_sleep_time,lightsleepduration,deepsleepduration,remsleepduration,wakeupduration,wakeupcount,sleep_efficiency,sleep_latency,hr_average,hr_min,hr_max,rr_average,sleep_score,rmssd_start_avg".into(),
-        ));
-    }
-    if let Some(o) = &page {
-        form.push(("offset", o.clone()));
-    }
+    let form = list_form(action, window, &page);
     let body = service(ctx, path, &form).await?;
     let items = body
         .get(key)
@@ -581,7 +601,9 @@ pub fn normalize_workout(
                 "sport": {"id": sport_id, "name": sport_name, "slug": sport_slug},
                 "hr_zones": Value::Null,
                 "moving_time": (end - start - pause).max(0),
-                "total_elevation_gain": num_in(x.get("elevation"), 0.0, 50_000.0),
+                // `data.elevation` is floors climbed, not metres: Vital's workout has no field
+                // for floors, so it stays in the raw record only.
+                "total_elevation_gain": Value::Null,
                 "steps": int_in(x.get("steps"), 0.0, 200_000.0),
                 "provider_id": id,
                 "source": source("watch"),
@@ -820,6 +842,49 @@ mod tests {
         );
     }
 
+    /// The document's status families: "Invalid params" is permanent, a timeout is not.
+    #[test]
+    fn invalid_params_statuses_are_permanent() {
+        for code in [501, 503, 507, 511, 523, 532] {
+            match envelope(json!({"status": code, "body": {}, "error": "Invalid params"})) {
+                Err(FetchError::Rejected {
+                    status: 400,
+                    message,
+                }) => {
+                    assert!(message.contains("invalid params"), "{code}: {message}")
+                }
+                other => panic!("{code}: {other:?}"),
+            }
+        }
+        for code in [522, 500, 516, 533] {
+            assert_eq!(
+                envelope(json!({"status": code, "body": {}})),
+                Err(FetchError::Server {
+                    status: code as u16
+                }),
+                "{code}"
+            );
+        }
+    }
+
+    /// `data_fields` goes to every list service that documents it.
+    #[test]
+    fn list_services_send_data_fields() {
+        let w = Window {
+            start: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            end: chrono::NaiveDate::from_ymd_opt(2026, 11, 7).unwrap(),
+        };
+        for (path, action) in [
+            ("/v2/sleep", "getsummary"),
+            ("/v2/measure", "getactivity"),
+            ("/v2/measure", "getworkouts"),
+        ] {
+            let form = list_form(action, w, &Some("10".into()));
+            let fields = form.iter().find(|(k, _)| *k == "data_fields");
+            assert!(fields.is_some(), "{path} {action} without data_fields");
+        }
+    }
+
     #[test]
     fn measures_use_the_unit_exponent_and_the_zone() {
         let body: Value = serde_json::from_str(r#"{"updatetime": 1718000000, "timezone": "Europe/Paris", "more": 0, "offset": 0,
@@ -877,6 +942,8 @@ mod tests {
         assert_eq!(w.data["sport"]["slug"], "running");
         assert_eq!(w.data["moving_time"], 2400);
         assert_eq!(w.data["distance"], 5120.0);
+        // `data.elevation` is floors climbed (12 floors), not 12 m of elevation gain.
+        assert_eq!(w.data["total_elevation_gain"], Value::Null);
         let intraday: Value = serde_json::from_str(r#"{"series": {
           "1718000040": {"deviceid": "892359876fd8", "model": "ScanWatch", "model_id": 93, "heart_rate": 68},
           "1718000100": {"deviceid": "892359876fd8", "model": "ScanWatch", "model_id": 93, "steps": 42, "heart_rate": 91}}}"#).unwrap();
