@@ -537,7 +537,6 @@ impl App {
             let fail = |e: &FetchError| {
                 AppError::new(
                     e.code(),
-                    502,
                     format!(
                         "{} {resource} {}..{}: {}",
                         conn.provider,
@@ -558,7 +557,6 @@ impl App {
                 Err(FetchError::Unauthorized) => {
                     return Err(AppError::new(
                         "reauth_required",
-                        401,
                         format!(
                             "{} keeps refusing the refreshed access token; reconnect it",
                             conn.provider
@@ -634,7 +632,6 @@ impl App {
         let Some(refresh) = tokens.refresh_token.clone() else {
             return Err(AppError::new(
                 "reauth_required",
-                401,
                 format!(
                     "the {} access token expired and there is no refresh token; reconnect",
                     conn.provider
@@ -668,7 +665,6 @@ impl App {
             }
             Err(e) if e.code == "invalid_grant" => Err(AppError::new(
                 "reauth_required",
-                401,
                 format!(
                     "{} no longer accepts this connection's refresh token ({}); reconnect it",
                     conn.provider, e.message
