@@ -19,11 +19,8 @@ fn main() {
                 Ok(()) => 0,
                 Err(e) => {
                     eprintln!("error: {}", e.message);
-                    if e.status == 1 {
-                        1
-                    } else {
-                        2
-                    }
+                    // The catalogue's exit code (docs/errors.md).
+                    e.exit_code()
                 }
             }
         }
@@ -42,14 +39,14 @@ fn run_window(
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {}", e.message);
-            return 2;
+            return e.exit_code();
         }
     };
     match vital_link::desktop::run(config, vital_link::plugins(), runtime) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("error: {}", e.message);
-            2
+            e.exit_code()
         }
     }
 }

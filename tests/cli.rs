@@ -98,7 +98,7 @@ fn add_connect_sync_and_read_data_from_the_command_line() {
     let o = vl(d, &["users", "list"]);
     assert!(stdout(&o).contains("oura (connected)"));
 
-    let o = vl(d, &["doctor"]);
+    let o = vl(d, &["doctor", "--json"]);
     let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(
         doc["database"]["schema_version"],
@@ -128,7 +128,7 @@ fn unknown_user_and_bad_dates_get_clear_errors() {
         dir.path(),
         &["data", "sleep", "nobody", "--from", "2026-01-01"],
     );
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(3), "not found (docs/errors.md)");
     assert!(
         stderr(&o).contains("no user with id or client_user_id \"nobody\""),
         "{}",
@@ -150,7 +150,7 @@ fn a_corrupt_database_is_refused_and_left_untouched() {
     let db = dir.path().join("vital-link.sqlite3");
     std::fs::write(&db, vec![7u8; 4096]).unwrap();
     let o = vl(dir.path(), &["users", "list"]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(6), "storage (docs/errors.md)");
     assert!(
         stderr(&o).contains("is not a readable Vital Link database"),
         "{}",
@@ -252,6 +252,210 @@ fn participant_notes_and_cohort_from_the_command_line() {
         (None, Some("B"))
     );
     let o = vl(d, &["users", "set", "nobody", "--cohort", "B"]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(3));
     assert!(stderr(&o).contains("nobody"), "{}", stderr(&o));
+}
+
+/// Moves a connection to `status` as a refused refresh (or a failed sync) leaves it.
+fn set_connection_status(dir: &std::path::Path, status: &str, code: &str, message: &str) {
+    let c = rusqlite::Connection::open(dir.join("vital-link.sqlite3")).unwrap();
+    c.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+    let n = c
+        .execute(
+            "UPDATE connections SET status = ?1, error_type = ?2, error_message = ?3",
+            [status, code, message],
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn status_and_sync_exit_non_zero_while_a_connection_needs_attention() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(vl(d, &["users", "add", "P-001"]).status.success());
+    let o = vl(d, &["connect", "P-001", "oura"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(vl(d, &["status"]).status.code(), Some(0));
+
+    set_connection_status(
+        d,
+        "reauth_required",
+        "reauth_required",
+        "oura no longer accepts this connection's refresh token",
+    );
+    // status: exit 4 (needs reconnect), the row on stdout, what to do on stderr.
+    let o = vl(d, &["status"]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stdout(&o).contains("P-001\toura"), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("oura needs P-001 to sign in again (`vital-link connect P-001 oura`)"),
+        "{}",
+        stderr(&o)
+    );
+    // --json: the same exit code, JSON on stdout.
+    let o = vl(d, &["status", "--json"]);
+    assert_eq!(o.status.code(), Some(4));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v[0]["status"], "reauth_required");
+    // sync: not silent, and not 0.
+    let o = vl(d, &["sync", "P-001"]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not synced") && stderr(&o).contains("vital-link connect P-001 oura"),
+        "{}",
+        stderr(&o)
+    );
+    let o = vl(d, &["sync"]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+
+    // A failed sync: exit 1, and it says it is retried.
+    set_connection_status(d, "error", "provider_unavailable", "oura answered 500");
+    let o = vl(d, &["status"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).contains("oura answered 500"), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("the last sync of oura of P-001 failed"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn doctor_and_providers_list_speak_to_people_and_json_to_scripts() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = vl(d, &["doctor"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&text).is_err(),
+        "{text}"
+    );
+    assert!(text.contains("sandbox environment"), "{text}");
+    assert!(text.contains("Verdict: all is well."), "{text}");
+    let o = vl(d, &["doctor", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["environment"], "sandbox");
+
+    let o = vl(d, &["providers", "list"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.starts_with("slug\tname\tcan connect\tcredentials\n"),
+        "{text}"
+    );
+    assert!(text.contains("oura\tOura\tyes (sandbox fake)"), "{text}");
+    assert!(
+        text.contains("providers can be connected here (sandbox environment)."),
+        "{text}"
+    );
+    let o = vl(d, &["providers", "list", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v.as_array().unwrap().iter().any(|p| p["slug"] == "oura"));
+
+    // Production: providers without credentials say what to do.
+    let o = vl(d, &["--env", "production", "providers", "list"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("needs credentials"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("vital-link providers set"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn users_list_has_a_header_and_is_ordered_by_client_user_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for id in ["b-2", "a-1", "c-3"] {
+        assert!(vl(d, &["users", "add", id]).status.success());
+    }
+    let o = vl(d, &["users", "list"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<String> = stdout(&o).lines().map(String::from).collect();
+    assert_eq!(lines[0], "client_user_id\tuser_id\tconnections");
+    let ids: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    assert_eq!(ids, ["a-1", "b-2", "c-3"]);
+    assert!(lines[1].ends_with("\t-"), "{}", lines[1]);
+    let o = vl(d, &["users", "list", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["client_user_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["a-1", "b-2", "c-3"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn connect_without_a_browser_prints_the_url_says_what_it_waits_for_and_stops_on_ctrl_c() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(vl(d, &["users", "add", "P-9"]).status.success());
+    let mut child = Command::new(APP)
+        .args(["connect", "P-9", "oura", "--no-browser", "--timeout", "120"])
+        .env("VITAL_LINK_DATA_DIR", d)
+        .env("VITAL_LINK_SANDBOX_NOW", "2026-11-20T15:00:00Z")
+        .env_remove("VITAL_LINK_ENV")
+        .env_remove("BROWSER")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    assert!(
+        first.contains("Open this URL in a browser to connect oura for P-9"),
+        "{first}"
+    );
+    let mut url = String::new();
+    out.read_line(&mut url).unwrap();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    // Give it a moment to be waiting, then Ctrl-C.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "Ctrl-C did not end `connect`"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.contains("Waiting for the sign-in"), "{err}");
+    assert!(err.contains("up to 2 minutes"), "{err}");
+    assert!(err.contains("Ctrl-C stops"), "{err}");
+    assert!(
+        err.contains("stopped with Ctrl-C: oura was not connected"),
+        "{err}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = vl(dir.path(), &["settings", "set", "history_days", "soon"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = vl(dir.path(), &["no-such-command"]);
+    assert_eq!(o.status.code(), Some(2));
 }

@@ -88,7 +88,7 @@ fn connect_refresh_and_disconnect_a_custom_oidc_provider() {
         .unwrap()
         .starts_with(&issuer));
     // The secret is stored sealed and only ever shown redacted.
-    let list = ok(&vl(d, &["providers", "list"]));
+    let list = ok(&vl(d, &["providers", "list", "--json"]));
     let mine = list
         .as_array()
         .unwrap()
@@ -178,7 +178,7 @@ fn an_unreachable_issuer_is_a_clear_error() {
             "x",
         ],
     );
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(5), "a provider or network failure");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains("cannot read") && err.contains("--authorize-url"),

@@ -40,7 +40,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
                 if status == StatusCode::PAYLOAD_TOO_LARGE {
                     vital_link_core::error::AppError::new(
                         "payload_too_large",
-                        413,
                         "the request body is too large",
                     )
                     .into_response()

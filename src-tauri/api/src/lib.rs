@@ -63,7 +63,7 @@ impl ErrorResponse for AppError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let ApiError(e) = self;
-        let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = if status == StatusCode::UNPROCESSABLE_ENTITY {
             // FastAPI's validation shape, which both SDKs surface as-is.
             json!({"detail": [{"loc": ["query"], "msg": e.message, "type": e.code}]})
@@ -165,7 +165,6 @@ async fn loopback_host_only(req: Request, next: Next) -> Response {
     } else {
         AppError::new(
             "forbidden_host",
-            403,
             format!("requests must be addressed to 127.0.0.1, not {host:?}"),
         )
         .into_response()
@@ -240,7 +239,7 @@ pub async fn serve(app: Arc<App>, port: u16) -> AppResult<SocketAddr> {
 /// Starts the API on `ip:port`. Callers check that a non-loopback `ip` was asked for explicitly.
 pub async fn serve_on(app: Arc<App>, ip: std::net::IpAddr, port: u16) -> AppResult<SocketAddr> {
     let listener = tokio::net::TcpListener::bind((ip, port)).await.map_err(|e| {
-        AppError::new("port_in_use", 500, format!("cannot listen on {ip}:{port} ({e}); pass another --port, or 0 for any free port"))
+        AppError::new("port_in_use", format!("cannot listen on {ip}:{port} ({e}); pass another --port, or 0 for any free port"))
     })?;
     let addr = listener
         .local_addr()

@@ -43,7 +43,6 @@ fn token(headers: &HeaderMap, body: Option<&str>) -> AppResult<String> {
         .ok_or_else(|| {
             AppError::new(
                 "missing_link_token",
-                400,
                 "send the link token in the x-vital-link-token header",
             )
         })
@@ -161,7 +160,7 @@ async fn create_token(
         .user_id
         .or(b.user_key)
         .filter(|u| !u.is_empty())
-        .ok_or_else(|| AppError::new("invalid_user_id", 422, "user_id is required"))?;
+        .ok_or_else(|| AppError::new("invalid_user_id", "user_id is required"))?;
     let u = app.user(&user)?;
     let resp = app.create_link_token(NewLinkToken {
         user_id: u.user_id,
@@ -208,10 +207,10 @@ async fn demo(
 ) -> crate::ApiResult<Json<Value>> {
     let user_id = b
         .user_id
-        .ok_or_else(|| AppError::new("invalid_user_id", 422, "user_id is required"))?;
+        .ok_or_else(|| AppError::new("invalid_user_id", "user_id is required"))?;
     let provider = b
         .provider
-        .ok_or_else(|| AppError::new("invalid_provider", 422, "provider is required"))?;
+        .ok_or_else(|| AppError::new("invalid_provider", "provider is required"))?;
     app.connect_demo(&user_id, &provider).await?;
     Ok(Json(
         json!({"success": true, "detail": format!("connected the {provider} sandbox account; its backfill has started")}),

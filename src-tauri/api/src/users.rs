@@ -38,7 +38,7 @@ pub fn provider_ref(app: &App, slug: &str) -> Value {
 
 async fn create(State(app): State<AppState>, Body(b): Body<NewUser>) -> Response {
     if b.client_user_id.trim().is_empty() {
-        return AppError::new("invalid_request", 422, "client_user_id is required").into_response();
+        return AppError::new("invalid_request", "client_user_id is required").into_response();
     }
     let cuid = b.client_user_id.trim().to_string();
     match app.create_user(b) {

@@ -30,6 +30,11 @@ pub struct Cli {
     /// Port of the local Vital API (the window and `serve`); 0 picks a free one.
     #[arg(long, env = "VITAL_LINK_PORT", global = true, default_value_t = DEFAULT_API_PORT)]
     pub port: u16,
+    /// Print JSON for scripts instead of the summary for people (`status`, `doctor`,
+    /// `users list`, `providers list`, `settings list`); the commands that print JSON anyway
+    /// take it too. Exit codes: docs/errors.md.
+    #[arg(long, global = true)]
+    pub json: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -51,7 +56,8 @@ pub enum Command {
         #[arg(long, default_value_t = 300)]
         timeout: u64,
     },
-    /// Sync one user's connections, or everyone's.
+    /// Sync one user's connections, or everyone's. Exits 4 when a connection needs
+    /// reconnect, 1 when one failed.
     Sync { user: Option<String> },
     /// Print stored data as Vital's API returns it (JSON on stdout).
     Data {
@@ -67,13 +73,9 @@ pub enum Command {
         #[arg(long)]
         provider: Option<String>,
     },
-    /// Connections and their sync state.
-    Status {
-        user: Option<String>,
-        /// Print the connections as JSON (for scripts).
-        #[arg(long)]
-        json: bool,
-    },
+    /// Connections and their sync state. Exits 4 when a connection needs reconnect, 1 when
+    /// one failed (docs/errors.md).
+    Status { user: Option<String> },
     /// Run the local Vital-compatible API, the sync scheduler (and the sandbox) until interrupted.
     Serve {
         /// Address to listen on. Anything but loopback also needs --allow-remote.
@@ -144,7 +146,7 @@ pub enum Command {
         #[arg(long)]
         rotate: bool,
     },
-    /// Check paths, keyring, database and versions.
+    /// Check paths, keyring, database and versions, and say whether all is well.
     Doctor,
     /// Sandbox only: complete a sandbox provider's consent page as a person would.
     #[command(hide = true)]
@@ -181,6 +183,7 @@ pub enum UsersCmd {
     Import {
         file: PathBuf,
     },
+    /// Participants by client_user_id, with their connections.
     List,
     Delete {
         user: String,
@@ -368,6 +371,7 @@ pub async fn run(cli: Cli, command: Command, plugins: &Plugins) -> AppResult<()>
         eprintln!("sandbox browser: {title}");
         return Ok(());
     }
+    let json_out = cli.json;
     let mut config = cli.config()?;
     if let Command::Connect { timeout, .. } = &command {
         config.oauth_timeout = Duration::from_secs(*timeout);
@@ -415,31 +419,11 @@ pub async fn run(cli: Cli, command: Command, plugins: &Plugins) -> AppResult<()>
             if !r.errors.is_empty() {
                 return Err(AppError::new(
                     "import_incomplete",
-                    1,
                     format!("{} lines were not imported; see above", r.errors.len()),
                 ));
             }
         }
-        Command::Users(UsersCmd::List) => {
-            let (users, _) = app.list_users(0, i64::MAX)?;
-            for u in users {
-                let conns = app.connections(Some(&u.user_id))?;
-                let providers: Vec<String> = conns
-                    .iter()
-                    .map(|c| format!("{} ({})", c.provider, c.status))
-                    .collect();
-                println!(
-                    "{}\t{}\t{}",
-                    u.client_user_id,
-                    u.user_id,
-                    if providers.is_empty() {
-                        "-".into()
-                    } else {
-                        providers.join(", ")
-                    }
-                );
-            }
-        }
+        Command::Users(UsersCmd::List) => users_list(&app, json_out)?,
         Command::Users(UsersCmd::Delete { user }) => {
             let u = app.resolve_user(&user)?;
             app.delete_user(&u.user_id).await?;
@@ -473,10 +457,19 @@ pub async fn run(cli: Cli, command: Command, plugins: &Plugins) -> AppResult<()>
                     r.status
                 );
             }
+            // Connections that need reconnect are not synced (or just found to need it):
+            // say which and what to do, never nothing.
+            let reauth: Vec<_> = app
+                .connection_statuses(uid.as_deref())?
+                .into_iter()
+                .filter(|c| c.status == ConnectionStatus::ReauthRequired)
+                .collect();
+            if !reauth.is_empty() {
+                return Err(needs_reconnect(&reauth));
+            }
             if reports.iter().any(|r| r.status != "connected") {
                 return Err(AppError::new(
                     "sync_failed",
-                    1,
                     "some connections did not sync; see above and `vital-link status`",
                 ));
             }
@@ -498,37 +491,7 @@ pub async fn run(cli: Cli, command: Command, plugins: &Plugins) -> AppResult<()>
             )?;
             print_json(&v);
         }
-        Command::Status { user, json } => {
-            let statuses = app.connection_statuses(user.as_deref())?;
-            if json {
-                print_json(&serde_json::to_value(&statuses)?);
-                return Ok(());
-            }
-            for c in statuses {
-                println!(
-                    "{}\t{}\t{}\tlast success {}\t{}{}",
-                    c.client_user_id,
-                    c.provider,
-                    c.sync_status,
-                    c.last_success.as_deref().unwrap_or("never"),
-                    c.next_run,
-                    c.error.map(|m| format!("  {m}")).unwrap_or_default(),
-                );
-            }
-            let f = app.forward_status()?;
-            if f.enabled {
-                println!(
-                    "forwarding to {}: {} readings queued, {} batches parked, last delivery {}{}",
-                    f.url.unwrap_or_default(),
-                    f.outbox.readings,
-                    f.parked.batches,
-                    f.last_delivery_at.unwrap_or_else(|| "never".into()),
-                    f.last_error
-                        .map(|e| format!(", last error: {e}"))
-                        .unwrap_or_default()
-                );
-            }
-        }
+        Command::Status { user } => status(&app, user.as_deref(), json_out)?,
         Command::Serve {
             bind,
             allow_remote,
@@ -597,8 +560,16 @@ pub async fn run(cli: Cli, command: Command, plugins: &Plugins) -> AppResult<()>
             eprintln!("forwarding is off; the outbox was emptied");
         }
         Command::Settings(SettingsCmd::List) => {
-            for k in SETTINGS {
-                println!("{k}\t{}", app.setting(k)?.unwrap_or_else(|| "-".into()));
+            if json_out {
+                let mut m = serde_json::Map::new();
+                for k in SETTINGS {
+                    m.insert(k.to_string(), json!(app.setting(k)?));
+                }
+                print_json(&Value::Object(m));
+            } else {
+                for k in SETTINGS {
+                    println!("{k}\t{}", app.setting(k)?.unwrap_or_else(|| "-".into()));
+                }
             }
         }
         Command::Settings(SettingsCmd::Get { key }) => {
@@ -704,19 +675,7 @@ pub async fn run(cli: Cli, command: Command, plugins: &Plugins) -> AppResult<()>
             app.wipe().await?;
             eprintln!("all data deleted from {}", app.config.data_dir.display());
         }
-        Command::Providers(ProvidersCmd::List) => {
-            let creds = app.credentials_view()?;
-            let list: Vec<Value> = app
-                .providers
-                .all()
-                .iter()
-                .map(|p| {
-                    let c = creds.iter().find(|c| c.slug == p.spec().slug);
-                    json!({"slug": p.spec().slug, "name": p.spec().name, "availability": p.availability(app.config.environment), "redirect": p.spec().redirect, "credentials": c})
-                })
-                .collect();
-            print_json(&Value::Array(list));
-        }
+        Command::Providers(ProvidersCmd::List) => providers_list(&app, json_out)?,
         Command::Providers(ProvidersCmd::Set {
             slug,
             client_id,
@@ -798,10 +757,286 @@ pub async fn run(cli: Cli, command: Command, plugins: &Plugins) -> AppResult<()>
             };
             println!("{key}");
         }
-        Command::Doctor => print_json(&app.doctor(plugins.desktop)),
+        Command::Doctor => doctor(&app, plugins.desktop, json_out)?,
         Command::SandboxBrowser { .. } => unreachable!("handled above"),
     }
     app.wait_background().await;
+    Ok(())
+}
+
+/// `users list`: a header row, then one participant a line in client_user_id order.
+fn users_list(app: &Arc<App>, json_out: bool) -> AppResult<()> {
+    let (mut users, _) = app.list_users(0, i64::MAX)?;
+    users.sort_by(|a, b| a.client_user_id.cmp(&b.client_user_id));
+    let mut rows = vec![];
+    for u in users {
+        let conns = app.connections(Some(&u.user_id))?;
+        rows.push((u, conns));
+    }
+    if json_out {
+        let v: Vec<Value> = rows
+            .iter()
+            .map(|(u, conns)| {
+                json!({"client_user_id": u.client_user_id, "user_id": u.user_id, "connections": conns.iter().map(|c| json!({"provider": c.provider, "status": c.status})).collect::<Vec<_>>()})
+            })
+            .collect();
+        print_json(&Value::Array(v));
+        return Ok(());
+    }
+    println!("client_user_id\tuser_id\tconnections");
+    for (u, conns) in rows {
+        let providers: Vec<String> = conns
+            .iter()
+            .map(|c| format!("{} ({})", c.provider, c.status))
+            .collect();
+        println!(
+            "{}\t{}\t{}",
+            u.client_user_id,
+            u.user_id,
+            if providers.is_empty() {
+                "-".into()
+            } else {
+                providers.join(", ")
+            }
+        );
+    }
+    Ok(())
+}
+
+/// `status`: the connections, then what needs attention; exits 4 (reconnect) or 1 (failed).
+fn status(app: &Arc<App>, user: Option<&str>, json_out: bool) -> AppResult<()> {
+    let statuses = app.connection_statuses(user)?;
+    if json_out {
+        print_json(&serde_json::to_value(&statuses)?);
+    } else {
+        for c in &statuses {
+            println!(
+                "{}\t{}\t{}\tlast success {}\t{}{}",
+                c.client_user_id,
+                c.provider,
+                c.sync_status,
+                c.last_success.as_deref().unwrap_or("never"),
+                c.next_run,
+                c.error
+                    .as_ref()
+                    .map(|m| format!("  {m}"))
+                    .unwrap_or_default(),
+            );
+        }
+        let f = app.forward_status()?;
+        if f.enabled {
+            println!(
+                "forwarding to {}: {} readings queued, {} batches parked, last delivery {}{}",
+                f.url.unwrap_or_default(),
+                f.outbox.readings,
+                f.parked.batches,
+                f.last_delivery_at.unwrap_or_else(|| "never".into()),
+                f.last_error
+                    .map(|e| format!(", last error: {e}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    let reauth: Vec<_> = statuses
+        .iter()
+        .filter(|c| c.status == ConnectionStatus::ReauthRequired)
+        .cloned()
+        .collect();
+    if !reauth.is_empty() {
+        return Err(needs_reconnect(&reauth));
+    }
+    let failed: Vec<_> = statuses.iter().filter(|c| c.status == ConnectionStatus::Error).collect();
+    if !failed.is_empty() {
+        let which: Vec<String> = failed
+            .iter()
+            .map(|c| format!("{} of {}", c.provider, c.client_user_id))
+            .collect();
+        return Err(AppError::new(
+            "sync_failed",
+            format!(
+                "the last sync of {} failed (see above); it is retried at the next run, or now with `vital-link sync`",
+                which.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The error for connections that need the participant to sign in again: which, and the
+/// command that reconnects each.
+fn needs_reconnect(conns: &[vital_link_core::report::ConnectionReport]) -> AppError {
+    let what: Vec<String> = conns
+        .iter()
+        .map(|c| {
+            format!(
+                "{} needs {} to sign in again (`vital-link connect {} {}`)",
+                c.provider,
+                c.client_user_id,
+                quote(&c.client_user_id),
+                c.provider
+            )
+        })
+        .collect();
+    AppError::new(
+        "reauth_required",
+        format!(
+            "{} not synced: {}",
+            if conns.len() == 1 {
+                "1 connection is".to_string()
+            } else {
+                format!("{} connections are", conns.len())
+            },
+            what.join("; ")
+        ),
+    )
+}
+
+/// `providers list`: a table and a verdict; `--json` for the full records.
+fn providers_list(app: &Arc<App>, json_out: bool) -> AppResult<()> {
+    use vital_link_core::providers::Availability;
+    let creds = app.credentials_view()?;
+    let env = app.config.environment;
+    let sandbox = env == Environment::Sandbox;
+    if json_out {
+        let list: Vec<Value> = app
+            .providers
+            .all()
+            .iter()
+            .map(|p| {
+                let c = creds.iter().find(|c| c.slug == p.spec().slug);
+                json!({"slug": p.spec().slug, "name": p.spec().name, "availability": p.availability(env), "redirect": p.spec().redirect, "credentials": c})
+            })
+            .collect();
+        print_json(&Value::Array(list));
+        return Ok(());
+    }
+    println!("slug\tname\tcan connect\tcredentials");
+    let (mut ready, mut need_creds) = (0, vec![]);
+    for p in app.providers.all() {
+        let slug = p.spec().slug;
+        let c = creds.iter().find(|c| c.slug == slug);
+        let has_creds = c.is_some_and(|c| c.source != "none");
+        let (can, why) = match p.availability(env) {
+            Availability::NotAvailable(reason) => (false, format!("no: {reason}")),
+            Availability::Available if sandbox => match app.sandbox.client(slug) {
+                Some(_) => (true, "yes (sandbox fake)".to_string()),
+                None => (false, "no sandbox fake yet".to_string()),
+            },
+            Availability::Available if has_creds => (true, "yes".to_string()),
+            Availability::Available => {
+                need_creds.push(slug);
+                (false, "needs credentials".to_string())
+            }
+        };
+        if can {
+            ready += 1;
+        }
+        let cred = match c {
+            _ if sandbox => "not needed in the sandbox".to_string(),
+            Some(c) if c.source != "none" => {
+                format!("{} ({})", c.client_id.as_deref().unwrap_or("?"), c.source)
+            }
+            _ => "not set".to_string(),
+        };
+        println!("{slug}\t{}\t{why}\t{cred}", p.spec().name);
+    }
+    println!();
+    println!(
+        "{ready} of {} providers can be connected here ({} environment).",
+        app.providers.all().len(),
+        env.as_str()
+    );
+    if !need_creds.is_empty() {
+        println!(
+            "To connect {}, register an app with the provider and run `vital-link providers set <slug> --client-id ...` (docs/providers/<slug>.md).",
+            need_creds.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// `doctor`: what the app uses, then a verdict with what to do; `--json` for a support request.
+fn doctor(app: &Arc<App>, desktop: bool, json_out: bool) -> AppResult<()> {
+    let d = app.doctor(desktop);
+    if json_out {
+        print_json(&d);
+        return Ok(());
+    }
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "-".to_string(),
+        other => other.to_string(),
+    };
+    let db = &d["database"];
+    let writable = db["writable"].as_bool().unwrap_or(false);
+    println!(
+        "Vital Link {} ({} environment{})",
+        text(&d["version"]),
+        text(&d["environment"]),
+        if desktop {
+            ", with the desktop window"
+        } else {
+            ", no desktop window in this build"
+        }
+    );
+    println!("  data directory  {}", text(&d["data_dir"]));
+    println!(
+        "  database        {} (schema {}, SQLite {}, {})",
+        text(&db["path"]),
+        text(&db["schema_version"]),
+        text(&db["sqlite"]),
+        if writable { "writable" } else { "read-only" }
+    );
+    let key = match d["vault"]["key_source"].as_str().unwrap_or("") {
+        "os_keyring" => "the system keyring".to_string(),
+        "passphrase" => "a key file protected by a passphrase".to_string(),
+        "key_file" => format!("the key file {}", text(&d["vault"]["key_file"])),
+        other => other.to_string(),
+    };
+    println!("  vault key       {key}");
+    println!("  logs            {}", text(&d["logs"]));
+    println!(
+        "  browser         {}",
+        d["browser"]
+            .as_str()
+            .unwrap_or("the system default ($BROWSER is not set)")
+    );
+    if let Some(fakes) = d["sandbox"].as_object().filter(|m| !m.is_empty()) {
+        println!("  sandbox fakes   {} running", fakes.len());
+    }
+    let mut problems = vec![];
+    if !writable {
+        problems.push(format!(
+            "the database is read-only: make {} writable, or choose another with --data-dir",
+            text(&d["data_dir"])
+        ));
+    }
+    if desktop && d["display"].is_null() && cfg!(target_os = "linux") {
+        problems.push(
+            "no display ($DISPLAY is not set): the window cannot open; use the commands or `serve`"
+                .to_string(),
+        );
+    }
+    let attention = app
+        .connection_statuses(None)?
+        .into_iter()
+        .filter(|c| c.status.needs_attention())
+        .count();
+    if attention > 0 {
+        problems.push(format!(
+            "{attention} connection{} need{} attention: see `vital-link status`",
+            if attention == 1 { "" } else { "s" },
+            if attention == 1 { "s" } else { "" }
+        ));
+    }
+    if problems.is_empty() {
+        println!("\nVerdict: all is well.");
+    } else {
+        println!("\nVerdict: {} to fix:", problems.len());
+        for p in problems {
+            println!("  - {p}");
+        }
+    }
     Ok(())
 }
 
@@ -857,14 +1092,24 @@ async fn connect(app: &Arc<App>, user: &str, provider: &str, no_browser: bool) -
     let started = app
         .link_start(&link.link_token, provider, !no_browser)
         .await?;
+    let wait = app.config.oauth_timeout.as_secs();
     if no_browser {
         println!(
-            "Open this URL in a browser to connect {provider}:\n{}",
-            started.oauth_url
+            "Open this URL in a browser to connect {provider} for {}:\n{}",
+            u.client_user_id, started.oauth_url
+        );
+        eprintln!(
+            "Waiting for the sign-in to come back to this computer (up to {}; --timeout to change). Ctrl-C stops.",
+            human_duration(wait)
         );
     } else {
-        eprintln!("Opened your browser to sign in to {provider}. Waiting for you to approve...");
+        eprintln!(
+            "Opened your browser to sign in to {provider}. Waiting for you to approve (up to {}; Ctrl-C stops)...",
+            human_duration(wait)
+        );
     }
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
     loop {
         let s = app.link_state(&link.link_token)?;
         match s.state {
@@ -873,7 +1118,6 @@ async fn connect(app: &Arc<App>, user: &str, provider: &str, no_browser: bool) -
             | vital_link_core::states::LinkStatus::Exited => {
                 return Err(AppError::new(
                     "link_failed",
-                    1,
                     format!(
                         "{provider} was not connected: {} ({})",
                         s.error.unwrap_or_default(),
@@ -882,7 +1126,16 @@ async fn connect(app: &Arc<App>, user: &str, provider: &str, no_browser: bool) -
                 ))
             }
             _ => {
-                let _ = tokio::time::timeout(Duration::from_millis(500), rx.recv()).await;
+                tokio::select! {
+                    _ = &mut ctrl_c => {
+                        let _ = app.link_cancel(&link.link_token);
+                        return Err(AppError::new(
+                            "user_cancelled",
+                            format!("stopped with Ctrl-C: {provider} was not connected"),
+                        ));
+                    }
+                    _ = tokio::time::timeout(Duration::from_millis(500), rx.recv()) => {}
+                }
             }
         }
     }
@@ -901,7 +1154,6 @@ async fn connect(app: &Arc<App>, user: &str, provider: &str, no_browser: bool) -
     if c.status != ConnectionStatus::Connected {
         return Err(AppError::new(
             "sync_failed",
-            1,
             format!(
                 "connected, but the first sync failed: {}",
                 c.error_message.unwrap_or_default()
@@ -909,4 +1161,26 @@ async fn connect(app: &Arc<App>, user: &str, provider: &str, no_browser: bool) -
         ));
     }
     Ok(())
+}
+
+/// "5 minutes", "90 seconds".
+fn human_duration(secs: u64) -> String {
+    if secs >= 120 && secs.is_multiple_of(60) {
+        format!("{} minutes", secs / 60)
+    } else {
+        format!("{secs} seconds")
+    }
+}
+
+/// `id` as a shell word.
+fn quote(id: &str) -> String {
+    if !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.@:/".contains(c))
+    {
+        id.to_string()
+    } else {
+        format!("'{}'", id.replace('\'', "'\\''"))
+    }
 }

@@ -149,9 +149,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 pub fn prepare_data_dir(dir: &Path) -> AppResult<()> {
     let not_writable = |e: std::io::Error| {
         AppError::new(
-            "data_dir_not_writable",
-            500,
-            format!(
+            "data_dir_not_writable", format!(
                 "the data directory {} is not writable ({e}): free disk space or fix its permissions, or choose another with --data-dir or VITAL_LINK_DATA_DIR (status, data and export still read it meanwhile)",
                 dir.display()
             ),

@@ -710,13 +710,12 @@ impl App {
 }
 
 fn unavailable(message: String) -> AppError {
-    AppError::new("forward_target_unavailable", 502, message)
+    AppError::new("forward_target_unavailable", message)
 }
 
 fn rate_limited(wait: Duration) -> AppError {
     AppError::new(
         "forward_rate_limited",
-        429,
         format!(
             "the target asked us to wait; sending again in {:.1} s",
             wait.as_secs_f64()

@@ -108,21 +108,18 @@ impl App {
         let row = self.store.link_token(&hash_token(token))?.ok_or_else(|| {
             AppError::new(
                 "invalid_token",
-                401,
                 "this link token is not valid; create a new one",
             )
         })?;
         if row.state == LinkStatus::Success {
             return Err(AppError::new(
                 "token_consumed",
-                401,
                 "this link token was already used to connect a provider; create a new one",
             ));
         }
         if row.expires_at <= now_ms() {
             return Err(AppError::new(
                 "token_expired",
-                401,
                 "this link token has expired (tokens last 60 minutes); create a new one",
             ));
         }
@@ -133,7 +130,7 @@ impl App {
         let row = self
             .store
             .link_token(&hash_token(token))?
-            .ok_or_else(|| AppError::new("invalid_token", 401, "this link token is not valid"))?;
+            .ok_or_else(|| AppError::new("invalid_token", "this link token is not valid"))?;
         let expired = row.state != LinkStatus::Success && row.expires_at <= now_ms();
         let oauth_url = match row.state {
             LinkStatus::Pending => self
@@ -354,7 +351,6 @@ impl App {
             CallbackOutcome::Denied { error, description } if error == "access_denied" => {
                 Err(AppError::new(
                     "user_cancelled",
-                    400,
                     format!(
                         "access was declined at {name}{}; nothing was connected",
                         description.map(|d| format!(" ({d})")).unwrap_or_default()
@@ -363,7 +359,6 @@ impl App {
             }
             CallbackOutcome::Denied { error, description } => Err(AppError::new(
                 "provider_api_error",
-                400,
                 format!(
                     "{name} returned an error ({error}{}); nothing was connected",
                     description.map(|d| format!(": {d}")).unwrap_or_default()
@@ -371,7 +366,6 @@ impl App {
             )),
             CallbackOutcome::TimedOut => Err(AppError::new(
                 "authorization_timeout",
-                408,
                 format!(
                     "no answer from the browser within {} seconds; start the connection again",
                     timeout.as_secs()
@@ -379,7 +373,6 @@ impl App {
             )),
             CallbackOutcome::Cancelled => Err(AppError::new(
                 "user_cancelled",
-                400,
                 "the connection was cancelled",
             )),
         };
@@ -450,9 +443,7 @@ impl App {
         };
         if let Some(missing) = missing_required_scope(p.as_ref(), tokens.scope.as_deref()) {
             return Err(AppError::new(
-                "required_scopes_not_granted",
-                400,
-                format!("{provider} did not grant the `{missing}` permission, which Vital Link needs; connect again and leave it ticked"),
+                "required_scopes_not_granted", format!("{provider} did not grant the `{missing}` permission, which Vital Link needs; connect again and leave it ticked"),
             ));
         }
         let ctx = FetchCtx {
@@ -469,7 +460,7 @@ impl App {
         let external = match p.external_user_id(&ctx).await {
             Ok(id) => id.or(tokens.provider_user_id.clone()),
             Err(e) if p.post_token_step_required() => {
-                return Err(AppError::new(e.code(), 502, e.message()));
+                return Err(AppError::new(e.code(), e.message()));
             }
             Err(_) => tokens.provider_user_id.clone(),
         };
@@ -512,7 +503,7 @@ impl App {
         let row = self
             .store
             .link_token(&hash)?
-            .ok_or_else(|| AppError::new("invalid_token", 401, "this link token is not valid"))?;
+            .ok_or_else(|| AppError::new("invalid_token", "this link token is not valid"))?;
         let running = self
             .link_flows
             .lock()
@@ -577,7 +568,6 @@ impl App {
                 LinkStatus::Error | LinkStatus::Exited => {
                     return Err(AppError::new(
                         "provider_api_error",
-                        502,
                         s.error
                             .unwrap_or_else(|| "the demo connection failed".into()),
                     ))

@@ -44,7 +44,6 @@ fn range(app: &App, q: &DataQuery) -> AppResult<Range> {
         .ok_or_else(|| {
             AppError::new(
                 "invalid_date",
-                422,
                 "start_date is required (YYYY-MM-DD or an ISO-8601 date-time)",
             )
         })?;
@@ -161,7 +160,6 @@ fn decode_cursor(c: &str) -> AppResult<(String, i64)> {
     let bad = || {
         AppError::new(
             "invalid_cursor",
-            422,
             "the cursor is not one this server issued; start again without it",
         )
     };
@@ -241,9 +239,7 @@ pub fn flat_samples(
     )?;
     if rows.len() as i64 > FLAT_CAP {
         return Err(AppError::new(
-            "too_many_samples",
-            422,
-            format!(
+            "too_many_samples", format!(
                 "more than {FLAT_CAP} {resource} samples from {} to {}: ask for a shorter range, or page through /v2/timeseries/{user_id}/{resource}/grouped with next_cursor",
                 r.from_day, r.to_day
             ),

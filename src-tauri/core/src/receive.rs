@@ -76,7 +76,7 @@ const UNITS: [&str; 38] = [
 ];
 
 fn unprocessable(msg: impl Into<String>) -> AppError {
-    AppError::new("invalid_payload", 422, msg)
+    AppError::new("invalid_payload", msg)
 }
 
 /// 1980-01-01T00:00:00Z. No wearable recorded anything earlier; year 0 and the epoch are what
@@ -119,9 +119,7 @@ impl Window {
 /// stored, what to do.
 fn implausible(reading: String, problem: String) -> AppError {
     AppError::new(
-        "implausible_reading",
-        422,
-        format!("{reading}: {problem}; nothing in this batch was stored: correct or leave out this reading and send the batch again"),
+        "implausible_reading", format!("{reading}: {problem}; nothing in this batch was stored: correct or leave out this reading and send the batch again"),
     )
 }
 

@@ -186,7 +186,7 @@ pub async fn complete(authorize_url: &str, choice: &Choice) -> AppResult<String>
             why = format!("{why}: {s}");
             src = s.source();
         }
-        AppError::new("network_error", 502, format!("sandbox browser: {why}"))
+        AppError::new("network_error", format!("sandbox browser: {why}"))
     };
     let mut resp = http.get(start).send().await.map_err(net)?;
     for _ in 0..8 {
@@ -221,7 +221,6 @@ pub async fn complete(authorize_url: &str, choice: &Choice) -> AppResult<String>
     }
     Err(AppError::new(
         "browser_loop",
-        502,
         "the sign-in pages did not lead back to the app",
     ))
 }

@@ -39,9 +39,7 @@ pub fn parse_range(start: &str, end: Option<&str>, today: NaiveDate) -> AppResul
             }
             Some(When::Instant(dt)) => Ok((dt.timestamp_millis(), dt.date_naive())),
             None => Err(AppError::new(
-                "invalid_date",
-                422,
-                format!("{name}={s:?} is not a date (YYYY-MM-DD) or a date-time (YYYY-MM-DD HH:MM[:SS[.ffffff]][Z|±HH:MM], `T` or a space between)"),
+                "invalid_date", format!("{name}={s:?} is not a date (YYYY-MM-DD) or a date-time (YYYY-MM-DD HH:MM[:SS[.ffffff]][Z|±HH:MM], `T` or a space between)"),
             )),
         }
     };
@@ -53,7 +51,6 @@ pub fn parse_range(start: &str, end: Option<&str>, today: NaiveDate) -> AppResul
     if from_ms > to_ms {
         return Err(AppError::new(
             "invalid_date",
-            422,
             format!(
                 "start_date {start} is after end_date {}",
                 end.unwrap_or("(today)")

@@ -541,7 +541,6 @@ impl App {
             let fail = |e: &FetchError| {
                 AppError::new(
                     e.code(),
-                    502,
                     format!(
                         "{} {resource} {}..{}: {}",
                         conn.provider,
@@ -562,7 +561,6 @@ impl App {
                 Err(FetchError::Unauthorized) => {
                     return Err(AppError::new(
                         "reauth_required",
-                        401,
                         format!(
                             "{} keeps refusing the refreshed access token; reconnect it",
                             conn.provider
@@ -638,7 +636,6 @@ impl App {
         let Some(refresh) = tokens.refresh_token.clone() else {
             return Err(AppError::new(
                 "reauth_required",
-                401,
                 format!(
                     "the {} access token expired and there is no refresh token; reconnect",
                     conn.provider
@@ -672,7 +669,6 @@ impl App {
             }
             Err(e) if e.code == "invalid_grant" => Err(AppError::new(
                 "reauth_required",
-                401,
                 format!(
                     "{} no longer accepts this connection's refresh token ({}); reconnect it",
                     conn.provider, e.message

@@ -126,9 +126,7 @@ impl Vault {
     pub fn open_sealed(&self, aad: &str, sealed: &[u8]) -> AppResult<Vec<u8>> {
         let unreadable = || {
             AppError::new(
-                "vault_unreadable",
-                500,
-                format!("a sealed value ({aad}) cannot be opened with this machine's vault key; reconnect the provider"),
+                "vault_unreadable", format!("a sealed value ({aad}) cannot be opened with this machine's vault key; reconnect the provider"),
             )
         };
         if sealed.len() < 1 + NONCE_LEN + 16 || sealed[0] != VERSION {
@@ -163,17 +161,11 @@ fn passphrase_from_env_or_tty() -> AppResult<String> {
     use std::io::IsTerminal;
     if std::io::stdin().is_terminal() {
         return rpassword::prompt_password("Vital Link vault passphrase: ").map_err(|e| {
-            AppError::new(
-                "vault_locked",
-                401,
-                format!("cannot read the passphrase: {e}"),
-            )
+            AppError::new("vault_locked", format!("cannot read the passphrase: {e}"))
         });
     }
     Err(AppError::new(
-        "vault_locked",
-        401,
-        "the vault is protected by a passphrase: set VITAL_LINK_PASSPHRASE, or start Vital Link from a terminal to type it",
+        "vault_locked", "the vault is protected by a passphrase: set VITAL_LINK_PASSPHRASE, or start Vital Link from a terminal to type it",
     ))
 }
 
@@ -189,14 +181,12 @@ fn unlock(path: &Path, passphrase: &str) -> AppResult<[u8; 32]> {
     let bytes = std::fs::read(path).map_err(|e| {
         AppError::new(
             "vault_key_unreadable",
-            500,
             format!("cannot read {}: {e}", path.display()),
         )
     })?;
     if bytes.len() < 4 + 16 + 1 || &bytes[..4] != LOCKED_MAGIC {
         return Err(AppError::new(
             "vault_key_invalid",
-            500,
             format!("{} is damaged", path.display()),
         ));
     }
@@ -209,17 +199,11 @@ fn unlock(path: &Path, passphrase: &str) -> AppResult<[u8; 32]> {
     let key = wrap.open_sealed("vault/passphrase", sealed).map_err(|_| {
         AppError::new(
             "wrong_passphrase",
-            401,
             "the passphrase does not open this vault; try again",
         )
     })?;
-    key.try_into().map_err(|_| {
-        AppError::new(
-            "vault_key_invalid",
-            500,
-            "the unlocked key has the wrong length",
-        )
-    })
+    key.try_into()
+        .map_err(|_| AppError::new("vault_key_invalid", "the unlocked key has the wrong length"))
 }
 
 /// Protects the vault key with a passphrase: writes the locked key file and removes the key
@@ -320,18 +304,14 @@ fn file_key(path: &Path) -> AppResult<[u8; 32]> {
             Ok(key)
         }
         Ok(_) => Err(AppError::new(
-            "vault_key_invalid",
-            500,
-            format!(
+            "vault_key_invalid", format!(
                 "the vault key file {} is damaged (wrong length); restore it, or remove it and reconnect every provider",
                 path.display()
             ),
         )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_key_file(path),
         Err(e) => Err(AppError::new(
-            "vault_key_unreadable",
-            500,
-            format!("cannot read the vault key file {}: {e}", path.display()),
+            "vault_key_unreadable", format!("cannot read the vault key file {}: {e}", path.display()),
         )),
     }
 }
@@ -350,7 +330,6 @@ fn create_key_file(path: &Path) -> AppResult<[u8; 32]> {
     let mut f = opts.open(path).map_err(|e| {
         AppError::new(
             "vault_key_unwritable",
-            500,
             format!("cannot create the vault key file {}: {e}", path.display()),
         )
     })?;

@@ -7,7 +7,7 @@
 import './link.css';
 import { clear, h, svg } from '../shared/dom';
 import { brandMark, icons } from '../shared/icons';
-import { explain } from '../shared/messages';
+import { ERROR_CODES, explain } from '../shared/messages';
 import { createLinkClient, LinkApiError } from './client';
 import { initialScreen, transition, type FailureInfo, type LinkEvent, type Screen } from './machine';
 import { buildRedirectUrl, isSafeRedirect } from './redirect';
@@ -192,7 +192,7 @@ export function createLinkWidget(opts: LinkWidgetOptions): LinkWidget {
         dispatch({ type: 'failed', error: toFailure(e) });
         return;
       }
-      if (e instanceof LinkApiError && e.errorType === 'agreement_outdated') {
+      if (e instanceof LinkApiError && e.errorType === ERROR_CODES.agreement_outdated) {
         const fresh = await client.config().catch(() => null);
         if (fresh) ctx.agreement = fresh.agreement;
         ctx.agreeError = 'The agreement was just updated. Please read it again before continuing.';

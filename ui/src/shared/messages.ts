@@ -1,14 +1,14 @@
 /**
  * What people read when something goes wrong: one plain sentence and one action per error
  * code, for the researcher (console) and for the participant (link widget). This is the only
- * code → words table in the front end; the codes are the core's stable `AppError.code`s
- * (src-tauri/core/src/error.rs and the `AppError::new/bad_request/provider` call sites, the
- * OAuth token errors of core/src/oauth/client.rs, `FetchError::code`) plus the link widget's
- * own (client.ts). A generated Rust catalogue can be checked against `ERROR_CODES`.
+ * code → words table in the front end. The codes come from the core's one catalogue
+ * (src-tauri/core/src/error/catalogue.rs, docs/errors.md) through the generated
+ * `./error-codes.ts`: `TABLE` must have exactly those keys (TypeScript and a Rust test check it).
  *
  * The core's `message` stays the technical text: the console shows it behind "Details", the
  * participant never sees it.
  */
+import { CORE_ERROR_CODES, UI_ERROR_CODES, type ErrorCode } from './error-codes';
 import { providerName } from './providers';
 
 /** What the person who reads the message can do about it. */
@@ -58,10 +58,10 @@ const PARTICIPANT_GENERIC: Words = () => 'Something went wrong while connecting.
 const retrying = (at: string | null) => (at ? `retrying at ${at}` : 'the app will try again by itself');
 
 /**
- * Every code the UI can receive. Keep in step with the core (see the header); an unknown code
- * still gets a sentence (`explain` falls back), but it belongs here.
+ * Every catalogued code, no other (see the header); an unknown code still gets a sentence
+ * (`explain` falls back).
  */
-const TABLE = {
+const TABLE: Record<ErrorCode, Entry> = {
   // ── Connections (sync, tokens) ───────────────────────────────────────────────────────
   reauth_required: {
     researcher: (c) => `${c.name} needs ${c.who} to sign in again`, action: 'reconnect',
@@ -129,10 +129,6 @@ const TABLE = {
   user_cancelled: {
     researcher: (c) => (/declin/i.test(c.detail ?? '') ? `${c.who} declined access at ${c.name}; nothing was connected` : 'The connection was cancelled; nothing was connected'), action: 'retry',
     participant: (c) => (/declin/i.test(c.detail ?? '') ? `Access was declined at ${c.name}, so nothing was connected.` : 'Nothing was connected.'), participantAction: 'retry',
-  },
-  access_denied: {
-    researcher: (c) => `${c.who} declined access at ${c.name}; nothing was connected`, action: 'retry',
-    participant: (c) => `Access was declined at ${c.name}, so nothing was connected.`, participantAction: 'retry',
   },
   authorization_timeout: {
     researcher: (c) => `The sign-in at ${c.name} was not finished in time`, action: 'retry',
@@ -224,11 +220,11 @@ const TABLE = {
   passphrase_too_short: { researcher: () => 'The passphrase is too short', action: 'fix_input' },
   passphrase_mismatch: { researcher: () => 'The two passphrases differ', action: 'fix_input' },
   internal: { researcher: () => 'Something went wrong inside the app', action: 'retry' },
-} satisfies Record<string, Entry>;
+};
 
-/** Every error code the table knows: `ERROR_CODES.reauth_required === 'reauth_required'`. */
-export type ErrorCode = keyof typeof TABLE;
-export const ERROR_CODES = Object.freeze(Object.fromEntries(Object.keys(TABLE).map((k) => [k, k]))) as { readonly [K in ErrorCode]: K };
+export type { ErrorCode };
+/** Every catalogued error code: `ERROR_CODES.reauth_required === 'reauth_required'`. */
+export const ERROR_CODES = Object.freeze(Object.fromEntries([...CORE_ERROR_CODES, ...UI_ERROR_CODES].map((k) => [k, k]))) as { readonly [K in ErrorCode]: K };
 
 export function isKnownCode(code: string | null | undefined): code is ErrorCode {
   return !!code && Object.prototype.hasOwnProperty.call(TABLE, code);

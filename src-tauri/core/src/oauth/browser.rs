@@ -13,9 +13,7 @@ pub fn open_browser(url: &str) -> AppResult<()> {
     }
     open::that_detached(url).map_err(|e| {
         AppError::new(
-            "no_browser",
-            500,
-            format!("could not open a web browser ({e}); set $BROWSER to a browser command, or open the link printed above by hand"),
+            "no_browser", format!("could not open a web browser ({e}); set $BROWSER to a browser command, or open the link printed above by hand"),
         )
     })
 }
@@ -52,7 +50,6 @@ fn run_browser_var(spec: &str, url: &str) -> AppResult<()> {
     }
     Err(AppError::new(
         "no_browser",
-        500,
         format!("none of the commands in $BROWSER could be started ({last_err})"),
     ))
 }

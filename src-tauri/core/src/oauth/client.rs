@@ -254,7 +254,6 @@ fn token_error<E: std::error::Error>(
                 .unwrap_or_default();
             AppError::new(
                 code,
-                400,
                 format!("token endpoint answered {}{desc}; {hint}", r.error()),
             )
         }

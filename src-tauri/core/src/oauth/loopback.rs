@@ -73,9 +73,7 @@ impl Listener {
     pub fn bind(port: u16) -> AppResult<Listener> {
         let server = tiny_http::Server::http(("127.0.0.1", port)).map_err(|e| {
             AppError::new(
-                "loopback_unavailable",
-                500,
-                if port == 0 {
+                "loopback_unavailable", if port == 0 {
                     format!("cannot open a loopback port for the sign-in redirect: {e}")
                 } else {
                     format!("port {port} on 127.0.0.1 is busy ({e}); this provider needs exactly that port (it is the registered redirect URI): close the program using it and retry")

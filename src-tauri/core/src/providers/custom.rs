@@ -196,7 +196,6 @@ impl Provider for Custom {
         let bad = |why: String| {
             AppError::new(
                 "invalid_id_token",
-                400,
                 format!("the ID token was refused: {why}"),
             )
         };

@@ -242,7 +242,6 @@ impl Store {
             row.ok_or_else(|| {
                 AppError::new(
                     "reauth_required",
-                    409,
                     format!(
                         "connection {connection_id} has no stored tokens; reconnect the provider"
                     ),

@@ -138,7 +138,7 @@ impl Store {
                 params![hash, state, provider, etype, emsg, now_ms()],
             )?;
             if n == 0 {
-                return Err(AppError::new("invalid_token", 401, "unknown link token"));
+                return Err(AppError::new("invalid_token", "unknown link token"));
             }
             Ok(())
         })

@@ -90,9 +90,7 @@ impl Store {
         match migrations.current_version(&conn) {
             Ok(SchemaVersion::Outside(v)) => {
                 return Err(AppError::new(
-                    "db_too_new",
-                    500,
-                    format!(
+                    "db_too_new", format!(
                         "{} was written by a newer Vital Link (schema {v}); update the app or use another --data-dir",
                         path.display()
                     ),
@@ -146,9 +144,7 @@ impl Store {
             .map_err(|e| open_error(path, &e.to_string()))?;
         if version != LATEST_SCHEMA {
             return Err(AppError::new(
-                why.code,
-                why.status,
-                format!(
+                why.code, format!(
                     "{} (and {} has schema {version}, this Vital Link reads {LATEST_SCHEMA}: it must be writable once to be upgraded)",
                     why.message,
                     path.display()
@@ -322,7 +318,6 @@ fn open_error(path: &Path, raw: &str) -> AppError {
     };
     AppError::new(
         "db_open_failed",
-        500,
         format!("the database {} {what} ({raw})", path.display()),
     )
 }

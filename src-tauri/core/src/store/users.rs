@@ -250,7 +250,6 @@ fn by_client_id(c: &Connection, client_user_id: &str) -> AppResult<Option<User>>
 fn unknown_user(key: &str) -> AppError {
     AppError::new(
         "user_not_found",
-        404,
         format!(
             "no user with id or client_user_id {key:?}; list users with `vital-link users list`"
         ),

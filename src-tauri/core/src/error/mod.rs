@@ -1,45 +1,67 @@
 //! One error type for the whole core. Every face maps it once: HTTP status + FastAPI-style
 //! `detail` in the local API, `{code, message}` over Tauri IPC, a message and exit code in the CLI.
+//! The code's HTTP status and exit code come from the one catalogue ([`catalogue`]).
 use serde::Serialize;
+
+pub mod catalogue;
+
+pub use catalogue::{ErrorSpec, Exit, CATALOGUE};
 
 #[derive(Debug, Clone, Serialize, thiserror::Error)]
 #[error("{message}")]
 pub struct AppError {
-    /// Stable machine-readable code; the UI switches on it, never on the message.
+    /// Stable machine-readable code from the catalogue; the UI switches on it, never on the
+    /// message.
     pub code: &'static str,
     /// What went wrong and what to do about it. Never contains a secret.
     pub message: String,
-    #[serde(skip)]
-    pub status: u16,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
-    pub fn new(code: &'static str, status: u16, message: impl Into<String>) -> Self {
+    /// An error with a catalogued `code` (its status and exit code are the catalogue's).
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        debug_assert!(
+            catalogue::lookup(code).is_some(),
+            "error code {code:?} is not in src-tauri/core/src/error/catalogue.rs"
+        );
         Self {
             code,
             message: message.into(),
-            status,
         }
     }
+    /// The same as [`AppError::new`]; kept so input errors read as such at their call sites.
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(code, 400, message)
+        Self::new(code, message)
     }
     pub fn not_found(what: impl Into<String>) -> Self {
-        Self::new("not_found", 404, what)
+        Self::new("not_found", what)
     }
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        Self::new("unauthorized", 401, message)
+        Self::new("unauthorized", message)
     }
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::new("internal", 500, message)
+        Self::new("internal", message)
     }
+    /// The same as [`AppError::new`]; kept so provider errors read as such at their call sites.
     pub fn provider(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(code, 502, message)
+        Self::new(code, message)
     }
     pub fn storage(message: impl Into<String>) -> Self {
-        Self::new("storage_error", 500, message)
+        Self::new("storage_error", message)
+    }
+    /// This error's catalogue entry.
+    pub fn spec(&self) -> &'static ErrorSpec {
+        catalogue::spec(self.code)
+    }
+    /// The local API's HTTP status for this error.
+    pub fn status(&self) -> u16 {
+        self.spec().status
+    }
+    /// The CLI's exit code for this error (docs/errors.md).
+    pub fn exit_code(&self) -> i32 {
+        self.spec().exit.code()
     }
 }
 
