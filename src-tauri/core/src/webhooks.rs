@@ -26,6 +26,7 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
 const MAX_RETRY_AFTER_SECS: i64 = 36000;
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Endpoint {
     pub id: i64,
     pub url: String,
@@ -34,6 +35,14 @@ pub struct Endpoint {
     pub delivered: i64,
     pub pending: i64,
     pub failed: i64,
+}
+
+/// A new endpoint: its id and its signing secret, in full (shown once).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct NewWebhook {
+    pub id: i64,
+    pub secret: String,
 }
 
 fn aad(id: i64) -> String {

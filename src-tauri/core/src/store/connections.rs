@@ -7,6 +7,7 @@ use crate::error::{AppError, AppResult};
 use crate::vault::Vault;
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConnectionRow {
     pub id: i64,
     pub user_id: String,
@@ -83,6 +84,7 @@ impl std::fmt::Debug for TokenSet {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Cursor {
     pub resource: String,
     pub newest_day: Option<String>,

@@ -6,6 +6,7 @@ use super::{now_ms, Store};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct User {
     pub user_id: String,
     pub client_user_id: String,
