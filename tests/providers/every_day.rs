@@ -45,7 +45,12 @@ async fn every_day(slug: &str, history: i64, resources: &[&str]) {
     let login = format!("{slug}-every-day");
     let acct = Account::new(&login);
     let conn = connect(&h.app, &login, slug).await;
-    assert_eq!(conn.status.as_str(), "connected", "{:?}", conn.error_message);
+    assert_eq!(
+        conn.status.as_str(),
+        "connected",
+        "{:?}",
+        conn.error_message
+    );
     let first = now().date_naive() - Duration::days(history.min(120) - 1);
     let want = generated(&acct, first);
     for r in resources {

@@ -16,7 +16,12 @@ async fn oura_backfill_of_120_days_stores_every_day() {
     let login = "oura-every-day";
     let acct = Account::new(login);
     let conn = connect(&h.app, login, SLUG).await;
-    assert_eq!(conn.status.as_str(), "connected", "{:?}", conn.error_message);
+    assert_eq!(
+        conn.status.as_str(),
+        "connected",
+        "{:?}",
+        conn.error_message
+    );
 
     let now_s = now().timestamp();
     let first = now().date_naive() - Duration::days(119);

@@ -358,7 +358,12 @@ async fn strava_workouts_have_calories() {
     let h = start(120).await;
     let login = "strava-calories";
     let conn = connect(&h.app, login, SLUG).await;
-    assert_eq!(conn.status.as_str(), "connected", "{:?}", conn.error_message);
+    assert_eq!(
+        conn.status.as_str(),
+        "connected",
+        "{:?}",
+        conn.error_message
+    );
     let got = summaries(&h.app, login, "workouts");
     let (want, _) = expected(login, now().date_naive() - Duration::days(119));
     assert_eq!(got.len(), want.len());

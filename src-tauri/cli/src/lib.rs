@@ -845,7 +845,10 @@ fn status(app: &Arc<App>, user: Option<&str>, json_out: bool) -> AppResult<()> {
     if !reauth.is_empty() {
         return Err(needs_reconnect(&reauth));
     }
-    let failed: Vec<_> = statuses.iter().filter(|c| c.status == ConnectionStatus::Error).collect();
+    let failed: Vec<_> = statuses
+        .iter()
+        .filter(|c| c.status == ConnectionStatus::Error)
+        .collect();
     if !failed.is_empty() {
         let which: Vec<String> = failed
             .iter()

@@ -18,6 +18,7 @@ use crate::vault::Vault;
 
 /// Something the UI may want to know about as it happens.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AppEvent {
     LinkState {

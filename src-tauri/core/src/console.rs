@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::{json, Value};
 
 use crate::app::App;
 use crate::error::{AppError, AppResult};
@@ -13,6 +12,7 @@ use crate::store::readings::Counts;
 use crate::store::users::User;
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Participant {
     pub user_id: String,
     pub client_user_id: String,
@@ -28,6 +28,7 @@ pub struct Participant {
 
 /// One participant's row of the coverage heatmap: per day, what is there.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CoverageRow {
     pub user_id: String,
     pub client_user_id: String,
@@ -36,6 +37,7 @@ pub struct CoverageRow {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConnectionDetails {
     pub connection: ConnectionRow,
     pub token_expires_at: Option<i64>,
@@ -45,6 +47,41 @@ pub struct ConnectionDetails {
     pub scopes_requested: Vec<String>,
     pub last_refresh: Option<i64>,
     pub cursors: Vec<crate::store::connections::Cursor>,
+}
+
+/// What the window shows of the app itself (`app_info`).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AppInfo {
+    pub version: String,
+    /// `sandbox` or `production`.
+    pub environment: String,
+    /// `http://127.0.0.1:PORT`
+    pub api_base: String,
+    pub data_dir: std::path::PathBuf,
+    pub history_days: u32,
+    /// The core's today (YYYY-MM-DD): pinned in the sandbox demos and tests.
+    pub today: String,
+    /// Providers with a running sandbox fake (fault switches apply to these).
+    pub sandbox_providers: Vec<&'static str>,
+}
+
+/// The Settings screen: everything it shows, secrets redacted.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SettingsView {
+    /// `sandbox` or `production`.
+    pub environment: String,
+    pub history_days: u32,
+    pub data_dir: std::path::PathBuf,
+    pub api_base: String,
+    /// Redacted.
+    pub api_key: String,
+    pub webhooks: Vec<crate::webhooks::Endpoint>,
+    pub forward: crate::forward::ForwardStatus,
+    pub credentials: Vec<crate::credentials::CredentialView>,
+    pub agreement: crate::study::Agreement,
+    pub enrol_pin_set: bool,
 }
 
 fn user_row(app: &App, u: User, from: &str, to: &str) -> AppResult<Participant> {
@@ -165,19 +202,31 @@ impl App {
     }
 
     /// Settings as the console shows them: nothing secret, only redacted forms.
-    pub fn settings_view(&self) -> AppResult<Value> {
-        Ok(json!({
-            "environment": self.config.environment.as_str(),
-            "history_days": self.config.history_days,
-            "data_dir": self.config.data_dir,
-            "api_base": self.api_base_url(),
-            "api_key": crate::vault::redact(&self.api_key()?),
-            "webhooks": self.webhooks()?,
-            "forward": self.forward_status()?,
-            "credentials": self.credentials_view()?,
-            "agreement": self.agreement()?,
-            "enrol_pin_set": self.store.setting("enrol_pin_hash")?.is_some(),
-        }))
+    pub fn app_info(&self) -> AppInfo {
+        AppInfo {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            environment: self.config.environment.as_str().to_string(),
+            api_base: self.api_base_url(),
+            data_dir: self.config.data_dir.clone(),
+            history_days: self.config.history_days,
+            today: self.clock.now().date_naive().to_string(),
+            sandbox_providers: self.sandbox.providers(),
+        }
+    }
+
+    pub fn settings_view(&self) -> AppResult<SettingsView> {
+        Ok(SettingsView {
+            environment: self.config.environment.as_str().to_string(),
+            history_days: self.config.history_days,
+            data_dir: self.config.data_dir.clone(),
+            api_base: self.api_base_url(),
+            api_key: crate::vault::redact(&self.api_key()?),
+            webhooks: self.webhooks()?,
+            forward: self.forward_status()?,
+            credentials: self.credentials_view()?,
+            agreement: self.agreement()?,
+            enrol_pin_set: self.store.setting("enrol_pin_hash")?.is_some(),
+        })
     }
 
     /// The PIN that lets the researcher leave enrol (kiosk) mode; `None` removes it.

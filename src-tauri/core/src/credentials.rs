@@ -9,6 +9,7 @@ use crate::app::App;
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CredentialView {
     pub slug: String,
     pub client_id: Option<String>,

@@ -76,6 +76,7 @@ impl RetryPolicy {
 
 /// Which provider slug the remote connection gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ProviderMode {
     /// The cloud provider's own slug (`oura`): for a self-hosted Vital-compatible server.
@@ -111,6 +112,7 @@ pub struct ForwardConfig {
 
 /// What `forward status` shows.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ForwardStatus {
     pub enabled: bool,
     pub url: Option<String>,

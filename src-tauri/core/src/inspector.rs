@@ -40,6 +40,7 @@ fn is_secret(name: &str) -> bool {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Exchange {
     pub id: u64,
     pub at: i64,

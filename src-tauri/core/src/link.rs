@@ -23,6 +23,7 @@ use crate::store::now_ms;
 pub const LINK_TOKEN_TTL_MS: i64 = 60 * 60 * 1000;
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LinkTokenResponse {
     pub link_token: String,
     pub link_web_url: String,

@@ -12,6 +12,7 @@ use crate::error::AppResult;
 /// Fault switches of a sandbox provider, so every error path can be exercised on purpose: from
 /// tests over loopback (`PUT /__sandbox/faults`) and from the QA inspector.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct Faults {
     /// The consent page answers as if the user pressed Deny.

@@ -11,12 +11,14 @@ pub const DEFAULT_AGREEMENT_VERSION: &str = "1";
 pub const DEFAULT_AGREEMENT: &str = "Vital Link Desktop will connect to your wearable account and store a copy of your sleep, activity, workouts and heart-rate data on this computer for the study. You sign in on your provider's own page; this app never sees your password. You can disconnect at any time.";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Agreement {
     pub version: String,
     pub text: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ImportReport {
     pub added: Vec<String>,
     pub already_present: Vec<String>,
@@ -25,6 +27,7 @@ pub struct ImportReport {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Consent {
     pub user_id: String,
     pub version: String,

@@ -51,6 +51,7 @@ impl From<AppError> for Failure {
 pub const RESYNC_OVERLAP_DAYS: i64 = 2;
 
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncReport {
     pub connection_id: i64,
     pub provider: String,

@@ -25,6 +25,14 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
 /// The longest wait an endpoint's `Retry-After` can ask for (Svix's own longest step).
 const MAX_RETRY_AFTER_SECS: i64 = 36000;
 
+/// A new endpoint: its id and its signing secret, in full (shown once).
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct NewWebhook {
+    pub id: i64,
+    pub secret: String,
+}
+
 fn aad(id: i64) -> String {
     format!("webhook_endpoints/secret/{id}")
 }

@@ -2,32 +2,85 @@
 //! its arguments, calls the core and maps the error to `{code, message}`.
 use std::sync::Arc;
 
-use serde_json::{json, Value};
 use tauri::{Emitter, State};
 
 use vital_link_core::app::App;
 use vital_link_core::config::Config;
+use vital_link_core::console::{
+    AppInfo, ConnectionDetails, CoverageRow, Participant, SettingsView,
+};
 use vital_link_core::error::{AppError, AppResult};
+use vital_link_core::export::{ExportReport, Format};
 use vital_link_core::faces::{clock, Plugins};
-use vital_link_core::records::NewLinkToken;
-use vital_link_core::records::NewUser;
+use vital_link_core::inspector::Exchange;
+use vital_link_core::link::LinkTokenResponse;
+use vital_link_core::records::{Event, NewLinkToken, NewUser, User};
+use vital_link_core::sandbox::Faults;
+use vital_link_core::study::{Agreement, Consent, ImportReport};
+use vital_link_core::sync::SyncReport;
+use vital_link_core::webhooks::NewWebhook;
+
+pub mod bindings;
 
 /// Tauri itself, for tests that drive the commands through its IPC (`tauri::test`).
 pub use tauri;
 
 type Shared<'a> = State<'a, Arc<App>>;
 
+/// Vital's documents as the local API serves them (`user_data`, for the charts): their shape
+/// depends on the resource, so the window types them itself (ui/src/console/types.ts, DataByKind).
+type JsonValue = serde_json::Value;
+
+/// Expands the one command list (commands.rs) into the invoke handler, the command names, the
+/// signatures for the TypeScript bindings, and a check that each function has that signature.
+macro_rules! window_commands {
+    ($($name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty;)*) => {
+        /// The window's commands, in the order of commands.rs.
+        pub const COMMANDS: &[&str] = &[$(stringify!($name)),*];
+
+        /// The window's commands, for the real window and for tests driving them through
+        /// Tauri's IPC.
+        pub fn handlers<R: tauri::Runtime>(
+        ) -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$($name),*]
+        }
+
+        /// What each command takes and returns, for ui/src/console/bindings.ts.
+        pub fn signatures() -> Vec<bindings::Signature> {
+            vec![$(bindings::Signature {
+                name: stringify!($name),
+                args: vec![$(bindings::Arg::new::<$ty>(stringify!($arg))),*],
+                result: bindings::Ty::of::<$ret>(),
+            }),*]
+        }
+
+        /// Does not compile when a function's arguments or result differ from its line in
+        /// commands.rs (the names are checked by tests/bindings.rs).
+        #[allow(dead_code, unused_variables)]
+        fn signatures_match_the_functions(app: Shared<'static>) {
+            $(
+                let app_ = app.clone();
+                let _ = move |$($arg: $ty),*| async move {
+                    let _: AppResult<$ret> = $name(app_, $($arg),*).await;
+                };
+            )*
+        }
+    };
+}
+
+include!("commands.rs");
+
+/// The ui/src/console/bindings.ts these commands call for.
+pub fn bindings_ts() -> String {
+    bindings::render(
+        &signatures(),
+        &[bindings::Ty::of::<vital_link_core::app::AppEvent>()],
+    )
+}
+
 #[tauri::command(rename_all = "camelCase")]
-async fn app_info(app: Shared<'_>) -> AppResult<Value> {
-    Ok(json!({
-        "version": env!("CARGO_PKG_VERSION"),
-        "environment": app.config.environment.as_str(),
-        "api_base": app.api_base_url(),
-        "data_dir": app.config.data_dir,
-        "history_days": app.config.history_days,
-        "today": app.clock.now().date_naive().to_string(),
-        "sandbox_providers": app.sandbox.providers(),
-    }))
+async fn app_info(app: Shared<'_>) -> AppResult<AppInfo> {
+    Ok(app.app_info())
 }
 
 /// Runs blocking core work off the async runtime's threads.
@@ -44,7 +97,7 @@ async fn list_participants(
     app: Shared<'_>,
     from: Option<String>,
     to: Option<String>,
-) -> AppResult<Vec<vital_link_core::console::Participant>> {
+) -> AppResult<Vec<Participant>> {
     blocking(app.inner(), move |a| {
         a.participants(from.as_deref(), to.as_deref())
     })
@@ -57,7 +110,7 @@ async fn add_user(
     client_user_id: String,
     notes: Option<String>,
     cohort: Option<String>,
-) -> AppResult<vital_link_core::records::User> {
+) -> AppResult<User> {
     app.create_user(NewUser {
         client_user_id,
         notes,
@@ -73,15 +126,12 @@ async fn update_participant(
     user_id: String,
     notes: Option<String>,
     cohort: Option<String>,
-) -> AppResult<vital_link_core::records::User> {
+) -> AppResult<User> {
     app.set_participant_info(&user_id, notes.as_deref(), cohort.as_deref())
 }
 
 #[tauri::command(rename_all = "camelCase")]
-async fn import_participants(
-    app: Shared<'_>,
-    csv: String,
-) -> AppResult<vital_link_core::study::ImportReport> {
+async fn import_participants(app: Shared<'_>, csv: String) -> AppResult<ImportReport> {
     blocking(app.inner(), move |a| a.import_participants(&csv)).await
 }
 
@@ -100,7 +150,7 @@ async fn create_link_token(
     app: Shared<'_>,
     user_id: String,
     provider: Option<String>,
-) -> AppResult<vital_link_core::link::LinkTokenResponse> {
+) -> AppResult<LinkTokenResponse> {
     let user = app.resolve_user(&user_id)?;
     app.create_link_token(NewLinkToken {
         user_id: user.user_id,
@@ -116,7 +166,7 @@ async fn user_data(
     kind: String,
     from: String,
     to: String,
-) -> AppResult<Value> {
+) -> AppResult<JsonValue> {
     blocking(app.inner(), move |app| {
         vital_link_core::query::resource_data(app, &user_id, &kind, &from, Some(&to), None)
     })
@@ -124,19 +174,12 @@ async fn user_data(
 }
 
 #[tauri::command(rename_all = "camelCase")]
-async fn coverage(
-    app: Shared<'_>,
-    from: String,
-    to: String,
-) -> AppResult<Vec<vital_link_core::console::CoverageRow>> {
+async fn coverage(app: Shared<'_>, from: String, to: String) -> AppResult<Vec<CoverageRow>> {
     blocking(app.inner(), move |a| a.coverage(&from, &to)).await
 }
 
 #[tauri::command(rename_all = "camelCase")]
-async fn sync_now(
-    app: Shared<'_>,
-    user_id: Option<String>,
-) -> AppResult<Vec<vital_link_core::sync::SyncReport>> {
+async fn sync_now(app: Shared<'_>, user_id: Option<String>) -> AppResult<Vec<SyncReport>> {
     let app = app.inner().clone();
     let uid = user_id
         .map(|u| app.resolve_user(&u))
@@ -148,13 +191,13 @@ async fn sync_now(
 #[tauri::command(rename_all = "camelCase")]
 async fn export(
     app: Shared<'_>,
-    format: vital_link_core::export::Format,
+    format: Format,
     out: Option<String>,
     participants: Vec<String>,
     from: Option<String>,
     to: Option<String>,
     raw: bool,
-) -> AppResult<vital_link_core::export::ExportReport> {
+) -> AppResult<ExportReport> {
     let handle = app.inner().clone();
     let out = out
         .filter(|o| !o.is_empty())
@@ -195,28 +238,22 @@ async fn export(
 }
 
 #[tauri::command(rename_all = "camelCase")]
-async fn agreement(app: Shared<'_>) -> AppResult<vital_link_core::study::Agreement> {
+async fn agreement(app: Shared<'_>) -> AppResult<Agreement> {
     app.agreement()
 }
 
 #[tauri::command(rename_all = "camelCase")]
 async fn set_agreement(app: Shared<'_>, version: String, text: String) -> AppResult<()> {
-    app.set_agreement(&vital_link_core::study::Agreement { version, text })
+    app.set_agreement(&Agreement { version, text })
 }
 
 #[tauri::command(rename_all = "camelCase")]
-async fn consents(
-    app: Shared<'_>,
-    user_id: Option<String>,
-) -> AppResult<Vec<vital_link_core::study::Consent>> {
+async fn consents(app: Shared<'_>, user_id: Option<String>) -> AppResult<Vec<Consent>> {
     app.consents(user_id.as_deref())
 }
 
 #[tauri::command(rename_all = "camelCase")]
-async fn event_log(
-    app: Shared<'_>,
-    limit: Option<i64>,
-) -> AppResult<Vec<vital_link_core::records::Event>> {
+async fn event_log(app: Shared<'_>, limit: Option<i64>) -> AppResult<Vec<Event>> {
     app.events(limit.unwrap_or(500))
 }
 
@@ -226,44 +263,34 @@ async fn inspector(
     connection_id: Option<i64>,
     provider: Option<String>,
     limit: Option<usize>,
-) -> AppResult<Vec<vital_link_core::inspector::Exchange>> {
+) -> AppResult<Vec<Exchange>> {
     Ok(app
         .inspector
         .list(connection_id, provider.as_deref(), limit.unwrap_or(500)))
 }
 
 #[tauri::command(rename_all = "camelCase")]
-async fn connection_details(
-    app: Shared<'_>,
-    connection_id: i64,
-) -> AppResult<vital_link_core::console::ConnectionDetails> {
+async fn connection_details(app: Shared<'_>, connection_id: i64) -> AppResult<ConnectionDetails> {
     app.connection_details(connection_id)
 }
 
 #[tauri::command(rename_all = "camelCase")]
-async fn force_refresh(
-    app: Shared<'_>,
-    connection_id: i64,
-) -> AppResult<vital_link_core::console::ConnectionDetails> {
+async fn force_refresh(app: Shared<'_>, connection_id: i64) -> AppResult<ConnectionDetails> {
     app.force_refresh(connection_id).await
 }
 
 #[tauri::command(rename_all = "camelCase")]
-async fn faults(app: Shared<'_>, provider: String) -> AppResult<vital_link_core::sandbox::Faults> {
+async fn faults(app: Shared<'_>, provider: String) -> AppResult<Faults> {
     app.faults(&provider)
 }
 
 #[tauri::command(rename_all = "camelCase")]
-async fn set_faults(
-    app: Shared<'_>,
-    provider: String,
-    faults: vital_link_core::sandbox::Faults,
-) -> AppResult<()> {
+async fn set_faults(app: Shared<'_>, provider: String, faults: Faults) -> AppResult<()> {
     app.set_faults(&provider, faults)
 }
 
 #[tauri::command(rename_all = "camelCase")]
-async fn settings(app: Shared<'_>) -> AppResult<Value> {
+async fn settings(app: Shared<'_>) -> AppResult<SettingsView> {
     app.settings_view()
 }
 
@@ -288,9 +315,9 @@ async fn rotate_api_key(app: Shared<'_>) -> AppResult<String> {
 }
 
 #[tauri::command(rename_all = "camelCase")]
-async fn add_webhook(app: Shared<'_>, url: String) -> AppResult<Value> {
+async fn add_webhook(app: Shared<'_>, url: String) -> AppResult<NewWebhook> {
     let (id, secret) = app.add_webhook(&url, None)?;
-    Ok(json!({"id": id, "secret": secret}))
+    Ok(NewWebhook { id, secret })
 }
 
 #[tauri::command(rename_all = "camelCase")]
@@ -476,42 +503,4 @@ pub fn run(config: Config, plugins: Plugins, runtime: tokio::runtime::Runtime) -
         .map_err(|e| AppError::internal(format!("the window could not start: {e}")))?;
     drop(runtime);
     Ok(())
-}
-
-/// The window's commands, for the real window and for tests driving them through Tauri's IPC.
-pub fn handlers<R: tauri::Runtime>(
-) -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
-    tauri::generate_handler![
-        app_info,
-        list_participants,
-        add_user,
-        update_participant,
-        import_participants,
-        delete_user,
-        disconnect,
-        create_link_token,
-        user_data,
-        coverage,
-        sync_now,
-        export,
-        agreement,
-        set_agreement,
-        consents,
-        event_log,
-        inspector,
-        connection_details,
-        force_refresh,
-        faults,
-        set_faults,
-        settings,
-        set_environment,
-        set_credentials,
-        rotate_api_key,
-        add_webhook,
-        remove_webhook,
-        forward_retry,
-        set_enrol_pin,
-        check_enrol_pin,
-        wipe_all
-    ]
 }

@@ -4,9 +4,10 @@
  */
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
+import type { CommandName, Commands } from './bindings';
 import type {
   Agreement, AppEvent, AppInfo, ConnectionDetails, Consent, CoverageRow, DataByKind, DataKind, EventRow, Exchange,
-  ExportReport, ExportRequest, Faults, ImportReport, LinkToken, Participant, SettingsView, SyncReport, User,
+  ExportReport, ExportRequest, Faults, ImportReport, LinkToken, NewWebhook, Participant, SettingsView, SyncReport, User,
 } from './types';
 
 /** A rejected command: the core sends `{code, message}`. */
@@ -32,9 +33,16 @@ export function toCommandError(e: unknown): CommandError {
   return new CommandError('error', String(e));
 }
 
-async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+type Args<K extends CommandName> = Commands[K]['args'];
+type Result<K extends CommandName> = Commands[K]['result'];
+
+/** One command, typed by the generated map (bindings.ts): a wrong name, argument or result fails `tsc`. */
+async function call<K extends CommandName>(
+  cmd: K,
+  ...args: Record<string, never> extends Args<K> ? [Args<K>?] : [Args<K>]
+): Promise<Result<K>> {
   try {
-    return await invoke<T>(cmd, args);
+    return await invoke<Result<K>>(cmd, args[0]);
   } catch (e) {
     throw toCommandError(e);
   }
@@ -50,7 +58,7 @@ export function listParticipants(window?: { from: string; to: string }): Promise
 }
 
 export function addUser(clientUserId: string, extra: { notes?: string | null; cohort?: string | null } = {}): Promise<User> {
-  const args: Record<string, unknown> = { clientUserId };
+  const args: Args<'add_user'> = { clientUserId };
   if (extra.notes) args.notes = extra.notes;
   if (extra.cohort) args.cohort = extra.cohort;
   return call('add_user', args);
@@ -66,11 +74,11 @@ export function importParticipants(csv: string): Promise<ImportReport> {
 }
 
 /** Deletes the participant, their data, and revokes their tokens at the providers. */
-export function deleteUser(userId: string): Promise<void> {
+export function deleteUser(userId: string): Promise<null> {
   return call('delete_user', { userId });
 }
 
-export function disconnect(userId: string, provider: string): Promise<void> {
+export function disconnect(userId: string, provider: string): Promise<null> {
   return call('disconnect', { userId, provider });
 }
 
@@ -90,7 +98,7 @@ export function agreement(): Promise<Agreement> {
   return call('agreement');
 }
 
-export function setAgreement(version: string, text: string): Promise<void> {
+export function setAgreement(version: string, text: string): Promise<null> {
   return call('set_agreement', { version, text });
 }
 
@@ -103,7 +111,7 @@ export function eventLog(limit = 500): Promise<EventRow[]> {
 }
 
 export function inspector(filter: { connectionId?: number | null; provider?: string | null; limit?: number } = {}): Promise<Exchange[]> {
-  const args: Record<string, unknown> = { limit: filter.limit ?? 500 };
+  const args: Args<'inspector'> = { limit: filter.limit ?? 500 };
   if (filter.connectionId !== null && filter.connectionId !== undefined) args.connectionId = filter.connectionId;
   if (filter.provider) args.provider = filter.provider;
   return call('inspector', args);
@@ -121,7 +129,7 @@ export function faults(provider: string): Promise<Faults> {
   return call('faults', { provider });
 }
 
-export function setFaults(provider: string, faults: Faults): Promise<void> {
+export function setFaults(provider: string, faults: Faults): Promise<null> {
   return call('set_faults', { provider, faults });
 }
 
@@ -129,12 +137,12 @@ export function settings(): Promise<SettingsView> {
   return call('settings');
 }
 
-export function setEnvironment(environment: string): Promise<void> {
+export function setEnvironment(environment: string): Promise<null> {
   return call('set_environment', { environment });
 }
 
-export function setCredentials(provider: string, clientId: string, clientSecret: string | null): Promise<void> {
-  const args: Record<string, unknown> = { provider, clientId };
+export function setCredentials(provider: string, clientId: string, clientSecret: string | null): Promise<null> {
+  const args: Args<'set_credentials'> = { provider, clientId };
   if (clientSecret) args.clientSecret = clientSecret;
   return call('set_credentials', args);
 }
@@ -145,11 +153,11 @@ export function rotateApiKey(): Promise<string> {
 }
 
 /** The endpoint's signing secret, in full: shown once. */
-export function addWebhook(url: string): Promise<{ id: number; secret: string }> {
+export function addWebhook(url: string): Promise<NewWebhook> {
   return call('add_webhook', { url });
 }
 
-export function removeWebhook(id: number): Promise<void> {
+export function removeWebhook(id: number): Promise<null> {
   return call('remove_webhook', { id });
 }
 
@@ -159,7 +167,7 @@ export function forwardRetry(): Promise<number> {
 }
 
 /** `null` removes the PIN. */
-export function setEnrolPin(pin: string | null): Promise<void> {
+export function setEnrolPin(pin: string | null): Promise<null> {
   return call('set_enrol_pin', pin ? { pin } : {});
 }
 
@@ -167,12 +175,13 @@ export function checkEnrolPin(pin: string): Promise<boolean> {
   return call('check_enrol_pin', { pin });
 }
 
-export function wipeAll(confirm: string): Promise<void> {
+export function wipeAll(confirm: string): Promise<null> {
   return call('wipe_all', { confirm });
 }
 
 export function userData<K extends DataKind>(userId: string, kind: K, from: string, to: string): Promise<DataByKind[K]> {
-  return call('user_data', { userId, kind, from, to });
+  // Vital's documents: their shape depends on the resource (DataByKind), which the core leaves as JSON.
+  return call('user_data', { userId, kind, from, to }) as Promise<unknown> as Promise<DataByKind[K]>;
 }
 
 export function syncNow(userId?: string): Promise<SyncReport[]> {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { $, fakeLinkApi, linkState, until } from '../test/fake-link-api';
-import { connected, hrSeries, info, participant, sleepDoc } from '../test/fixtures';
+import { connected, hrSeries, info, participant, sleepDoc, user } from '../test/fixtures';
 import type { AppEvent, Participant } from './types';
 
 vi.mock('uplot', async () => ({ default: (await import('../test/fake-uplot')).FakeUPlot }));
@@ -103,7 +103,7 @@ describe('console', () => {
     m.addUser.mockImplementation(async (id) => {
       const p = participant(id);
       people.push(p);
-      return { user_id: p.user_id, client_user_id: id };
+      return user(p.user_id, id);
     });
     const input = $<HTMLInputElement>('#new-participant')!;
     input.value = ' P-014 ';
@@ -203,7 +203,7 @@ describe('console', () => {
   });
 
   it('syncs one participant and reports the outcome', async () => {
-    m.syncNow.mockResolvedValue([{ connection_id: 1, provider: 'oura', pages: 3, written: { summaries_written: 4, samples_written: 288 }, status: 'connected', errors: [] }]);
+    m.syncNow.mockResolvedValue([{ connection_id: 1, provider: 'oura', pages: 3, written: { summaries_written: 4, samples_written: 288 }, status: 'connected', errors: [], next_sync_at: null }]);
     await start();
     $('tr[data-user="P-001"] .sync-btn')!.click();
     await until(() => $('.toast'));
@@ -246,7 +246,7 @@ describe('console', () => {
     expect($('#pv-info-form')).not.toBeNull();
     update.mockImplementationOnce(async (id, info) => {
       Object.assign(people[0], info);
-      return { user_id: id, client_user_id: 'P-001' };
+      return user(id, 'P-001');
     });
     $('#pv-info-save')!.click();
     await until(() => $('#pv-cohort-chip'));

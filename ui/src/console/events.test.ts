@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import type { EventRow } from './types';
 import { participant } from '../test/fixtures';
 
 vi.mock('./api', async (importOriginal) => {
@@ -8,7 +9,7 @@ vi.mock('./api', async (importOriginal) => {
 const api = await import('./api');
 const { EventsPage, detailText, filterEvents, kindGroup, kindTone } = await import('./events');
 
-const events = [
+const events: EventRow[] = [
   { id: 3, at: 3000, kind: 'sync.failed', user_id: 'uid-P-1', provider: 'oura', detail: { connection_id: 4, error: 'oura answered 500' } },
   { id: 2, at: 2000, kind: 'token.refreshed', user_id: 'uid-P-1', provider: 'oura', detail: { connection_id: 4 } },
   { id: 1, at: 1000, kind: 'consent.accepted', user_id: 'uid-P-2', provider: null, detail: { version: '2', via: 'window' } },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { connection } from '../test/fixtures';
 import { addDays, daysBetween, formatCounts, hoursMinutes, lastDays, lastSync, relativeTime, ymd } from './format';
 
 describe('console formatting', () => {
@@ -18,9 +19,9 @@ describe('console formatting', () => {
     expect(relativeTime(now - 26 * 3_600_000, now)).toBe('yesterday');
     expect(relativeTime(now - 4 * 86_400_000, now)).toBe('4 days ago');
     expect(lastSync([
-      { id: 1, provider: 'oura', status: 'connected', last_sync_at: 5, error_type: null, error_message: null, external_user_id: null },
-      { id: 2, provider: 'withings', status: 'connected', last_sync_at: 9, error_type: null, error_message: null, external_user_id: null },
-      { id: 3, provider: 'fitbit', status: 'error', last_sync_at: null, error_type: null, error_message: null, external_user_id: null },
+      connection({ id: 1, provider: 'oura', status: 'connected', last_sync_at: 5 }),
+      connection({ id: 2, provider: 'withings', status: 'connected', last_sync_at: 9 }),
+      connection({ id: 3, provider: 'fitbit', status: 'error', last_sync_at: null }),
     ])).toBe(9);
   });
 

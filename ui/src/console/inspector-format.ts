@@ -85,7 +85,8 @@ export const KIND_LABEL: Record<string, string> = { data: 'API', api: 'API', tok
 
 export const NO_FAULTS: Faults = {
   deny_consent: false, expire_code: false, invalid_grant: false, rate_limit_retry_after: null, server_error: false,
-  malformed_json: false, slow_ms: null, after_pages: null, access_token_ttl: null,
+  malformed_json: false, slow_ms: null, drop_connection: false, after_pages: null, fault_count: null,
+  access_token_ttl: null,
 };
 
 export interface FaultField {

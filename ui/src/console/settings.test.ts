@@ -22,7 +22,7 @@ const view = (extra: Partial<SettingsView> = {}): SettingsView => ({
     { slug: 'withings', client_id: null, client_secret: null, source: 'none' },
     { slug: 'strava', client_id: 'env-id', client_secret: null, source: 'environment' },
   ],
-  forward: { enabled: false, url: null, outbox: { batches: 0, readings: 0 }, parked: { batches: 0, readings: 0 }, dead_letters: [], delivered_readings: 0, last_delivery_at: null, last_error: null },
+  forward: { enabled: false, url: null, outbox: { batches: 0, readings: 0 }, parked: { batches: 0, readings: 0 }, dead_letters: [], delivered_readings: 0, last_delivery_at: null, last_error: null, provider_mode: null, last_error_at: null },
   agreement: { version: '1', text: 'Old text' }, enrol_pin_set: false, ...extra,
 });
 
@@ -162,7 +162,7 @@ describe('settings page', () => {
   it('shows the forwarder\'s dead letters and retries them through the core', async () => {
     const parked = {
       enabled: true, url: 'https://lab.example.org:8750', outbox: { batches: 2, readings: 700 }, parked: { batches: 1, readings: 1 },
-      delivered_readings: 135802, last_delivery_at: '2026-12-01T10:00:00+00:00', last_error: null,
+      delivered_readings: 135802, last_delivery_at: '2026-12-01T10:00:00+00:00', last_error: null, provider_mode: null, last_error_at: null,
       dead_letters: [{ id: 12, user_id: 'u-1', client_user_id: 'P-001', provider: 'oura', resource: 'profile', readings: 1, attempts: 10, last_status: 500, last_error: 'the target answered 500', parked_at: '2026-12-01T09:00:00+00:00' }],
     };
     await mount(view({ forward: parked }));

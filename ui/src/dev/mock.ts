@@ -11,7 +11,7 @@
  */
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
-import type { Connection, Exchange, Faults, Participant } from '../console/types';
+import type { CommandName, Commands, Connection, ConnectionStatus, EventRow, Exchange, Faults, JsonValue, Participant, SyncReport } from '../console/types';
 
 const q = new URLSearchParams(window.location.search);
 const scenario = q.get('scenario') ?? 'success';
@@ -49,14 +49,21 @@ function* days(from: string, to: string) {
 const now = Date.now();
 let nextConn = 10;
 const uuid = (n: number) => `7c0e${pad(n)}a4-3b1f-4d6a-9a51-${String(0xe2c8f + n * 7919).padStart(12, '0')}`;
-const conn = (provider: string, status: string, lastSyncAgoMin: number | null, extra: Partial<Connection> = {}): Connection => ({
+const conn = (provider: string, status: ConnectionStatus, lastSyncAgoMin: number | null, extra: Partial<Connection> = {}): Connection => ({
   id: nextConn++, provider, status, last_sync_at: lastSyncAgoMin === null ? null : now - lastSyncAgoMin * 60_000,
-  error_type: null, error_message: null, external_user_id: `ext-${nextConn}`, ...extra,
+  error_type: null, error_message: null, external_user_id: `ext-${nextConn}`, user_id: '', scopes: 'daily heartrate workout',
+  created_at: now - 30 * DAY, updated_at: now, kind: 'oauth', next_sync_at: null, last_attempt_at: null, backfill_progress: null,
+  sync_status: status, ...extra,
+});
+/** A participant as `list_participants` sends it, from the fields that matter here. */
+type Seed = Omit<Participant, 'notes' | 'cohort' | 'days' | 'consent'> & Partial<Participant>;
+const person = (p: Seed): Participant => ({
+  notes: null, cohort: null, days: {}, consent: null, ...p, connections: p.connections.map((c) => ({ ...c, user_id: p.user_id })),
 });
 
-const people: Participant[] = q.has('empty')
+const people: Participant[] = (q.has('empty')
   ? []
-  : [
+  : ([
       { user_id: uuid(1), client_user_id: 'P-001', created_at: now - 40 * DAY, connections: [conn('oura', 'connected', 12)], counts: zero(), cohort: 'A', notes: 'Night shifts on weekends', consent: { user_id: uuid(1), version: '2', accepted_at: now - 39 * DAY, via: 'window' } },
       { user_id: uuid(2), client_user_id: 'P-002', created_at: now - 35 * DAY, connections: [conn('oura', 'syncing', 3 * 60)], counts: zero(), cohort: 'A', consent: { user_id: uuid(2), version: '2', accepted_at: now - 34 * DAY, via: 'link_page' } },
       { user_id: uuid(3), client_user_id: 'P-003', created_at: now - 2 * DAY, connections: [], counts: zero(), cohort: 'B' },
@@ -70,21 +77,21 @@ const people: Participant[] = q.has('empty')
         connections: [conn('oura', 'error', 26 * 60, { error_type: 'provider_api_error', error_message: 'oura answered 503 Service Unavailable four times; the next sync will try again' })],
         counts: zero(),
       },
-    ];
+    ] as Seed[])).map(person);
 
 // `long`: a participant whose id is 256 characters and whose connection failed (layout checks).
 if (q.has('long')) {
   const long = `LONG-${'x'.repeat(246)}-END`.slice(0, 256);
-  people.push({
+  people.push(person({
     user_id: uuid(40), client_user_id: long, created_at: now - DAY, cohort: 'C'.repeat(40), notes: 'n'.repeat(300),
     connections: [conn('whoop_v2', 'error', 90, { error_type: 'provider_unavailable', error_message: `whoop_v2: sleep: whoop_v2 sleep 2026-12-01..2026-12-03: the provider answered 500; it will be retried`, next_sync_at: now + 12 * 60_000 })],
     counts: zero(), consent: { user_id: uuid(40), version: '2', accepted_at: now - DAY, via: 'window' },
-  });
+  }));
 }
 // `many=200`: that many more participants (the heatmap at study scale).
 for (let i = 0, n = Number(q.get('many') ?? 0); i < n; i++) {
   const id = `S-${String(i + 1).padStart(3, '0')}`;
-  people.push({ user_id: `${uuid(50 + (i % 40))}-${i}`, client_user_id: id, created_at: now - 30 * DAY, connections: [conn(['oura', 'withings', 'polar'][i % 3], 'connected', 30 + i)], counts: zero(), cohort: `C${i % 5}` });
+  people.push(person({ user_id: `${uuid(50 + (i % 40))}-${i}`, client_user_id: id, created_at: now - 30 * DAY, connections: [conn(['oura', 'withings', 'polar'][i % 3], 'connected', 30 + i)], counts: zero(), cohort: `C${i % 5}` }));
 }
 
 function zero() {
@@ -202,7 +209,7 @@ function synthHr(userId: string, from: string, to: string) {
   return out;
 }
 
-function userData(userId: string, kind: string, from: string, to: string) {
+function userData(userId: string, kind: string, from: string, to: string): JsonValue {
   const p = people.find((x) => x.user_id === userId);
   const has = !!p?.connections.length;
   switch (kind) {
@@ -226,10 +233,10 @@ function userData(userId: string, kind: string, from: string, to: string) {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function runSync(p: Participant) {
-  const reports = [];
+  const reports: SyncReport[] = [];
   for (const c of p.connections) {
     if (c.status === 'reauth_required') {
-      reports.push({ connection_id: c.id, provider: c.provider, pages: 0, written: { summaries_written: 0, samples_written: 0 }, status: 'reauth_required', errors: [c.error_message ?? 'reconnect'] });
+      reports.push({ connection_id: c.id, provider: c.provider, pages: 0, written: { summaries_written: 0, samples_written: 0 }, status: 'reauth_required', errors: [c.error_message ?? 'reconnect'], next_sync_at: null });
       continue;
     }
     c.status = 'syncing';
@@ -244,7 +251,7 @@ async function runSync(p: Participant) {
     c.last_sync_at = Date.now();
     recount(p);
     await emit('app://event', { type: 'sync_finished', connection_id: c.id, status: 'connected' });
-    reports.push({ connection_id: c.id, provider: c.provider, pages: 4, written: { summaries_written: 3, samples_written: 288 }, status: 'connected', errors: [] });
+    reports.push({ connection_id: c.id, provider: c.provider, pages: 4, written: { summaries_written: 3, samples_written: 288 }, status: 'connected', errors: [], next_sync_at: now + 60 * 60_000 });
   }
   return reports;
 }
@@ -400,9 +407,9 @@ record('oura', 10, 'token', 'POST', 'http://127.0.0.1:41234/oauth/token', 200, {
 record('oura', 14, 'data', 'GET', 'http://127.0.0.1:41234/v2/usercollection/sleep?start_date=2026-11-18&end_date=2026-11-20', 500, { detail: 'internal error' });
 
 const faultsBy = new Map<string, Faults>();
-const noFaults = (): Faults => ({ deny_consent: false, expire_code: false, invalid_grant: false, rate_limit_retry_after: null, server_error: false, malformed_json: false, slow_ms: null, after_pages: null, access_token_ttl: null });
+const noFaults = (): Faults => ({ deny_consent: false, expire_code: false, invalid_grant: false, rate_limit_retry_after: null, server_error: false, malformed_json: false, slow_ms: null, drop_connection: false, after_pages: null, fault_count: null, access_token_ttl: null });
 let agreement = { version: '2', text: 'You are taking part in the SLEEP-42 study run by the Sleep Lab.\n\nVital Link Desktop will connect to your wearable account and store a copy of your sleep, activity, workouts and heart-rate data on this computer for the study. You sign in on your provider\'s own page; this app never sees your password.\n\nYou can withdraw and disconnect at any time.' };
-const events = [
+const events: EventRow[] = [
   { id: 1, at: now - 3 * DAY, kind: 'participants.imported', user_id: null, provider: null, detail: { added: 5, already_present: 0, errors: 0 } },
   { id: 2, at: now - 2 * DAY, kind: 'consent.accepted', user_id: uuid(1), provider: null, detail: { version: '2', via: 'window' } },
   { id: 3, at: now - 2 * DAY + 60_000, kind: 'connection.created', user_id: uuid(1), provider: 'oura', detail: { connection_id: 10 } },
@@ -411,9 +418,176 @@ const events = [
   { id: 6, at: now - 600_000, kind: 'export.created', user_id: null, provider: null, detail: { format: 'parquet', participants: 5, files: 12, raw: false } },
 ];
 let pinHash: string | null = null;
-// eslint-disable-next-line prefer-const
-let mockHandler: ((cmd: string, args: unknown) => Promise<unknown>) | null = null;
 let apiKeyTail = 'Qm7x';
+
+/** The commands, typed against the generated map: a mock that drifts from the core fails `tsc`. */
+type Handlers = { [K in CommandName]: (args: Commands[K]['args']) => Promise<Commands[K]['result']> };
+
+const handlers: Handlers = {
+    app_info: async () => {
+      return { version: '0.1.0', environment: q.get('env') ?? 'sandbox', api_base: origin, data_dir: '/home/lab/.local/share/vital-link', history_days: 90, today: ymd(new Date()), sandbox_providers: ['oura', 'withings', 'strava', 'polar', 'whoop_v2', 'dexcom_v3', 'wahoo', 'google_health'] };
+    },
+    import_participants: async (a) => {
+      const lines = String(a.csv ?? '').split(/\r?\n/);
+      const added: string[] = [];
+      const present: string[] = [];
+      const errors: [number, string][] = [];
+      lines.slice(1).forEach((line, i) => {
+        if (!line.trim()) return;
+        const [id, cohort] = line.split(',').map((x) => x.trim());
+        if (!id) errors.push([i + 2, 'empty participant_id']);
+        else if (people.some((p) => p.client_user_id === id)) present.push(id);
+        else {
+          people.push(person({ user_id: uuid(people.length + 30), client_user_id: id, created_at: Date.now(), connections: [], counts: zero(), cohort: cohort || null, days: {} }));
+          added.push(id);
+        }
+      });
+      return { added, already_present: present, errors };
+    },
+    delete_user: async (a) => {
+      const i = people.findIndex((p) => p.user_id === a.userId);
+      if (i >= 0) people.splice(i, 1);
+      return null;
+    },
+    disconnect: async (a) => {
+      const p = people.find((x) => x.user_id === a.userId);
+      if (p) p.connections = p.connections.filter((c) => c.provider !== a.provider);
+      return null;
+    },
+    coverage: async (a) => {
+      return coverage(a.from, a.to);
+    },
+    export: async (a) => {
+      const total = people.length * 6 + 1;
+      for (let i = 1; i <= total; i += 3) {
+        await emit('app://event', { type: 'export_progress', done: i, total, what: ['sleep', 'activity', 'workouts', 'body', 'profile', 'heartrate'][i % 6] });
+        await sleep(60);
+      }
+      const dir = (a.out as unknown as string) || `/home/lab/.local/share/vital-link/exports/20261120-150000-${a.format}`;
+      const ext = a.format === 'json' ? 'json' : a.format;
+      const files = ['sleep', 'activity', 'workouts', 'body', 'profile', 'heartrate', 'hrv'].map((r, i) => ({ path: `${dir}/${r}.${ext}`, rows: [148, 150, 41, 0, 5, 40213, 3120][i] }));
+      files.push({ path: `${dir}/events.${a.format === 'parquet' ? 'parquet' : a.format === 'json' ? 'json' : 'csv'}`, rows: 37 }, { path: `${dir}/dictionary.csv`, rows: 64 });
+      return { dir, format: a.format, participants: people.length, files };
+    },
+    inspector: async (a) => {
+      const c = a.connectionId as unknown as number | undefined;
+      return exchanges.filter((e) => (c === undefined || e.connection_id === c) && (!a.provider || e.provider === a.provider));
+    },
+    connection_details: async (a) => {
+      const id = a.connectionId as unknown as number;
+      const c = people.flatMap((p) => p.connections.map((x) => ({ ...x, user_id: p.user_id }))).find((x) => x.id === id);
+      if (!c) throw { code: 'not_found', message: `no connection ${id}` };
+      return {
+        connection: c, token_expires_at: Date.now() + 20 * 3_600_000, has_refresh_token: true, access_token: 'QW3R…8KZP (32 chars)',
+        scopes_granted: ['email', 'personal', 'daily', 'heartrate', 'workout'], scopes_requested: ['email', 'personal', 'daily', 'heartrate', 'workout', 'session', 'spo2'],
+        last_refresh: Date.now() - 5 * 3_600_000,
+        cursors: ['sleep', 'activity', 'heartrate', 'workouts'].map((r) => ({ resource: r, newest_day: ymd(new Date()), oldest_day: ymd(new Date(Date.now() - 89 * DAY)), backfill_target: ymd(new Date(Date.now() - 89 * DAY)) })),
+      };
+    },
+    force_refresh: async (a) => {
+      record('oura', a.connectionId as unknown as number, 'token', 'POST', 'http://127.0.0.1:41234/oauth/token', 200, { token_type: 'bearer', access_token: 'ZZZZ…YYYY (32 chars)', expires_in: 86400 }, 'grant_type=refresh_token&refresh_token=EFGH%E2%80%A6STUV');
+      return handlers.connection_details(a);
+    },
+    faults: async (a) => {
+      return faultsBy.get(a.provider) ?? noFaults();
+    },
+    set_faults: async (a) => {
+      faultsBy.set(a.provider, a.faults as unknown as Faults);
+      return null;
+    },
+    event_log: async () => {
+      return [...events].reverse();
+    },
+    agreement: async () => {
+      return agreement;
+    },
+    set_agreement: async (a) => {
+      agreement = { version: a.version, text: a.text };
+      return null;
+    },
+    settings: async () => {
+      return {
+        environment: 'sandbox', history_days: 90, data_dir: '/home/lab/.local/share/vital-link', api_base: origin,
+        api_key: `vlk_…${apiKeyTail} (36 chars)`,
+        webhooks: [{ id: 1, url: 'https://lab.example.org/hooks/vital', event_types: null, created_at: now - 9 * DAY, delivered: 184, pending: 0, failed: 2 }],
+        forward: {
+          enabled: true, url: 'https://lab-server.example.org:8750', outbox: { batches: 0, readings: 0 },
+          parked: { batches: 1, readings: 1 }, delivered_readings: 135802, last_delivery_at: new Date(now - 60_000).toISOString(), last_error: null,
+          provider_mode: 'manual', last_error_at: null,
+          dead_letters: [{ id: 12, user_id: 'u-1', client_user_id: 'P-001', provider: 'oura', resource: 'profile', readings: 1, attempts: 10, last_status: 500, last_error: '/v2/summary/profile/…: the target answered 500', parked_at: new Date(now - 3_600_000).toISOString() }],
+        },
+        credentials: ['oura', 'withings', 'strava', 'polar', 'whoop_v2', 'dexcom_v3', 'wahoo', 'google_health', 'garmin'].map((slug) => ({
+          slug, client_id: slug === 'oura' ? 'lab-oura-app' : null, client_secret: slug === 'oura' ? 'sk_l…9f2a (40 chars)' : null, source: slug === 'oura' ? 'settings' : 'none',
+        })),
+        agreement, enrol_pin_set: pinHash !== null,
+      };
+    },
+    rotate_api_key: async () => {
+      const key = `vlk_${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+      apiKeyTail = key.slice(-4);
+      return key;
+    },
+    add_webhook: async () => {
+      return { id: 2, secret: 'whsec_MfKQ9PJTOWGpA2nZ7d4Xx8cV' };
+    },
+    forward_retry: async () => {
+      return 1;
+    },
+    remove_webhook: async () => {
+      return null;
+    },
+    set_environment: async () => {
+      return null;
+    },
+    set_credentials: async () => {
+      return null;
+    },
+    wipe_all: async () => {
+      return null;
+    },
+    set_enrol_pin: async (a) => {
+      pinHash = (a.pin as string | undefined) ?? null;
+      return null;
+    },
+    check_enrol_pin: async (a) => {
+      return pinHash === null || a.pin === pinHash;
+    },
+    consents: async () => {
+      return people.flatMap((p) => (p.consent ? [p.consent] : []));
+    },
+    list_participants: async () => {
+      return structuredClone(people);
+    },
+    update_participant: async (a) => {
+      const p = people.find((x) => x.user_id === a.userId);
+      if (!p) throw { code: 'user_not_found', message: `no user ${a.userId}` };
+      if (a.notes !== undefined && a.notes !== null) p.notes = a.notes || null;
+      if (a.cohort !== undefined && a.cohort !== null) p.cohort = a.cohort || null;
+      return { user_id: p.user_id, client_user_id: p.client_user_id, created_at: p.created_at, fallback_time_zone: null, fallback_birth_date: null, ingestion_start: null, ingestion_end: null, notes: p.notes, cohort: p.cohort };
+    },
+    add_user: async (a) => {
+      const id = String(a.clientUserId ?? '').trim();
+      const dup = people.find((p) => p.client_user_id === id);
+      if (dup) throw { code: 'duplicate_user', message: `a user with client_user_id ${JSON.stringify(id)} already exists (user_id ${dup.user_id})` };
+      const p = person({ user_id: uuid(people.length + 20), client_user_id: id, created_at: Date.now(), connections: [], counts: zero() });
+      people.push(p);
+      return { user_id: p.user_id, client_user_id: p.client_user_id, created_at: p.created_at, fallback_time_zone: null, fallback_birth_date: null, ingestion_start: null, ingestion_end: null, notes: null, cohort: null };
+    },
+    create_link_token: async (a) => {
+      const token = `vlt_mock_${Math.random().toString(36).slice(2)}`;
+      sessions.set(token, { userId: a.userId, state: 'created', provider: null, error_type: null, error: null, pollsLeft: 0, redirect_url: null });
+      return { link_token: token, link_web_url: `${origin}/link/?token=${token}&env=sandbox&mock` };
+    },
+    user_data: async (a) => {
+      return userData(a.userId, a.kind, a.from, a.to);
+    },
+    sync_now: async (a) => {
+      const targets = a.userId ? people.filter((p) => p.user_id === a.userId) : people.filter((p) => p.connections.length);
+      const reports: SyncReport[] = [];
+      for (const p of targets) reports.push(...(await runSync(p)));
+      return reports;
+    },
+};
 
 // ── Install ────────────────────────────────────────────────────────────────────────────
 export function installMock() {
@@ -426,146 +600,12 @@ export function installMock() {
   };
 
   mockIPC(
-    (mockHandler = async (cmd, args) => {
-      const a = (args ?? {}) as Record<string, string>;
+    async (cmd, args) => {
       await sleep(cmd === 'user_data' ? 180 : 60);
-      switch (cmd) {
-        case 'app_info':
-          return { version: '0.1.0', environment: q.get('env') ?? 'sandbox', api_base: origin, data_dir: '/home/lab/.local/share/vital-link', history_days: 90, today: ymd(new Date()), sandbox_providers: ['oura', 'withings', 'strava', 'polar', 'whoop_v2', 'dexcom_v3', 'wahoo', 'google_health'] };
-        case 'import_participants': {
-          const lines = String(a.csv ?? '').split(/\r?\n/);
-          const added: string[] = [];
-          const present: string[] = [];
-          const errors: [number, string][] = [];
-          lines.slice(1).forEach((line, i) => {
-            if (!line.trim()) return;
-            const [id, cohort] = line.split(',').map((x) => x.trim());
-            if (!id) errors.push([i + 2, 'empty participant_id']);
-            else if (people.some((p) => p.client_user_id === id)) present.push(id);
-            else {
-              people.push({ user_id: uuid(people.length + 30), client_user_id: id, created_at: Date.now(), connections: [], counts: zero(), cohort: cohort || null, days: {} });
-              added.push(id);
-            }
-          });
-          return { added, already_present: present, errors };
-        }
-        case 'delete_user': {
-          const i = people.findIndex((p) => p.user_id === a.userId);
-          if (i >= 0) people.splice(i, 1);
-          return null;
-        }
-        case 'disconnect': {
-          const p = people.find((x) => x.user_id === a.userId);
-          if (p) p.connections = p.connections.filter((c) => c.provider !== a.provider);
-          return null;
-        }
-        case 'coverage':
-          return coverage(a.from, a.to);
-        case 'export': {
-          const total = people.length * 6 + 1;
-          for (let i = 1; i <= total; i += 3) {
-            await emit('app://event', { type: 'export_progress', done: i, total, what: ['sleep', 'activity', 'workouts', 'body', 'profile', 'heartrate'][i % 6] });
-            await sleep(60);
-          }
-          const dir = (a.out as unknown as string) || `/home/lab/.local/share/vital-link/exports/20261120-150000-${a.format}`;
-          const ext = a.format === 'json' ? 'json' : a.format;
-          const files = ['sleep', 'activity', 'workouts', 'body', 'profile', 'heartrate', 'hrv'].map((r, i) => ({ path: `${dir}/${r}.${ext}`, rows: [148, 150, 41, 0, 5, 40213, 3120][i] }));
-          files.push({ path: `${dir}/events.${a.format === 'parquet' ? 'parquet' : a.format === 'json' ? 'json' : 'csv'}`, rows: 37 }, { path: `${dir}/dictionary.csv`, rows: 64 });
-          return { dir, format: a.format, participants: people.length, files };
-        }
-        case 'inspector': {
-          const c = a.connectionId as unknown as number | undefined;
-          return exchanges.filter((e) => (c === undefined || e.connection_id === c) && (!a.provider || e.provider === a.provider));
-        }
-        case 'connection_details': {
-          const id = a.connectionId as unknown as number;
-          const c = people.flatMap((p) => p.connections.map((x) => ({ ...x, user_id: p.user_id }))).find((x) => x.id === id);
-          if (!c) throw { code: 'not_found', message: `no connection ${id}` };
-          return {
-            connection: c, token_expires_at: Date.now() + 20 * 3_600_000, has_refresh_token: true, access_token: 'QW3R…8KZP (32 chars)',
-            scopes_granted: ['email', 'personal', 'daily', 'heartrate', 'workout'], scopes_requested: ['email', 'personal', 'daily', 'heartrate', 'workout', 'session', 'spo2'],
-            last_refresh: Date.now() - 5 * 3_600_000,
-            cursors: ['sleep', 'activity', 'heartrate', 'workouts'].map((r) => ({ resource: r, newest_day: ymd(new Date()), oldest_day: ymd(new Date(Date.now() - 89 * DAY)), backfill_target: ymd(new Date(Date.now() - 89 * DAY)) })),
-          };
-        }
-        case 'force_refresh':
-          record('oura', a.connectionId as unknown as number, 'token', 'POST', 'http://127.0.0.1:41234/oauth/token', 200, { token_type: 'bearer', access_token: 'ZZZZ…YYYY (32 chars)', expires_in: 86400 }, 'grant_type=refresh_token&refresh_token=EFGH%E2%80%A6STUV');
-          return (await (mockHandler!)('connection_details', a));
-        case 'faults':
-          return faultsBy.get(a.provider) ?? noFaults();
-        case 'set_faults':
-          faultsBy.set(a.provider, a.faults as unknown as Faults);
-          return null;
-        case 'event_log':
-          return [...events].reverse();
-        case 'agreement':
-          return agreement;
-        case 'set_agreement':
-          agreement = { version: a.version, text: a.text };
-          return null;
-        case 'settings':
-          return {
-            environment: 'sandbox', history_days: 90, data_dir: '/home/lab/.local/share/vital-link', api_base: origin,
-            api_key: `vlk_…${apiKeyTail} (36 chars)`,
-            webhooks: [{ id: 1, url: 'https://lab.example.org/hooks/vital', event_types: null, created_at: now - 9 * DAY, delivered: 184, pending: 0, failed: 2 }],
-            forward: {
-              enabled: true, url: 'https://lab-server.example.org:8750', outbox: { batches: 0, readings: 0 },
-              parked: { batches: 1, readings: 1 }, delivered_readings: 135802, last_delivery_at: new Date(now - 60_000).toISOString(), last_error: null,
-              dead_letters: [{ id: 12, user_id: 'u-1', client_user_id: 'P-001', provider: 'oura', resource: 'profile', readings: 1, attempts: 10, last_status: 500, last_error: '/v2/summary/profile/…: the target answered 500', parked_at: new Date(now - 3_600_000).toISOString() }],
-            },
-            credentials: ['oura', 'withings', 'strava', 'polar', 'whoop_v2', 'dexcom_v3', 'wahoo', 'google_health', 'garmin'].map((slug) => ({
-              slug, client_id: slug === 'oura' ? 'lab-oura-app' : null, client_secret: slug === 'oura' ? 'sk_l…9f2a (40 chars)' : null, source: slug === 'oura' ? 'settings' : 'none',
-            })),
-            agreement, enrol_pin_set: pinHash !== null,
-          };
-        case 'rotate_api_key': {
-          const key = `vlk_${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
-          apiKeyTail = key.slice(-4);
-          return key;
-        }
-        case 'add_webhook':
-          return { id: 2, secret: 'whsec_MfKQ9PJTOWGpA2nZ7d4Xx8cV' };
-        case 'forward_retry':
-          return 1;
-        case 'remove_webhook':
-        case 'set_environment':
-        case 'set_credentials':
-        case 'wipe_all':
-          return null;
-        case 'set_enrol_pin':
-          pinHash = (a.pin as string | undefined) ?? null;
-          return null;
-        case 'check_enrol_pin':
-          return pinHash === null || a.pin === pinHash;
-        case 'consents':
-          return people.filter((p) => p.consent).map((p) => p.consent);
-        case 'list_participants':
-          return structuredClone(people);
-        case 'add_user': {
-          const id = String(a.clientUserId ?? '').trim();
-          const dup = people.find((p) => p.client_user_id === id);
-          if (dup) throw { code: 'duplicate_user', message: `a user with client_user_id ${JSON.stringify(id)} already exists (user_id ${dup.user_id})` };
-          const p: Participant = { user_id: uuid(people.length + 20), client_user_id: id, created_at: Date.now(), connections: [], counts: zero() };
-          people.push(p);
-          return { user_id: p.user_id, client_user_id: p.client_user_id, created_at: p.created_at };
-        }
-        case 'create_link_token': {
-          const token = `vlt_mock_${Math.random().toString(36).slice(2)}`;
-          sessions.set(token, { userId: a.userId, state: 'created', provider: null, error_type: null, error: null, pollsLeft: 0, redirect_url: null });
-          return { link_token: token, link_web_url: `${origin}/link/?token=${token}&env=sandbox&mock` };
-        }
-        case 'user_data':
-          return userData(a.userId, a.kind, a.from, a.to);
-        case 'sync_now': {
-          const targets = a.userId ? people.filter((p) => p.user_id === a.userId) : people.filter((p) => p.connections.length);
-          const reports = [];
-          for (const p of targets) reports.push(...(await runSync(p)));
-          return reports;
-        }
-        default:
-          throw `mock: unknown command ${cmd}`;
-      }
-    }),
+      const handler = (handlers as Record<string, ((a: unknown) => unknown) | undefined>)[cmd];
+      if (!handler) throw `mock: unknown command ${cmd}`;
+      return handler(args ?? {});
+    },
     { shouldMockEvents: true },
   );
 

@@ -19,6 +19,7 @@ use columns::{Cell, Column, COMMON, SAMPLES};
 use writers::{CsvTable, ParquetTable, Table};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Csv,
@@ -38,12 +39,14 @@ pub struct ExportOptions {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ExportedFile {
     pub path: PathBuf,
     pub rows: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ExportReport {
     pub dir: PathBuf,
     pub format: Format,

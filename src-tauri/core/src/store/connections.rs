@@ -8,6 +8,7 @@ use crate::states::{ConnectionKind, ConnectionStatus};
 use crate::vault::Vault;
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConnectionRow {
     pub id: i64,
     pub user_id: String,
@@ -88,6 +89,7 @@ impl std::fmt::Debug for TokenSet {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Cursor {
     pub resource: String,
     pub newest_day: Option<String>,

@@ -6,6 +6,7 @@ use super::{now_ms, Store};
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Event {
     pub id: i64,
     pub at: i64,

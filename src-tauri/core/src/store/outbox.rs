@@ -40,6 +40,7 @@ pub struct OutboxRow {
 
 /// A dead letter: a batch the target refused for good, kept until `forward retry`.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ParkedBatch {
     pub id: i64,
     pub user_id: String,
@@ -55,6 +56,7 @@ pub struct ParkedBatch {
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Depth {
     /// Outbox rows (batches) waiting.
     pub batches: i64,

@@ -27,6 +27,7 @@ pub struct Page {
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PageOutcome {
     /// Summaries inserted or changed.
     pub summaries_written: usize,
@@ -207,6 +208,7 @@ pub struct ResourceStat {
 
 /// Counts of what is stored for a user, for status screens and tests.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Counts {
     pub sleep: i64,
     pub activity: i64,

@@ -7,6 +7,7 @@ use crate::error::{AppError, AppResult};
 use crate::users::NewUser;
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct User {
     pub user_id: String,
     pub client_user_id: String,

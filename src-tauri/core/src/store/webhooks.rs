@@ -8,6 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::store::now_ms;
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Endpoint {
     pub id: i64,
     pub url: String,
