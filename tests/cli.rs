@@ -5,15 +5,18 @@ use std::process::{Command, Output};
 const APP: &str = env!("CARGO_BIN_EXE_vital-link");
 
 fn vl(dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(APP)
-        .args(args)
+    command(dir, args).output().unwrap()
+}
+
+fn command(dir: &std::path::Path, args: &[&str]) -> Command {
+    let mut c = Command::new(APP);
+    c.args(args)
         .env("VITAL_LINK_DATA_DIR", dir)
         .env("VITAL_LINK_SANDBOX_NOW", "2026-11-20T15:00:00Z")
         .env("VITAL_LINK_HISTORY_DAYS", "7")
         .env("BROWSER", format!("{APP} sandbox-browser"))
-        .env_remove("VITAL_LINK_ENV")
-        .output()
-        .unwrap()
+        .env_remove("VITAL_LINK_ENV");
+    c
 }
 
 fn stdout(o: &Output) -> String {
@@ -325,7 +328,12 @@ fn status_and_sync_exit_non_zero_while_a_connection_needs_attention() {
 fn doctor_and_providers_list_speak_to_people_and_json_to_scripts() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let o = vl(d, &["doctor"]);
+    // Whether the machine running the test has a display must not decide its result: the
+    // display is set (or not) here, and each case says what it should.
+    let o = command(d, &["doctor"])
+        .env("DISPLAY", ":0")
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(
@@ -334,6 +342,17 @@ fn doctor_and_providers_list_speak_to_people_and_json_to_scripts() {
     );
     assert!(text.contains("sandbox environment"), "{text}");
     assert!(text.contains("Verdict: all is well."), "{text}");
+    let o = command(d, &["doctor"])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    assert!(stdout(&o).contains("Verdict: 1 to fix"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("no display ($DISPLAY is not set)"),
+        "{}",
+        stdout(&o)
+    );
     let o = vl(d, &["doctor", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["environment"], "sandbox");

@@ -101,6 +101,20 @@ impl Setup {
         .run(args)
     }
 
+    /// The CLI where a non-zero exit is the answer: its exit code and stdout.
+    fn cli_exit(&self, args: &[&str]) -> (Option<i32>, String) {
+        let dir = self.data_dir();
+        let node = Node {
+            dir: &dir,
+            days: self.h.app.config.history_days,
+        };
+        let o = node.command().args(args).output().unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    }
+
     async fn api(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
         let mut r = self
             .http
@@ -343,10 +357,13 @@ async fn a_connection_needing_reconnect_reads_so_in_every_face() {
     for face in FACES {
         let status = match face {
             Face::Cli => {
-                let line = s.cli(&["status", "lapsed"]);
+                // Exit 4 (docs/errors.md): a script learns that someone must sign in again.
+                let (code, line) = s.cli_exit(&["status", "lapsed"]);
+                assert_eq!(code, Some(4), "{line}");
                 assert!(line.contains("not scheduled"), "{line}");
-                let v: Value =
-                    serde_json::from_str(&s.cli(&["status", "lapsed", "--json"])).unwrap();
+                let (code, out) = s.cli_exit(&["status", "lapsed", "--json"]);
+                assert_eq!(code, Some(4), "{out}");
+                let v: Value = serde_json::from_str(&out).unwrap();
                 assert_eq!(v[0]["next_run"]["kind"], "not_scheduled");
                 v[0]["status"].as_str().unwrap().to_string()
             }

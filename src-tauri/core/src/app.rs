@@ -198,10 +198,12 @@ impl App {
     }
 
     pub fn endpoints(&self, p: &dyn Provider) -> Endpoints {
-        p.endpoints(
-            self.config.environment,
-            self.sandbox.base_url(p.spec().slug).as_deref(),
-        )
+        let env = self.config.environment;
+        let published = p.endpoints(env);
+        match self.sandbox.base_url(p.spec().slug) {
+            Some(base) if env == Environment::Sandbox => published.rehosted(&base),
+            _ => published,
+        }
     }
 
     /// The OAuth client of a provider in the current environment.

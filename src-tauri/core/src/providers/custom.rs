@@ -128,7 +128,7 @@ impl Provider for Custom {
         Availability::Available
     }
 
-    fn endpoints(&self, _env: Environment, _sandbox_base: Option<&str>) -> Endpoints {
+    fn endpoints(&self, _env: Environment) -> Endpoints {
         Endpoints {
             authorize_url: self.cfg.authorize_url.clone(),
             token_url: self.cfg.token_url.clone(),

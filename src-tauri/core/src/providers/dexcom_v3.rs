@@ -56,19 +56,18 @@ impl Provider for DexcomV3 {
         }
     }
 
-    fn endpoints(&self, env: Environment, sandbox_base: Option<&str>) -> Endpoints {
-        let base = match (env, sandbox_base) {
-            (Environment::Sandbox, Some(base)) => base.to_string(),
+    fn endpoints(&self, env: Environment) -> Endpoints {
+        let base = match env {
             // Dexcom's own sandbox host serves simulated users with the same paths.
-            (Environment::Sandbox, None) => "https://sandbox-api.dexcom.com".into(),
-            (Environment::Production, _) => "https://api.dexcom.com".into(),
+            Environment::Sandbox => "https://sandbox-api.dexcom.com",
+            Environment::Production => "https://api.dexcom.com",
         };
         Endpoints {
             authorize_url: format!("{base}/v2/oauth2/login"),
             token_url: format!("{base}/v2/oauth2/token"),
             // Dexcom publishes no revoke endpoint: users revoke on Dexcom's side.
             revoke_url: None,
-            api_base: base,
+            api_base: base.into(),
         }
     }
 

@@ -42,7 +42,7 @@ impl Provider for Garmin {
         Availability::NotAvailable(NOT_AVAILABLE)
     }
 
-    fn endpoints(&self, _env: Environment, _sandbox_base: Option<&str>) -> Endpoints {
+    fn endpoints(&self, _env: Environment) -> Endpoints {
         Endpoints {
             authorize_url: "https://connect.garmin.com/oauth2Confirm".into(),
             token_url: "https://diauth.garmin.com/di-oauth2-service/oauth/token".into(),

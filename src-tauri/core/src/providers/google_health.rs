@@ -117,20 +117,12 @@ impl Provider for GoogleHealth {
         }
     }
 
-    fn endpoints(&self, env: Environment, sandbox_base: Option<&str>) -> Endpoints {
-        match (env, sandbox_base) {
-            (Environment::Sandbox, Some(base)) => Endpoints {
-                authorize_url: format!("{base}/o/oauth2/v2/auth"),
-                token_url: format!("{base}/token"),
-                revoke_url: Some(format!("{base}/revoke")),
-                api_base: format!("{base}/v4"),
-            },
-            _ => Endpoints {
-                authorize_url: "https://accounts.google.com/o/oauth2/v2/auth".into(),
-                token_url: "https://oauth2.googleapis.com/token".into(),
-                revoke_url: Some("https://oauth2.googleapis.com/revoke".into()),
-                api_base: "https://health.googleapis.com/v4".into(),
-            },
+    fn endpoints(&self, _env: Environment) -> Endpoints {
+        Endpoints {
+            authorize_url: "https://accounts.google.com/o/oauth2/v2/auth".into(),
+            token_url: "https://oauth2.googleapis.com/token".into(),
+            revoke_url: Some("https://oauth2.googleapis.com/revoke".into()),
+            api_base: "https://health.googleapis.com/v4".into(),
         }
     }
 

@@ -64,6 +64,30 @@ pub struct Endpoints {
     pub api_base: String,
 }
 
+impl Endpoints {
+    /// The same endpoints served from `base` (a fake's `http://127.0.0.1:port`): each keeps its
+    /// path, so a fake's routes are the provider's published ones and cannot drift from them.
+    pub fn rehosted(&self, base: &str) -> Endpoints {
+        let on = |url: &str| {
+            let path = match url.split_once("://") {
+                Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
+                None => "",
+            };
+            format!(
+                "{}{}",
+                base.trim_end_matches('/'),
+                path.trim_end_matches('/')
+            )
+        };
+        Endpoints {
+            authorize_url: on(&self.authorize_url),
+            token_url: on(&self.token_url),
+            revoke_url: self.revoke_url.as_deref().map(on),
+            api_base: on(&self.api_base),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ProviderSpec {
     pub slug: &'static str,
@@ -128,8 +152,9 @@ pub trait Provider: Send + Sync {
         Availability::Available
     }
 
-    /// The real endpoints; the sandbox swaps in its fake's base URL.
-    fn endpoints(&self, env: Environment, sandbox_base: Option<&str>) -> Endpoints;
+    /// The provider's published endpoints, declared once; in the sandbox each is served by the
+    /// provider's fake at the same path ([`Endpoints::rehosted`]).
+    fn endpoints(&self, env: Environment) -> Endpoints;
 
     /// What is synced, in order.
     fn sync_resources(&self) -> &'static [SyncResource];
@@ -290,5 +315,29 @@ impl Registry {
         let before = c.len();
         c.retain(|x| x.spec().slug != slug);
         c.len() != before
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sandbox_serves_each_published_endpoint_at_its_own_path() {
+        let google = google_health::GoogleHealth.endpoints(Environment::Production);
+        let fake = google.rehosted("http://127.0.0.1:9/");
+        assert_eq!(fake.authorize_url, "http://127.0.0.1:9/o/oauth2/v2/auth");
+        assert_eq!(fake.token_url, "http://127.0.0.1:9/token");
+        assert_eq!(
+            fake.revoke_url.as_deref(),
+            Some("http://127.0.0.1:9/revoke")
+        );
+        assert_eq!(fake.api_base, "http://127.0.0.1:9/v4");
+        let oura = oura::Oura.endpoints(Environment::Production);
+        assert_eq!(oura.api_base, "https://api.ouraring.com");
+        assert_eq!(
+            oura.rehosted("http://127.0.0.1:9").api_base,
+            "http://127.0.0.1:9"
+        );
     }
 }

@@ -66,20 +66,12 @@ impl Provider for Oura {
         &SPEC
     }
 
-    fn endpoints(&self, env: Environment, sandbox_base: Option<&str>) -> Endpoints {
-        match (env, sandbox_base) {
-            (Environment::Sandbox, Some(base)) => Endpoints {
-                authorize_url: format!("{base}/oauth/authorize"),
-                token_url: format!("{base}/oauth/token"),
-                revoke_url: Some(format!("{base}/oauth/revoke")),
-                api_base: base.to_string(),
-            },
-            _ => Endpoints {
-                authorize_url: "https://cloud.ouraring.com/oauth/authorize".into(),
-                token_url: "https://api.ouraring.com/oauth/token".into(),
-                revoke_url: Some("https://api.ouraring.com/oauth/revoke".into()),
-                api_base: "https://api.ouraring.com".into(),
-            },
+    fn endpoints(&self, _env: Environment) -> Endpoints {
+        Endpoints {
+            authorize_url: "https://cloud.ouraring.com/oauth/authorize".into(),
+            token_url: "https://api.ouraring.com/oauth/token".into(),
+            revoke_url: Some("https://api.ouraring.com/oauth/revoke".into()),
+            api_base: "https://api.ouraring.com".into(),
         }
     }
 

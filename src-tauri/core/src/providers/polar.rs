@@ -69,20 +69,12 @@ impl Provider for Polar {
         &SPEC
     }
 
-    fn endpoints(&self, env: Environment, sandbox_base: Option<&str>) -> Endpoints {
-        match (env, sandbox_base) {
-            (Environment::Sandbox, Some(base)) => Endpoints {
-                authorize_url: format!("{base}/oauth2/authorization"),
-                token_url: format!("{base}/v2/oauth2/token"),
-                revoke_url: Some(format!("{base}/v3/users")),
-                api_base: base.to_string(),
-            },
-            _ => Endpoints {
-                authorize_url: "https://flow.polar.com/oauth2/authorization".into(),
-                token_url: "https://polarremote.com/v2/oauth2/token".into(),
-                revoke_url: Some("https://www.polaraccesslink.com/v3/users".into()),
-                api_base: "https://www.polaraccesslink.com".into(),
-            },
+    fn endpoints(&self, _env: Environment) -> Endpoints {
+        Endpoints {
+            authorize_url: "https://flow.polar.com/oauth2/authorization".into(),
+            token_url: "https://polarremote.com/v2/oauth2/token".into(),
+            revoke_url: Some("https://www.polaraccesslink.com/v3/users".into()),
+            api_base: "https://www.polaraccesslink.com".into(),
         }
     }
 

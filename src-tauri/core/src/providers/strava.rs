@@ -47,20 +47,12 @@ impl Provider for Strava {
         &SPEC
     }
 
-    fn endpoints(&self, env: Environment, sandbox_base: Option<&str>) -> Endpoints {
-        match (env, sandbox_base) {
-            (Environment::Sandbox, Some(base)) => Endpoints {
-                authorize_url: format!("{base}/oauth/authorize"),
-                token_url: format!("{base}/oauth/token"),
-                revoke_url: Some(format!("{base}/oauth/deauthorize")),
-                api_base: format!("{base}/api/v3"),
-            },
-            _ => Endpoints {
-                authorize_url: "https://www.strava.com/oauth/authorize".into(),
-                token_url: "https://www.strava.com/oauth/token".into(),
-                revoke_url: Some("https://www.strava.com/oauth/deauthorize".into()),
-                api_base: "https://www.strava.com/api/v3".into(),
-            },
+    fn endpoints(&self, _env: Environment) -> Endpoints {
+        Endpoints {
+            authorize_url: "https://www.strava.com/oauth/authorize".into(),
+            token_url: "https://www.strava.com/oauth/token".into(),
+            revoke_url: Some("https://www.strava.com/oauth/deauthorize".into()),
+            api_base: "https://www.strava.com/api/v3".into(),
         }
     }
 

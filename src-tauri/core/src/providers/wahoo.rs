@@ -47,16 +47,13 @@ impl Provider for Wahoo {
         &SPEC
     }
 
-    fn endpoints(&self, env: Environment, sandbox_base: Option<&str>) -> Endpoints {
-        let base = match (env, sandbox_base) {
-            (Environment::Sandbox, Some(b)) => b.to_string(),
-            _ => "https://api.wahooligan.com".into(),
-        };
+    fn endpoints(&self, _env: Environment) -> Endpoints {
+        let base = "https://api.wahooligan.com";
         Endpoints {
             authorize_url: format!("{base}/oauth/authorize"),
             token_url: format!("{base}/oauth/token"),
             revoke_url: Some(format!("{base}/v1/permissions")),
-            api_base: base,
+            api_base: base.into(),
         }
     }
 

@@ -77,20 +77,12 @@ impl Provider for WhoopV2 {
         &SPEC
     }
 
-    fn endpoints(&self, env: Environment, sandbox_base: Option<&str>) -> Endpoints {
-        match (env, sandbox_base) {
-            (Environment::Sandbox, Some(base)) => Endpoints {
-                authorize_url: format!("{base}/oauth/oauth2/auth"),
-                token_url: format!("{base}/oauth/oauth2/token"),
-                revoke_url: Some(format!("{base}/developer/v2/user/access")),
-                api_base: format!("{base}/developer"),
-            },
-            _ => Endpoints {
-                authorize_url: "https://api.prod.whoop.com/oauth/oauth2/auth".into(),
-                token_url: "https://api.prod.whoop.com/oauth/oauth2/token".into(),
-                revoke_url: Some("https://api.prod.whoop.com/developer/v2/user/access".into()),
-                api_base: "https://api.prod.whoop.com/developer".into(),
-            },
+    fn endpoints(&self, _env: Environment) -> Endpoints {
+        Endpoints {
+            authorize_url: "https://api.prod.whoop.com/oauth/oauth2/auth".into(),
+            token_url: "https://api.prod.whoop.com/oauth/oauth2/token".into(),
+            revoke_url: Some("https://api.prod.whoop.com/developer/v2/user/access".into()),
+            api_base: "https://api.prod.whoop.com/developer".into(),
         }
     }
 

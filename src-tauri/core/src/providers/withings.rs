@@ -68,20 +68,12 @@ impl Provider for Withings {
         &SPEC
     }
 
-    fn endpoints(&self, env: Environment, sandbox_base: Option<&str>) -> Endpoints {
-        match (env, sandbox_base) {
-            (Environment::Sandbox, Some(base)) => Endpoints {
-                authorize_url: format!("{base}/oauth2_user/authorize2"),
-                token_url: format!("{base}/v2/oauth2"),
-                revoke_url: Some(format!("{base}/v2/oauth2")),
-                api_base: base.to_string(),
-            },
-            _ => Endpoints {
-                authorize_url: "https://account.withings.com/oauth2_user/authorize2".into(),
-                token_url: "https://wbsapi.withings.net/v2/oauth2".into(),
-                revoke_url: Some("https://wbsapi.withings.net/v2/oauth2".into()),
-                api_base: "https://wbsapi.withings.net".into(),
-            },
+    fn endpoints(&self, _env: Environment) -> Endpoints {
+        Endpoints {
+            authorize_url: "https://account.withings.com/oauth2_user/authorize2".into(),
+            token_url: "https://wbsapi.withings.net/v2/oauth2".into(),
+            revoke_url: Some("https://wbsapi.withings.net/v2/oauth2".into()),
+            api_base: "https://wbsapi.withings.net".into(),
         }
     }
 
