@@ -94,9 +94,9 @@ pub fn check(e: &Exchange) -> (Vec<Violation>, Option<String>) {
 
 /// Discrepancies between a fake and its contract found by this check and not fixed yet, each
 /// `(provider, route, field, kind)`: listed here so that everything else fails the suite. Each
-/// is a fake (or client) bug to fix, then to remove from this list (issue 13): integers served
-/// as floats (`53.0`), `null` where the document has none, Polar's trailing slash and
-/// continuous-HR wrapper, Wahoo's extra fields, Google Health's missing `name`.
+/// is a fake (or client) bug to fix, then to remove from this list (issue 13): Dexcom's `null`s
+/// where the document states no nullability, Polar's continuous-HR wrapper, Wahoo's extra
+/// fields, Google Health's missing `name`.
 const KNOWN: &[(&str, &str, &str, Kind)] = &[
     (
         "dexcom_v3",
@@ -122,24 +122,11 @@ const KNOWN: &[(&str, &str, &str, Kind)] = &[
         "dataPoints[].name",
         Kind::MissingField,
     ),
-    ("polar", "GET /v3/users/activities/", "", Kind::UnknownRoute),
     (
         "polar",
         "GET /v3/users/continuous-heart-rate",
         "heart_rates",
         Kind::UndocumentedField,
-    ),
-    (
-        "polar",
-        "GET /v3/users/nightly-recharge",
-        "recharges[].beat_to_beat_avg",
-        Kind::WrongType,
-    ),
-    (
-        "polar",
-        "GET /v3/users/nightly-recharge",
-        "recharges[].heart_rate_avg",
-        Kind::WrongType,
     ),
     (
         "wahoo",
@@ -152,114 +139,6 @@ const KNOWN: &[(&str, &str, &str, Kind)] = &[
         "GET /v1/workouts",
         "workouts[].workout_summary.started_at",
         Kind::UndocumentedField,
-    ),
-    (
-        "whoop_v2",
-        "GET /v2/activity/sleep",
-        "records[].v1_id",
-        Kind::NullNotAllowed,
-    ),
-    (
-        "whoop_v2",
-        "GET /v2/activity/workout",
-        "records[].score.average_heart_rate",
-        Kind::WrongType,
-    ),
-    (
-        "whoop_v2",
-        "GET /v2/activity/workout",
-        "records[].score.distance_meter",
-        Kind::NullNotAllowed,
-    ),
-    (
-        "whoop_v2",
-        "GET /v2/activity/workout",
-        "records[].score.max_heart_rate",
-        Kind::WrongType,
-    ),
-    (
-        "whoop_v2",
-        "GET /v2/activity/workout",
-        "records[].v1_id",
-        Kind::NullNotAllowed,
-    ),
-    (
-        "withings",
-        "POST /measure action=getmeas",
-        "body.measuregrps[].comment",
-        Kind::NullNotAllowed,
-    ),
-    (
-        "withings",
-        "POST /measure action=getmeas",
-        "body.updatetime",
-        Kind::WrongType,
-    ),
-    (
-        "withings",
-        "POST /v2/measure action=getworkouts",
-        "body.series[].data.calories",
-        Kind::WrongType,
-    ),
-    (
-        "withings",
-        "POST /v2/measure action=getworkouts",
-        "body.series[].data.distance",
-        Kind::WrongType,
-    ),
-    (
-        "withings",
-        "POST /v2/measure action=getworkouts",
-        "body.series[].data.hr_average",
-        Kind::WrongType,
-    ),
-    (
-        "withings",
-        "POST /v2/measure action=getworkouts",
-        "body.series[].data.hr_max",
-        Kind::WrongType,
-    ),
-    (
-        "withings",
-        "POST /v2/measure action=getworkouts",
-        "body.series[].data.hr_min",
-        Kind::WrongType,
-    ),
-    (
-        "withings",
-        "POST /v2/sleep action=getsummary",
-        "body.series[].data.hr_average",
-        Kind::WrongType,
-    ),
-    (
-        "withings",
-        "POST /v2/sleep action=getsummary",
-        "body.series[].data.hr_max",
-        Kind::WrongType,
-    ),
-    (
-        "withings",
-        "POST /v2/sleep action=getsummary",
-        "body.series[].data.rr_average",
-        Kind::WrongType,
-    ),
-    (
-        "withings",
-        "POST /v2/sleep action=getsummary",
-        "body.series[].data.rr_max",
-        Kind::WrongType,
-    ),
-    (
-        "withings",
-        "POST /v2/sleep action=getsummary",
-        "body.series[].data.rr_min",
-        Kind::WrongType,
-    ),
-    (
-        "withings",
-        "POST /v2/sleep action=getsummary",
-        "body.series[].data.sleep_score",
-        Kind::WrongType,
     ),
 ];
 

@@ -288,7 +288,7 @@ async fn polar_fake_refuses_what_polar_refuses() {
     assert_eq!(
         f.get(
             &tok,
-            "/v3/users/activities/",
+            "/v3/users/activities",
             &[("from", "2026-10-01"), ("to", "2026-11-15")]
         )
         .await
@@ -298,7 +298,7 @@ async fn polar_fake_refuses_what_polar_refuses() {
     let (s, acts, _) = f
         .get(
             &tok,
-            "/v3/users/activities/",
+            "/v3/users/activities",
             &[("from", "2026-11-01"), ("to", "2026-11-14")],
         )
         .await;

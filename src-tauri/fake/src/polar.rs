@@ -102,7 +102,6 @@ pub fn router(fake: Arc<PolarFake>) -> Router {
         .route("/v3/users/sleep", get(sleep_list))
         .route("/v3/users/nightly-recharge", get(recharge_list))
         .route("/v3/users/activities", get(activities))
-        .route("/v3/users/activities/", get(activities))
         .route("/v3/users/continuous-heart-rate", get(continuous_hr))
         .route("/v3/exercises", get(exercises))
         .route(
@@ -408,7 +407,7 @@ async fn recharge_list(State(f): State<Arc<PolarFake>>, headers: HeaderMap) -> R
                 .collect();
             json!({
                 "polar_user": format!("https://www.polaraccesslink.com/v3/users/{uid}"), "date": d.to_string(),
-                "heart_rate_avg": n.avg_hr().round(), "beat_to_beat_avg": (60000.0 / n.avg_hr()).round(),
+                "heart_rate_avg": n.avg_hr().round() as i64, "beat_to_beat_avg": (60000.0 / n.avg_hr()).round() as i64,
                 "heart_rate_variability_avg": n.avg_hrv(), "breathing_rate_avg": n.breath,
                 "nightly_recharge_status": 4, "ans_charge": 3.5, "ans_charge_status": 4,
                 "hrv_samples": hrv, "breathing_samples": breathing,

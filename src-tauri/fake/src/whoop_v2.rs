@@ -276,7 +276,7 @@ pub fn cycle_id(day: NaiveDate) -> i64 {
 fn sleep_json(acct: &Account, d: NaiveDate, i: usize, n: &synth::Night) -> Value {
     let ms = |s: i64| s * 1000;
     json!({
-        "id": acct.doc_id("whoop-sleep", d, i as u32), "cycle_id": cycle_id(d), "v1_id": Value::Null,
+        "id": acct.doc_id("whoop-sleep", d, i as u32), "cycle_id": cycle_id(d),
         "user_id": kit::numeric_id(acct),
         "created_at": kit::utc_ms_z(n.end() + 600), "updated_at": kit::utc_ms_z(n.end() + 840),
         "start": kit::utc_ms_z(n.start), "end": kit::utc_ms_z(n.end()), "timezone_offset": off(acct),
@@ -405,17 +405,24 @@ async fn workouts(
             .filter(|w| w.end <= now)
         {
             let len = (w.end - w.start) * 1000;
-            recs.push((w.start, json!({
-                "id": acct.doc_id("whoop-workout", d, w.n), "v1_id": Value::Null, "user_id": kit::numeric_id(&acct),
+            let mut rec = json!({
+                "id": acct.doc_id("whoop-workout", d, w.n), "user_id": kit::numeric_id(&acct),
                 "created_at": kit::utc_ms_z(w.end + 60), "updated_at": kit::utc_ms_z(w.end + 120),
                 "start": kit::utc_ms_z(w.start), "end": kit::utc_ms_z(w.end), "timezone_offset": off(&acct),
                 "sport_name": w.activity, "sport_id": 0, "score_state": "SCORED",
-                "score": {"strain": 9.8, "average_heart_rate": w.avg_hr, "max_heart_rate": w.avg_hr + 20.0,
+                "score": {"strain": 9.8, "average_heart_rate": w.avg_hr.round() as i64, "max_heart_rate": (w.avg_hr + 20.0).round() as i64,
                           "kilojoule": (w.calories * 4.184 * 10.0).round() / 10.0, "percent_recorded": 100.0,
                           "distance_meter": w.distance, "altitude_gain_meter": 12.0, "altitude_change_meter": 0.0,
                           "zone_durations": {"zone_zero_milli": 0, "zone_one_milli": len / 10, "zone_two_milli": len * 3 / 10,
                                              "zone_three_milli": len * 4 / 10, "zone_four_milli": len * 2 / 10, "zone_five_milli": 0}},
-            })));
+            });
+            // WHOOP leaves `distance_meter` out of a workout without a distance (never null).
+            if w.distance.is_none() {
+                if let Some(score) = rec["score"].as_object_mut() {
+                    score.remove("distance_meter");
+                }
+            }
+            recs.push((w.start, rec));
         }
     }
     page(&f, &q, recs, "workout")

@@ -397,7 +397,7 @@ async fn measure(
                         "created": w.t + 40, "modified": w.t + 40, "category": 1,
                         "deviceid": "892359876fd8805ac45bab078c4828692f0276b1",
                         "hash_deviceid": "892359876fd8805ac45bab078c4828692f0276b1",
-                        "model": "Body Cardio", "model_id": 6, "measures": measures, "comment": Value::Null,
+                        "model": "Body Cardio", "model_id": 6, "measures": measures,
                     }));
                 }
             }
@@ -409,7 +409,8 @@ async fn measure(
         &form,
         "measuregrps",
         true,
-        json!({"updatetime": now, "timezone": acct.iana_zone()}),
+        // The published document types `updatetime` as a string.
+        json!({"updatetime": now.to_string(), "timezone": acct.iana_zone()}),
     )
 }
 
@@ -474,9 +475,10 @@ async fn measure_v2(
                         "id": num_id(&acct, "workout", d, w.n), "category": category(w.activity), "timezone": zone,
                         "model": 93, "attrib": 0, "startdate": w.start, "enddate": w.end, "date": d.to_string(),
                         "modified": w.end + 300, "deviceid": "892359876fd8",
-                        "data": {"calories": w.calories, "distance": w.distance.unwrap_or(0.0),
+                        // Withings types every workout figure as an integer (kcal, metres, bpm).
+                        "data": {"calories": w.calories.round() as i64, "distance": w.distance.unwrap_or(0.0).round() as i64,
                                  "steps": w.distance.map(|x| (x / 0.8) as i64).unwrap_or(0),
-                                 "hr_average": w.avg_hr, "hr_min": w.avg_hr - 30.0, "hr_max": w.avg_hr + 25.0,
+                                 "hr_average": w.avg_hr.round() as i64, "hr_min": (w.avg_hr - 30.0).round() as i64, "hr_max": (w.avg_hr + 25.0).round() as i64,
                                  "intensity": 0, "elevation": 12, "pause_duration": 0},
                     }));
                 }
@@ -653,10 +655,11 @@ async fn sleep(
                     "wakeupcount": n.blocks.windows(2).filter(|w| w[0] != 4 && w[1] == 4).count(),
                     "sleep_efficiency": (n.efficiency() as f64) / 100.0,
                     "sleep_latency": n.latency(), "wakeup_latency": 300,
-                    "hr_average": n.avg_hr().round(), "hr_min": n.lowest_hr(),
-                    "hr_max": hr.iter().fold(0.0f64, |a, b| a.max(*b)),
-                    "rr_average": n.breath.round(), "rr_min": (n.breath - 2.0).round(), "rr_max": (n.breath + 3.0).round(),
-                    "sleep_score": (50.0 + n.total_sleep() as f64 / 3600.0 * 4.0 + rng.gen_range(0.0..8.0)).round().min(100.0),
+                    // Integers, as Withings types them (bpm, breaths a minute, score).
+                    "hr_average": n.avg_hr().round() as i64, "hr_min": n.lowest_hr(),
+                    "hr_max": hr.iter().fold(0.0f64, |a, b| a.max(*b)).round() as i64,
+                    "rr_average": n.breath.round() as i64, "rr_min": (n.breath - 2.0).round() as i64, "rr_max": (n.breath + 3.0).round() as i64,
+                    "sleep_score": (50.0 + n.total_sleep() as f64 / 3600.0 * 4.0 + rng.gen_range(0.0..8.0)).round().min(100.0) as i64,
                     "snoring": rng.gen_range(0..900), "snoringepisodecount": rng.gen_range(0..6),
                     "rmssd_start_avg": (first_hour.iter().sum::<f64>() / first_hour.len().max(1) as f64).round(),
                     "rmssd_end_avg": rmssd.last().copied().unwrap_or(0.0),

@@ -370,7 +370,7 @@ pub fn recharge_samples(r: &Value, evening: NaiveTime, tz: i32) -> Result<Vec<Sa
 }
 
 async fn fetch_activity(ctx: &FetchCtx, w: Window) -> Result<FetchedPage, FetchError> {
-    let v = get(ctx, "/v3/users/activities/", &range(w)).await?;
+    let v = get(ctx, "/v3/users/activities", &range(w)).await?;
     let list = match &v {
         Value::Array(a) => a.clone(),
         Value::Null => vec![],
