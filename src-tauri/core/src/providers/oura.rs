@@ -399,6 +399,8 @@ pub fn normalize_sleep(
         "efficiency": num_in(d.get("efficiency"), 0.0, 100.0),
         "latency": secs("latency"),
         "temperature_delta": num_in(d.pointer("/readiness/temperature_deviation"), -10.0, 10.0),
+        // The readiness of the morning after this sleep (null for naps), Vital's readiness field.
+        "recovery_readiness_score": num_in(d.pointer("/readiness/score"), 0.0, 100.0).as_f64().map(|x| json!(x.round() as i64)).unwrap_or(Value::Null),
         "average_hrv": num_in(d.get("average_hrv"), 0.0, 500.0),
         "respiratory_rate": num_in(d.get("average_breath"), 0.0, 80.0),
         "source": source(),
@@ -660,6 +662,7 @@ mod tests {
         assert_eq!(v["score"], 77);
         assert_eq!(v["hr_average"], 71);
         assert_eq!(v["temperature_delta"], -0.1);
+        assert_eq!(v["recovery_readiness_score"], 81);
         assert_eq!(v["respiratory_rate"], 14.5);
         assert_eq!(v["source"]["provider"], "oura");
         assert_eq!(v["type"], "long_sleep");
