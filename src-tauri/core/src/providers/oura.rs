@@ -361,10 +361,12 @@ pub fn normalize_sleep(
             "bedtime_end is before bedtime_start".into(),
         ));
     }
+    // Oura's `sleep` is a short sleep period it detected, not a nap the person acknowledged;
+    // only `late_nap` is a nap.
     let vital_type = match oura_type {
         "long_sleep" => "long_sleep",
-        "sleep" | "late_nap" => "acknowledged_nap",
-        "rest" => "unknown",
+        "sleep" => "short_sleep",
+        "late_nap" => "acknowledged_nap",
         _ => "unknown",
     };
     let secs = |k: &str| int_in(d, k, 0, 86400);
@@ -672,6 +674,16 @@ mod tests {
         // Re-normalizing gives the same id: re-syncs update, never duplicate.
         let (again, _) = normalize_sleep("user-1", &d, &scores).unwrap();
         assert_eq!(again.unwrap().id, s.id);
+        for (oura, vital) in [
+            ("sleep", "short_sleep"),
+            ("late_nap", "acknowledged_nap"),
+            ("rest", "unknown"),
+        ] {
+            let mut short = d.clone();
+            short["type"] = json!(oura);
+            let (s, _) = normalize_sleep("user-1", &short, &scores).unwrap();
+            assert_eq!(s.unwrap().data["type"], vital, "{oura}");
+        }
     }
 
     #[test]
