@@ -13,6 +13,8 @@ pub mod error;
 pub mod export;
 pub mod faces;
 pub mod forward;
+#[cfg(test)]
+mod generated;
 pub mod inspector;
 pub mod introspect;
 pub mod lifecycle;

@@ -53,7 +53,7 @@ describe('issue 19: names and ids in sentences', () => {
     const { providerName } = await import('./format');
     expect(providerName('whoop_v2')).toBe('WHOOP');
     expect(providerName('dexcom_v3')).toBe('Dexcom');
-    expect(providerName('google_health')).toBe('Google Health');
+    expect(providerName('google_health')).toBe('Google Health (Fitbit)');
   });
 
   it('shortens a long id for a toast, keeping both ends', async () => {

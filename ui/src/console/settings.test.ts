@@ -198,7 +198,7 @@ describe('issue 19: providers in Settings', () => {
     const row = (slug: string) => $(`#credentials tr[data-provider="${slug}"]`)!;
     expect(row('whoop_v2').querySelector('td')!.textContent).toBe('WHOOP');
     expect(row('dexcom_v3').querySelector('td')!.textContent).toBe('Dexcom');
-    expect(row('google_health').querySelector('td')!.textContent).toBe('Google Health');
+    expect(row('google_health').querySelector('td')!.textContent).toBe('Google Health (Fitbit)');
     expect(row('whoop_v2').querySelector('[data-edit]')).not.toBeNull();
     expect(row('garmin').querySelector('[data-edit]')).toBeNull();
     expect(row('garmin').querySelector('.cred-unavailable')!.textContent).toBe('Not connectable here');

@@ -71,7 +71,7 @@ describe('provider names (issue 19)', () => {
     expect(Object.keys(PROVIDERS).sort()).toEqual(['dexcom_v3', 'garmin', 'google_health', 'oura', 'polar', 'strava', 'wahoo', 'whoop_v2', 'withings']);
     expect(providerName('whoop_v2')).toBe('WHOOP');
     expect(providerName('dexcom_v3')).toBe('Dexcom');
-    expect(providerName('google_health')).toBe('Google Health');
+    expect(providerName('google_health')).toBe('Google Health (Fitbit)');
     expect(providerName('my_lab-ring')).toBe('My Lab Ring');
   });
 

@@ -1,24 +1,11 @@
 /**
- * One display name per provider slug, for the console and the link widget alike. The slugs are
- * the core's registry (src-tauri/core/src/providers/*.rs, `ProviderSpec.slug` / `.name`); a
- * custom provider (or a slug this table does not know yet) is shown title-cased.
+ * One display name per provider slug, for the console and the link widget alike, from the
+ * core's registry (generated into provider-names.ts); a custom provider (or a slug the table
+ * does not know) is shown title-cased.
  */
-export const PROVIDERS = {
-  oura: { name: 'Oura' },
-  google_health: { name: 'Google Health' },
-  withings: { name: 'Withings' },
-  strava: { name: 'Strava' },
-  polar: { name: 'Polar' },
-  whoop_v2: { name: 'WHOOP' },
-  dexcom_v3: { name: 'Dexcom' },
-  wahoo: { name: 'Wahoo' },
-  /**
-   * Listed by the core with `availability: not_available` (push-only; see
-   * src-tauri/core/src/providers/garmin.rs). The console's `settings` command does not say so
-   * yet, so this is the fallback until `CredentialView` carries `availability`.
-   */
-  garmin: { name: 'Garmin', connectable: false },
-} as const satisfies Record<string, { name: string; connectable?: boolean }>;
+import { PROVIDERS } from './provider-names';
+
+export { PROVIDERS };
 
 export type ProviderSlug = keyof typeof PROVIDERS;
 

@@ -270,12 +270,9 @@ pub fn typescript() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::{check_generated, root};
     use std::collections::BTreeSet;
     use std::path::{Path, PathBuf};
-
-    fn root() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-    }
 
     fn sources(dir: &Path, ext: &[&str], out: &mut Vec<(PathBuf, String)>) {
         for entry in std::fs::read_dir(dir).unwrap().flatten() {
@@ -397,19 +394,6 @@ mod tests {
         ] {
             assert!(lookup(f.code()).is_some(), "{} is not catalogued", f.code());
         }
-    }
-
-    fn check_generated(rel: &str, want: String) {
-        let path = root().join(rel);
-        if std::env::var_os("VITAL_LINK_REGENERATE").is_some() {
-            std::fs::write(&path, &want).unwrap();
-            return;
-        }
-        let have = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            have == want,
-            "{rel} is stale: regenerate it with `VITAL_LINK_REGENERATE=1 cargo test -p vital-link-core --lib error::catalogue`"
-        );
     }
 
     #[test]

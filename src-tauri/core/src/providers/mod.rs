@@ -322,6 +322,33 @@ impl Registry {
 mod tests {
     use super::*;
 
+    /// The UI names providers from the registry: `ui/src/shared/provider-names.ts` is written
+    /// from each provider's spec, so a new provider needs no line in the UI.
+    #[test]
+    fn the_uis_provider_names_are_generated_from_the_registry() {
+        let mut ts = String::from(
+            "// Generated from the core's provider registry (src-tauri/core/src/providers): do not\n\
+             // edit. Regenerate with VITAL_LINK_REGENERATE=1 cargo test -p vital-link-core --lib\n\n\
+             /** Each built-in provider's name, and `connectable: false` where no desktop app may connect it. */\n\
+             export const PROVIDERS = {\n",
+        );
+        for p in Registry::default().all() {
+            let s = p.spec();
+            let nowhere = [Environment::Sandbox, Environment::Production]
+                .iter()
+                .all(|e| matches!(p.availability(*e), Availability::NotAvailable(_)));
+            let name = s.name.replace('\'', "\\'");
+            ts.push_str(&match nowhere {
+                true => format!("  {}: {{ name: '{name}', connectable: false }},\n", s.slug),
+                false => format!("  {}: {{ name: '{name}' }},\n", s.slug),
+            });
+        }
+        ts.push_str(
+            "} as const satisfies Record<string, { name: string; connectable?: boolean }>;\n",
+        );
+        crate::generated::check_generated("ui/src/shared/provider-names.ts", ts);
+    }
+
     #[test]
     fn the_sandbox_serves_each_published_endpoint_at_its_own_path() {
         let google = google_health::GoogleHealth.endpoints(Environment::Production);
