@@ -478,3 +478,49 @@ fn usage_errors_exit_2() {
     let o = vl(dir.path(), &["no-such-command"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn an_export_never_overwrites_an_earlier_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(vl(d, &["users", "add", "exp-1"]).status.success());
+    let out = d.join("study-export");
+    let out_s = out.to_str().unwrap();
+    let o = vl(d, &["export", "--format", "csv", "--out", out_s]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let before: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(!before.is_empty());
+    let marker = out.join("participants.csv");
+    let kept = std::fs::read(&marker).ok();
+    std::fs::write(out.join("my-notes.txt"), "the researcher's own file").unwrap();
+
+    let o = vl(d, &["export", "--format", "json", "--out", out_s]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("already holds files"), "{err}");
+    assert!(err.contains("choose a new or empty folder"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(out.join("my-notes.txt")).unwrap(),
+        "the researcher's own file"
+    );
+    assert_eq!(std::fs::read(&marker).ok(), kept);
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), before.len() + 1);
+
+    // An empty folder is fine.
+    let empty = d.join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let o = vl(
+        d,
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--out",
+            empty.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+}

@@ -54,18 +54,38 @@ pub struct ExportReport {
     pub files: Vec<ExportedFile>,
 }
 
+fn refuse_a_folder_in_use(out: &Path) -> AppResult<()> {
+    let in_use = match std::fs::read_dir(out) {
+        Ok(mut entries) => entries.next().is_some(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(_) => out.exists(),
+    };
+    if in_use {
+        return Err(AppError::bad_request(
+            "export_folder_not_empty",
+            format!(
+                "{} already holds files (an earlier export?); nothing was written: choose a new or empty folder",
+                out.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn io(p: &Path, e: impl std::fmt::Display) -> AppError {
     AppError::storage(format!("cannot write {}: {e}", p.display()))
 }
 
 impl App {
-    /// Writes the export into `opts.out` (created if needed). `progress(done, total, what)` is
-    /// called as each participant × resource is done.
+    /// Writes the export into `opts.out` (created if needed; an existing folder must be empty,
+    /// so an earlier export is never overwritten). `progress(done, total, what)` is called as
+    /// each participant × resource is done.
     pub fn export(
         &self,
         opts: &ExportOptions,
         progress: &dyn Fn(usize, usize, &str),
     ) -> AppResult<ExportReport> {
+        refuse_a_folder_in_use(&opts.out)?;
         std::fs::create_dir_all(&opts.out).map_err(|e| io(&opts.out, e))?;
         let users = self.export_users(&opts.participants)?;
         let today = self.clock.now().date_naive();
