@@ -18,13 +18,7 @@ async fn dexcom_full_cycle() {
     let h = start(45).await;
     let login = "SandboxUser7";
     let acct = Account::new(login);
-    let conn = connect(&h.app, login, SLUG).await;
-    assert_eq!(
-        conn.status.as_str(),
-        "connected",
-        "{:?}",
-        conn.error_message
-    );
+    let conn = connected(&h.app, login, SLUG).await;
     assert_eq!(conn.external_user_id, Some(user_id(&acct)));
 
     // 45 days in 30-day requests; every five-minute reading served, in mmol/L.

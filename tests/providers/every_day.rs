@@ -44,13 +44,7 @@ async fn every_day(slug: &str, history: i64, resources: &[&str]) {
     let h = start(120).await;
     let login = format!("{slug}-every-day");
     let acct = Account::new(&login);
-    let conn = connect(&h.app, &login, slug).await;
-    assert_eq!(
-        conn.status.as_str(),
-        "connected",
-        "{:?}",
-        conn.error_message
-    );
+    connected(&h.app, &login, slug).await;
     let first = now().date_naive() - Duration::days(history.min(120) - 1);
     let want = generated(&acct, first);
     for r in resources {

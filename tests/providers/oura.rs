@@ -15,13 +15,7 @@ async fn oura_backfill_of_120_days_stores_every_day() {
     let h = start(120).await;
     let login = "oura-every-day";
     let acct = Account::new(login);
-    let conn = connect(&h.app, login, SLUG).await;
-    assert_eq!(
-        conn.status.as_str(),
-        "connected",
-        "{:?}",
-        conn.error_message
-    );
+    connected(&h.app, login, SLUG).await;
 
     let now_s = now().timestamp();
     let first = now().date_naive() - Duration::days(119);

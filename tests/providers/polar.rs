@@ -20,13 +20,7 @@ async fn polar_full_cycle() {
     let h = start(30).await;
     let login = "polar-user";
     let acct = Account::new(login);
-    let conn = connect(&h.app, login, SLUG).await;
-    assert_eq!(
-        conn.status.as_str(),
-        "connected",
-        "{:?}",
-        conn.error_message
-    );
+    let conn = connected(&h.app, login, SLUG).await;
     assert_eq!(
         conn.external_user_id,
         Some(polar_user_id(&acct).to_string())

@@ -43,13 +43,7 @@ async fn strava_full_cycle() {
             ..Default::default()
         },
     );
-    let conn = connect(&h.app, login, SLUG).await;
-    assert_eq!(
-        conn.status.as_str(),
-        "connected",
-        "{:?}",
-        conn.error_message
-    );
+    let conn = connected(&h.app, login, SLUG).await;
     // The athlete id comes from the token response's `athlete` object.
     assert_eq!(
         conn.external_user_id.as_deref(),
@@ -357,13 +351,7 @@ async fn strava_fake_refuses_what_strava_refuses() {
 async fn strava_workouts_have_calories() {
     let h = start(120).await;
     let login = "strava-calories";
-    let conn = connect(&h.app, login, SLUG).await;
-    assert_eq!(
-        conn.status.as_str(),
-        "connected",
-        "{:?}",
-        conn.error_message
-    );
+    connected(&h.app, login, SLUG).await;
     let got = summaries(&h.app, login, "workouts");
     let (want, _) = expected(login, now().date_naive() - Duration::days(119));
     assert_eq!(got.len(), want.len());

@@ -27,6 +27,18 @@ pub async fn connect(app: &Arc<App>, login: &str, provider: &str) -> ConnectionR
     connection(app, login, provider)
 }
 
+/// [`connect`], and the first sync left the connection `connected`.
+pub async fn connected(app: &Arc<App>, login: &str, provider: &str) -> ConnectionRow {
+    let c = connect(app, login, provider).await;
+    assert_eq!(
+        c.status.as_str(),
+        "connected",
+        "{provider} for {login}: {:?}",
+        c.error_message
+    );
+    c
+}
+
 pub async fn try_connect(
     app: &Arc<App>,
     login: &str,

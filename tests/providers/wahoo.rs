@@ -21,13 +21,7 @@ async fn wahoo_full_cycle() {
     let h = start(60).await;
     let login = "wahoo-rider";
     let acct = Account::new(login);
-    let conn = connect(&h.app, login, SLUG).await;
-    assert_eq!(
-        conn.status.as_str(),
-        "connected",
-        "{:?}",
-        conn.error_message
-    );
+    let conn = connected(&h.app, login, SLUG).await;
     assert_eq!(
         conn.external_user_id,
         Some(vital_link::fake::kit::numeric_id(&acct).to_string())

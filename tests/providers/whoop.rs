@@ -19,13 +19,7 @@ async fn whoop_full_cycle() {
     let h = start(30).await;
     let login = "whoop-member";
     let acct = Account::new(login);
-    let conn = connect(&h.app, login, SLUG).await;
-    assert_eq!(
-        conn.status.as_str(),
-        "connected",
-        "{:?}",
-        conn.error_message
-    );
+    let conn = connected(&h.app, login, SLUG).await;
     assert_eq!(
         conn.external_user_id,
         Some(vital_link::fake::kit::numeric_id(&acct).to_string())

@@ -63,13 +63,7 @@ async fn withings_full_cycle() {
     let h = start(30).await;
     let login = "withings-user";
     let acct = Account::new(login);
-    let conn = connect(&h.app, login, SLUG).await;
-    assert_eq!(
-        conn.status.as_str(),
-        "connected",
-        "{:?}",
-        conn.error_message
-    );
+    let conn = connected(&h.app, login, SLUG).await;
     // `userid` from the wrapped token response; the granted scopes, comma list made plain.
     assert_eq!(conn.external_user_id, Some(user_id(&acct).to_string()));
     assert_eq!(conn.scopes.as_deref(), Some("user.activity user.metrics"));
