@@ -1,5 +1,6 @@
-// Screenshots of the console against the dev mock (issue 19). Usage:
-//   node shoot.mjs http://127.0.0.1:PORT OUTDIR
+// Screenshots of the console against the dev mock, in headless Chromium. Usage (from ui/):
+//   npx vite --host 127.0.0.1 --port PORT --strictPort &   (stop it by its PID afterwards)
+//   NODE_PATH=../tests/browser/node_modules node scripts/shoot.mjs http://127.0.0.1:PORT OUTDIR [NAME]
 // Prints element-box measurements (overflow checks) as JSON lines.
 import { chromium } from 'playwright-core';
 
