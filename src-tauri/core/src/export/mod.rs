@@ -55,12 +55,9 @@ pub struct ExportReport {
 }
 
 fn refuse_a_folder_in_use(out: &Path) -> AppResult<()> {
-    let in_use = match std::fs::read_dir(out) {
-        Ok(mut entries) => entries.next().is_some(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-        Err(_) => out.exists(),
-    };
-    if in_use {
+    // A folder that cannot be listed (or a file in its place) is left to the write below,
+    // which says what is wrong with it.
+    if std::fs::read_dir(out).is_ok_and(|mut entries| entries.next().is_some()) {
         return Err(AppError::bad_request(
             "export_folder_not_empty",
             format!(
