@@ -11,21 +11,16 @@ use std::collections::BTreeMap;
 use vital_link::clock::Clock;
 use vital_link::config::Config;
 
-fn arg(name: &str, default: u32) -> u32 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+#[path = "args.rs"]
+mod args;
+use args::arg;
 
 /// The tables a sample's bytes are spread over (the rest is summaries, raw documents, ...).
-const SAMPLE_TABLES: &[&str] = &["samples", "series", "labels"];
+const SAMPLE_TABLES: &[&str] = &["series_samples", "series", "labels"];
 
 #[tokio::main]
 async fn main() {
-    let (users, days) = (arg("--users", 1), arg("--days", 365));
+    let (users, days) = (arg("--users", 1, 1), arg("--days", 365, 30));
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::new(dir.path().join("data"));
     config.history_days = days;
@@ -101,5 +96,8 @@ async fn main() {
         mib(file),
         mib(file) / years
     );
-    println!("RESULT bytes_per_sample={per_sample:.2} mb_per_participant_year={:.3} samples={samples}", mib(file) / years);
+    println!(
+        "RESULT bytes_per_sample={per_sample:.2} mb_per_participant_year={:.3} samples={samples}",
+        mib(file) / years
+    );
 }
