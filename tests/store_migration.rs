@@ -113,3 +113,65 @@ async fn a_v7_file_upgrades_in_place_and_every_answer_stays_the_same() {
         "the upgraded file is compact: {v8_size} bytes, was {v7_size}"
     );
 }
+
+/// A fresh data directory holding the v7 fixture.
+fn v7_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("vital-link.sqlite3"),
+        gunzip("vital-link.sqlite3.gz"),
+    )
+    .unwrap();
+    dir
+}
+
+/// (summaries, samples, content hash) of every participant in the file, upgrading it first.
+fn content(dir: &std::path::Path) -> Vec<(usize, usize, String)> {
+    let store = vital_link::store::Store::open(&dir.join("vital-link.sqlite3")).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 8);
+    let (users, _) = store.list_users(0, i64::MAX).unwrap();
+    users
+        .iter()
+        .map(|u| {
+            let f = fingerprint(&store, &u.user_id, true);
+            (f.summaries, f.samples, f.hash)
+        })
+        .collect()
+}
+
+#[test]
+fn an_upgrade_killed_part_way_is_redone_whole_on_the_next_start() {
+    let reference = v7_dir();
+    let want = content(reference.path());
+    assert!(want.iter().map(|c| c.1).sum::<usize>() > 10_000);
+    let mut interrupted = 0;
+    // Killed as the backup is being written, as soon as it is complete (the migration is
+    // running), and a little later.
+    for (trigger, extra_ms) in [(".bak.partial", 0), (".bak", 0), (".bak", 30)] {
+        let dir = v7_dir();
+        let node = common::child::Node {
+            dir: dir.path(),
+            days: 30,
+        };
+        let mut child = node.command().args(["users", "list"]).spawn().unwrap();
+        let marker = dir.path().join(format!("vital-link.sqlite3.schema-7{trigger}"));
+        let t = std::time::Instant::now();
+        while !marker.exists() && t.elapsed() < std::time::Duration::from_secs(30) {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(extra_ms));
+        let _ = child.kill();
+        child.wait().unwrap();
+        if schema_of(&dir.path().join("vital-link.sqlite3")) == 7 {
+            interrupted += 1;
+        }
+        assert_eq!(
+            content(dir.path()),
+            want,
+            "killed at {trigger} +{extra_ms} ms, the next start upgrades to the same content"
+        );
+        assert_eq!(schema_of(&dir.path().join("vital-link.sqlite3.schema-7.bak")), 7);
+        assert!(!dir.path().join("vital-link.sqlite3.schema-7.bak.partial").exists());
+    }
+    assert!(interrupted > 0, "at least one kill landed before the upgrade committed");
+}

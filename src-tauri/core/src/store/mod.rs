@@ -350,6 +350,19 @@ fn open_error(path: &Path, raw: &str) -> AppError {
     )
 }
 
+/// A database file at an older schema, as that version of the app left it (benchmarks and
+/// tests of the upgrade path build old files with it).
+#[cfg(feature = "test-support")]
+pub fn create_at_schema(path: &Path, version: usize) -> AppResult<Connection> {
+    let mut conn = Connection::open(path)?;
+    apply_pragmas(&conn)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    migrations()
+        .to_version(&mut conn, version)
+        .map_err(|e| AppError::storage(e.to_string()))?;
+    Ok(conn)
+}
+
 /// Before a schema upgrade, a consistent copy of the file as it was (`<file>.schema-N.bak`,
 /// owner-only), written under a temporary name and renamed when complete: a copy left by an
 /// earlier, interrupted upgrade is whole and is kept.
