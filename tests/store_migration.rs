@@ -154,7 +154,9 @@ fn an_upgrade_killed_part_way_is_redone_whole_on_the_next_start() {
             days: 30,
         };
         let mut child = node.command().args(["users", "list"]).spawn().unwrap();
-        let marker = dir.path().join(format!("vital-link.sqlite3.schema-7{trigger}"));
+        let marker = dir
+            .path()
+            .join(format!("vital-link.sqlite3.schema-7{trigger}"));
         let t = std::time::Instant::now();
         while !marker.exists() && t.elapsed() < std::time::Duration::from_secs(30) {
             std::thread::sleep(std::time::Duration::from_millis(1));
@@ -170,8 +172,17 @@ fn an_upgrade_killed_part_way_is_redone_whole_on_the_next_start() {
             want,
             "killed at {trigger} +{extra_ms} ms, the next start upgrades to the same content"
         );
-        assert_eq!(schema_of(&dir.path().join("vital-link.sqlite3.schema-7.bak")), 7);
-        assert!(!dir.path().join("vital-link.sqlite3.schema-7.bak.partial").exists());
+        assert_eq!(
+            schema_of(&dir.path().join("vital-link.sqlite3.schema-7.bak")),
+            7
+        );
+        assert!(!dir
+            .path()
+            .join("vital-link.sqlite3.schema-7.bak.partial")
+            .exists());
     }
-    assert!(interrupted > 0, "at least one kill landed before the upgrade committed");
+    assert!(
+        interrupted > 0,
+        "at least one kill landed before the upgrade committed"
+    );
 }
