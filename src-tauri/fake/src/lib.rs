@@ -31,6 +31,9 @@ pub struct RunningFake {
     /// The client id and secret registered with it (public: sandbox only).
     pub client: (&'static str, &'static str),
     pub oura: Option<Arc<oura::OuraFake>>,
+    /// The port of the redirect URI registered with a fixed-port provider's fake, when it is not
+    /// the provider's default.
+    pub redirect_port: Option<u16>,
 }
 
 /// The sandbox: one fake server per provider, each on its own ephemeral loopback port.
@@ -54,7 +57,11 @@ impl Sandbox {
         }
         let file = |slug: &str| state_dir.map(|d| d.join(format!("{slug}-tokens.json")));
         let faults = Arc::new(FaultState::default());
-        let fake = oura::new_fake(clock, faults.clone(), file("oura"));
+        // Oura accepts only its registered port. Nearly every test signs in to Oura, each with
+        // its own sandbox and in parallel, so each sandbox registers a port of its own instead
+        // of the production default (8751) that they would all fight over.
+        let oura_port = free_loopback_port()?;
+        let fake = oura::new_fake(clock, faults.clone(), file("oura"), oura_port);
         let addr = serve(record::recorded("oura", oura::router(fake.clone()))).await?;
         fakes.insert(
             "oura",
@@ -63,6 +70,7 @@ impl Sandbox {
                 faults,
                 client: (oura::CLIENT_ID, oura::CLIENT_SECRET),
                 oura: Some(fake),
+                redirect_port: Some(oura_port),
             },
         );
         macro_rules! start {
@@ -77,6 +85,7 @@ impl Sandbox {
                         faults,
                         client: ($m::CLIENT_ID, $m::CLIENT_SECRET),
                         oura: None,
+                        redirect_port: None,
                     },
                 );
             }};
@@ -102,6 +111,20 @@ impl Sandbox {
     pub fn base_url(&self, provider: &str) -> Option<&str> {
         self.fakes.get(provider).map(|f| f.base_url.as_str())
     }
+
+    /// See [`RunningFake::redirect_port`].
+    pub fn redirect_port(&self, provider: &str) -> Option<u16> {
+        self.fakes.get(provider).and_then(|f| f.redirect_port)
+    }
+}
+
+/// A loopback port nothing listens on now: the kernel's pick, released at once so the app's
+/// sign-in listener can bind it later.
+fn free_loopback_port() -> AppResult<u16> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| AppError::internal(format!("cannot reserve a loopback port for the sandbox: {e}")))
 }
 
 impl vital_link_core::sandbox::SandboxFakes for Sandbox {
@@ -124,6 +147,9 @@ impl vital_link_core::sandbox::SandboxFakes for Sandbox {
             .get(provider)
             .map(|f| f.faults.set(faults))
             .is_some()
+    }
+    fn redirect_port(&self, provider: &str) -> Option<u16> {
+        Sandbox::redirect_port(self, provider)
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self
