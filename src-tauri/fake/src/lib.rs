@@ -40,6 +40,8 @@ pub struct RunningFake {
 #[derive(Clone, Default)]
 pub struct Sandbox {
     pub fakes: HashMap<&'static str, RunningFake>,
+    /// WHOOP's fake, for tests that change an account's membership.
+    pub whoop: Option<Arc<whoop_v2::WhoopFake>>,
 }
 
 impl Sandbox {
@@ -77,7 +79,7 @@ impl Sandbox {
             ($slug:expr, $m:ident) => {{
                 let faults = Arc::new(FaultState::default());
                 let fake = $m::new_fake(clock, faults.clone(), file($slug));
-                let addr = serve(record::recorded($slug, $m::router(fake))).await?;
+                let addr = serve(record::recorded($slug, $m::router(fake.clone()))).await?;
                 fakes.insert(
                     $slug,
                     RunningFake {
@@ -88,16 +90,20 @@ impl Sandbox {
                         redirect_port: None,
                     },
                 );
+                fake
             }};
         }
         start!("withings", withings);
         start!("strava", strava);
         start!("polar", polar);
-        start!("whoop_v2", whoop_v2);
+        let whoop = start!("whoop_v2", whoop_v2);
         start!("dexcom_v3", dexcom_v3);
         start!("wahoo", wahoo);
         start!("google_health", google_health);
-        Ok(Sandbox { fakes })
+        Ok(Sandbox {
+            fakes,
+            whoop: Some(whoop),
+        })
     }
 
     /// The sandbox of a running app, for tests that drive the fakes directly.
