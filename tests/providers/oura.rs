@@ -75,7 +75,11 @@ async fn oura_signs_in_on_the_registered_port_and_another_port_is_refused() {
         redirect_uri_of(&url),
         format!("http://127.0.0.1:{registered}/callback")
     );
-    let other = if registered == 65535 { 1024 } else { registered + 1 };
+    let other = if registered == 65535 {
+        1024
+    } else {
+        registered + 1
+    };
     let mut wrong = url::Url::parse(&url).unwrap();
     let pairs: Vec<(String, String)> = wrong
         .query_pairs()
@@ -94,7 +98,11 @@ async fn oura_signs_in_on_the_registered_port_and_another_port_is_refused() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 400, "the fake must not redirect to another port");
+    assert_eq!(
+        r.status(),
+        400,
+        "the fake must not redirect to another port"
+    );
     assert!(r.text().await.unwrap().contains("not registered"));
     // The listener would otherwise wait out the sign-in timeout.
     h.app.link_cancel(&token).unwrap();
@@ -108,7 +116,10 @@ async fn a_403_for_a_granted_scope_reads_as_a_lapsed_membership() {
     let h = start(3).await;
     let login = "oura-lapsed-member";
     let conn = connected(&h.app, login, SLUG).await;
-    let oura = vital_link::sandbox(&h.app).fakes[SLUG].oura.clone().unwrap();
+    let oura = vital_link::sandbox(&h.app).fakes[SLUG]
+        .oura
+        .clone()
+        .unwrap();
     oura.set_membership(login, false);
     let r = h.app.sync_connection(conn.id, None).await.unwrap();
     let c = connection(&h.app, login, SLUG);
@@ -139,7 +150,11 @@ async fn a_403_for_an_unticked_scope_names_the_missing_permission() {
     assert_eq!(s.state.as_str(), "success", "{s:?}");
     h.app.wait_background().await;
     let conn = connection(&h.app, login, SLUG);
-    let r = h.app.sync_connection(conn.id, Some("workouts")).await.unwrap();
+    let r = h
+        .app
+        .sync_connection(conn.id, Some("workouts"))
+        .await
+        .unwrap();
     let errors = r.errors.join("\n");
     assert!(
         errors.contains("the `workout` permission was not granted"),

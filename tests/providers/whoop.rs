@@ -401,7 +401,10 @@ async fn pending_and_unscorable_records_are_skipped_and_pending_ones_arrive_late
     let later = early + chrono::Duration::seconds(SCORING_SECS + 3600);
     let app = reopen(dir.path(), later, 3).await;
     app.sync_connection(conn.id, None).await.unwrap();
-    assert!(has_night(&app), "the scored sleep arrives with the next sync");
+    assert!(
+        has_night(&app),
+        "the scored sleep arrives with the next sync"
+    );
     assert!(summaries(&app, login, "sleep").len() > stored);
 }
 
@@ -433,4 +436,36 @@ async fn a_deactivated_member_is_refused_as_published() {
         "provider_membership_required"
     );
     whoop.set_membership(login, true);
+}
+
+/// A cycle WHOOP is still scoring (it ended ten minutes ago, at sleep onset) is not stored as an
+/// activity day without values; the scored cycles are.
+#[tokio::test]
+async fn a_cycle_pending_its_score_is_not_stored_empty() {
+    let login = "whoop-pending-cycle";
+    let acct = Account::new(login);
+    let day = now().with_timezone(&acct.tz()).date_naive() - Duration::days(1);
+    let onset = synth::night(&acct, day).start;
+    let at = chrono::DateTime::from_timestamp(onset + 600, 0).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app = reopen(dir.path(), at, 3).await;
+    connected(&app, login, SLUG).await;
+    let days: Vec<_> = (0..6)
+        .map(|i| day + Duration::days(1) - Duration::days(i))
+        .collect();
+    let records = cycle_records(&acct, at.timestamp(), &days);
+    assert!(
+        records
+            .iter()
+            .any(|(_, _, e)| score_state(*e, at.timestamp(), false) == "PENDING_SCORE"),
+        "the generator should have a cycle ending at {onset}"
+    );
+    let stored = summaries(&app, login, "activity");
+    assert!(!stored.is_empty());
+    for a in &stored {
+        assert!(
+            a["calories_total"].is_number(),
+            "stored without its score: {a}"
+        );
+    }
 }

@@ -130,7 +130,11 @@ fn free_loopback_port() -> AppResult<u16> {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
-        .map_err(|e| AppError::internal(format!("cannot reserve a loopback port for the sandbox: {e}")))
+        .map_err(|e| {
+            AppError::internal(format!(
+                "cannot reserve a loopback port for the sandbox: {e}"
+            ))
+        })
 }
 
 impl vital_link_core::sandbox::SandboxFakes for Sandbox {

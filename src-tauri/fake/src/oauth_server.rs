@@ -837,10 +837,22 @@ mod tests {
     #[test]
     fn loopback_registration_accepts_any_port_but_nothing_else() {
         let reg = "http://127.0.0.1/callback";
-        assert!(redirect_matches(reg, "http://127.0.0.1:51234/callback", true));
+        assert!(redirect_matches(
+            reg,
+            "http://127.0.0.1:51234/callback",
+            true
+        ));
         assert!(!redirect_matches(reg, "http://127.0.0.1:51234/other", true));
-        assert!(!redirect_matches(reg, "http://localhost:51234/callback", true));
-        assert!(!redirect_matches(reg, "https://evil.example/callback", true));
+        assert!(!redirect_matches(
+            reg,
+            "http://localhost:51234/callback",
+            true
+        ));
+        assert!(!redirect_matches(
+            reg,
+            "https://evil.example/callback",
+            true
+        ));
         assert!(redirect_matches(
             "https://app.example/cb",
             "https://app.example/cb",
@@ -858,7 +870,11 @@ mod tests {
     fn an_exact_match_provider_refuses_any_other_port() {
         let reg = "http://127.0.0.1:8751/callback";
         assert!(redirect_matches(reg, reg, false));
-        assert!(!redirect_matches(reg, "http://127.0.0.1:8752/callback", false));
+        assert!(!redirect_matches(
+            reg,
+            "http://127.0.0.1:8752/callback",
+            false
+        ));
         assert!(!redirect_matches(
             "http://127.0.0.1/callback",
             "http://127.0.0.1:8751/callback",

@@ -190,7 +190,9 @@ async fn get(
             Some(true) => FetchError::MembershipRequired(format!(
                 "Oura answered 403 ({m}) for `{scope}`, which was granted"
             )),
-            Some(false) => FetchError::Forbidden(format!("{m}; the `{scope}` permission was not granted")),
+            Some(false) => {
+                FetchError::Forbidden(format!("{m}; the `{scope}` permission was not granted"))
+            }
             None => FetchError::Forbidden(format!(
                 "{m}; the `{scope}` permission is missing or the Oura membership has lapsed"
             )),
