@@ -129,7 +129,9 @@ impl Fake {
     }
 
     async fn access(&self, scope: &str) -> Value {
-        let cb = self.code(&self.redirect, Some(&pkce_s256(VERIFIER)), scope).await;
+        let cb = self
+            .code(&self.redirect, Some(&pkce_s256(VERIFIER)), scope)
+            .await;
         let (s, t) = self
             .exchange(&cb["code"], &self.redirect, Some(VERIFIER), CLIENT_SECRET)
             .await;

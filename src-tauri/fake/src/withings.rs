@@ -642,7 +642,7 @@ async fn sleep(
             let mut rng = acct.rng("withings-sleep", d);
             // Half the sandbox accounts sleep on a Sleep Analyzer (`model` 32, a "Sleep
             // Monitor"), the others wear a tracker (16), the two values the document names.
-            let sleep_model = if kit::numeric_id(&acct) % 2 == 0 {
+            let sleep_model = if kit::numeric_id(&acct).is_multiple_of(2) {
                 32
             } else {
                 16

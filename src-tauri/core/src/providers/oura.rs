@@ -163,17 +163,6 @@ impl Provider for Oura {
     }
 }
 
-/// The scope a data route needs (OpenAPI `components.securitySchemes.OAuth2` scopes: `daily`
-/// "Daily summaries of sleep, activity and readiness", `heartrate`, `workout`, `personal`).
-fn scope_of(path: &str) -> &'static str {
-    match path.rsplit('/').next().unwrap_or("") {
-        "workout" => "workout",
-        "heartrate" => "heartrate",
-        "personal_info" => "personal",
-        _ => "daily",
-    }
-}
-
 /// GETs an Oura route and tells its 403s apart. Oura answers 403 both for a scope that was not
 /// granted and for a lapsed membership ("Usually means the user's subscription to Oura has
 /// expired and their data is not available via the API", every route's 403 in the OpenAPI
@@ -215,6 +204,17 @@ fn window_query(window: Window, page: &Option<String>) -> Vec<(&'static str, Str
         q.push(("next_token", t.clone()));
     }
     q
+}
+
+/// The scope a data route needs (OpenAPI `components.securitySchemes.OAuth2` scopes: `daily`
+/// "Daily summaries of sleep, activity and readiness", `heartrate`, `workout`, `personal`).
+fn scope_of(path: &str) -> &'static str {
+    match path.rsplit('/').next().unwrap_or("") {
+        "workout" => "workout",
+        "heartrate" => "heartrate",
+        "personal_info" => "personal",
+        _ => "daily",
+    }
 }
 
 fn list_of(v: &Value, what: &str) -> Result<(Vec<Value>, Option<String>), FetchError> {
