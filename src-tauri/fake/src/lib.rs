@@ -31,12 +31,17 @@ pub struct RunningFake {
     /// The client id and secret registered with it (public: sandbox only).
     pub client: (&'static str, &'static str),
     pub oura: Option<Arc<oura::OuraFake>>,
+    /// The port of the redirect URI registered with a fixed-port provider's fake, when it is not
+    /// the provider's default.
+    pub redirect_port: Option<u16>,
 }
 
 /// The sandbox: one fake server per provider, each on its own ephemeral loopback port.
 #[derive(Clone, Default)]
 pub struct Sandbox {
     pub fakes: HashMap<&'static str, RunningFake>,
+    /// WHOOP's fake, for tests that change an account's membership.
+    pub whoop: Option<Arc<whoop_v2::WhoopFake>>,
 }
 
 impl Sandbox {
@@ -54,7 +59,11 @@ impl Sandbox {
         }
         let file = |slug: &str| state_dir.map(|d| d.join(format!("{slug}-tokens.json")));
         let faults = Arc::new(FaultState::default());
-        let fake = oura::new_fake(clock, faults.clone(), file("oura"));
+        // Oura accepts only its registered port. Nearly every test signs in to Oura, each with
+        // its own sandbox and in parallel, so each sandbox registers a port of its own instead
+        // of the production default (8751) that they would all fight over.
+        let oura_port = free_loopback_port()?;
+        let fake = oura::new_fake(clock, faults.clone(), file("oura"), oura_port);
         let addr = serve(record::recorded("oura", oura::router(fake.clone()))).await?;
         fakes.insert(
             "oura",
@@ -63,13 +72,14 @@ impl Sandbox {
                 faults,
                 client: (oura::CLIENT_ID, oura::CLIENT_SECRET),
                 oura: Some(fake),
+                redirect_port: Some(oura_port),
             },
         );
         macro_rules! start {
             ($slug:expr, $m:ident) => {{
                 let faults = Arc::new(FaultState::default());
                 let fake = $m::new_fake(clock, faults.clone(), file($slug));
-                let addr = serve(record::recorded($slug, $m::router(fake))).await?;
+                let addr = serve(record::recorded($slug, $m::router(fake.clone()))).await?;
                 fakes.insert(
                     $slug,
                     RunningFake {
@@ -77,18 +87,23 @@ impl Sandbox {
                         faults,
                         client: ($m::CLIENT_ID, $m::CLIENT_SECRET),
                         oura: None,
+                        redirect_port: None,
                     },
                 );
+                fake
             }};
         }
         start!("withings", withings);
         start!("strava", strava);
         start!("polar", polar);
-        start!("whoop_v2", whoop_v2);
+        let whoop = start!("whoop_v2", whoop_v2);
         start!("dexcom_v3", dexcom_v3);
         start!("wahoo", wahoo);
         start!("google_health", google_health);
-        Ok(Sandbox { fakes })
+        Ok(Sandbox {
+            fakes,
+            whoop: Some(whoop),
+        })
     }
 
     /// The sandbox of a running app, for tests that drive the fakes directly.
@@ -102,6 +117,24 @@ impl Sandbox {
     pub fn base_url(&self, provider: &str) -> Option<&str> {
         self.fakes.get(provider).map(|f| f.base_url.as_str())
     }
+
+    /// See [`RunningFake::redirect_port`].
+    pub fn redirect_port(&self, provider: &str) -> Option<u16> {
+        self.fakes.get(provider).and_then(|f| f.redirect_port)
+    }
+}
+
+/// A loopback port nothing listens on now: the kernel's pick, released at once so the app's
+/// sign-in listener can bind it later.
+fn free_loopback_port() -> AppResult<u16> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| {
+            AppError::internal(format!(
+                "cannot reserve a loopback port for the sandbox: {e}"
+            ))
+        })
 }
 
 impl vital_link_core::sandbox::SandboxFakes for Sandbox {
@@ -124,6 +157,9 @@ impl vital_link_core::sandbox::SandboxFakes for Sandbox {
             .get(provider)
             .map(|f| f.faults.set(faults))
             .is_some()
+    }
+    fn redirect_port(&self, provider: &str) -> Option<u16> {
+        Sandbox::redirect_port(self, provider)
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self
