@@ -11,13 +11,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use vital_link::clock::Clock;
-use vital_link::config::Config;
 use vital_link::query::{self, DataQuery};
 
-#[path = "args.rs"]
-mod args;
-use args::arg;
+#[path = "common.rs"]
+mod common;
+use common::arg;
 
 fn pct(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
@@ -101,25 +99,8 @@ async fn main() {
         arg("--requests", 2000, 40) as usize,
     );
     let days = arg("--days", 365, 30);
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::new(dir.path().join("data"));
-    config.history_days = days;
-    config.api_port = 0;
-    // Every client is this benchmark: the local rate limit would measure itself.
-    config.api_rate_limit = (1e9, 1e9);
-    let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T15:00:00Z")
-        .unwrap()
-        .to_utc();
-    let app = vital_link::start(config, Clock::fixed(now)).await.unwrap();
-    let addr = vital_link::api::serve(app.clone(), 0).await.unwrap();
     let t = Instant::now();
-    let mut ids = vec![];
-    for i in 0..users {
-        let u = app.store.create_user(&format!("bench-api-{i:02}")).unwrap();
-        app.connect_demo(&u.user_id, "oura").await.unwrap();
-        ids.push(u.user_id);
-    }
-    app.wait_background().await;
+    let (app, _dir, _, ids) = common::synced(users as u32, days, "bench-api").await;
     let c = app.store.counts(&ids[0]).unwrap();
     println!(
         "api: {users} participants × {days} days of sandbox Oura stored in {:.1} s ({} nights, {} heart-rate samples each)",
@@ -128,7 +109,7 @@ async fn main() {
         c.heartrate
     );
     let key = app.api_key().unwrap();
-    let base = format!("http://{addr}");
+    let base = app.api_base_url();
     let sleep_q = DataQuery {
         start_date: Some("2026-10-21".into()),
         end_date: Some("2026-11-19".into()),

@@ -7,24 +7,9 @@
 use std::process::Command;
 use std::time::Instant;
 
-use vital_link::clock::Clock;
-use vital_link::config::Config;
-
-#[path = "args.rs"]
-mod args;
-use args::arg;
-
-fn vm_hwm_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
+#[path = "common.rs"]
+mod common;
+use common::{arg, synced, vm_hwm_kib};
 
 /// Tables whose shape schema 8 kept: copied as they are.
 const SAME: &[&str] = &[
@@ -43,21 +28,7 @@ const SAME: &[&str] = &[
 
 /// Syncs into a fresh store, then writes its rows as a schema-7 file at `old`.
 async fn make(users: u32, days: u32, old: &std::path::Path) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::new(dir.path().join("data"));
-    config.history_days = days;
-    config.api_port = 0;
-    let src = config.db_path();
-    let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T15:00:00Z")
-        .unwrap()
-        .to_utc();
-    let app = vital_link::start(config, Clock::fixed(now)).await.unwrap();
-    vital_link::api::serve(app.clone(), 0).await.unwrap();
-    for i in 0..users {
-        let u = app.store.create_user(&format!("migrate-{i:03}")).unwrap();
-        app.connect_demo(&u.user_id, "oura").await.unwrap();
-    }
-    app.wait_background().await;
+    let (_app, _dir, src, _) = synced(users, days, "migrate").await;
     let c = vital_link::store::create_at_schema(old, 7).unwrap();
     c.execute("ATTACH DATABASE ?1 AS src", [src.to_str().unwrap()])
         .unwrap();

@@ -8,12 +8,9 @@
 //! same readings take as bare fixed-width values (ts 8 + value 8 bytes per sample).
 use std::collections::BTreeMap;
 
-use vital_link::clock::Clock;
-use vital_link::config::Config;
-
-#[path = "args.rs"]
-mod args;
-use args::arg;
+#[path = "common.rs"]
+mod common;
+use common::{arg, synced};
 
 /// The tables a sample's bytes are spread over (the rest is summaries, raw documents, ...).
 const SAMPLE_TABLES: &[&str] = &["series_samples", "series", "labels"];
@@ -21,21 +18,7 @@ const SAMPLE_TABLES: &[&str] = &["series_samples", "series", "labels"];
 #[tokio::main]
 async fn main() {
     let (users, days) = (arg("--users", 1, 1), arg("--days", 365, 30));
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::new(dir.path().join("data"));
-    config.history_days = days;
-    config.api_port = 0;
-    let path = config.db_path();
-    let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T15:00:00Z")
-        .unwrap()
-        .to_utc();
-    let app = vital_link::start(config, Clock::fixed(now)).await.unwrap();
-    vital_link::api::serve(app.clone(), 0).await.unwrap();
-    for i in 0..users {
-        let u = app.store.create_user(&format!("size-{i:03}")).unwrap();
-        app.connect_demo(&u.user_id, "oura").await.unwrap();
-    }
-    app.wait_background().await;
+    let (_app, _dir, path, _) = synced(users, days, "size").await;
 
     let c = rusqlite::Connection::open(&path).unwrap();
     c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))

@@ -13,21 +13,9 @@ use rusqlite::params;
 use vital_link::clock::Clock;
 use vital_link::config::Config;
 
-#[path = "args.rs"]
-mod args;
-use args::arg;
-
-fn vm_hwm_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
+#[path = "common.rs"]
+mod common;
+use common::{arg, vm_hwm_kib};
 
 struct Summary {
     id: String,
