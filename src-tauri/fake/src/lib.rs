@@ -126,15 +126,29 @@ impl Sandbox {
 
 /// A loopback port nothing listens on now: the kernel's pick, released at once so the app's
 /// sign-in listener can bind it later.
+/// A port for the sandbox's registered Oura redirect URI, free now and below Linux's ephemeral
+/// range (32768–60999): a port taken with `bind(0)` is ephemeral, and any outgoing connection
+/// or `bind(0)` listener of the same machine may be handed it before the sign-in binds it
+/// (seen as "port … is busy" in CI). Ports of this range are handed out by nobody.
 fn free_loopback_port() -> AppResult<u16> {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| {
-            AppError::internal(format!(
-                "cannot reserve a loopback port for the sandbox: {e}"
-            ))
-        })
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    const LOW: u64 = 20_000;
+    const SPAN: u64 = 32_768 - LOW;
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+        ^ (u64::from(std::process::id()) << 20);
+    for _ in 0..200 {
+        let n = seed.wrapping_add(NEXT.fetch_add(7919, Ordering::Relaxed));
+        let port = (LOW + n % SPAN) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    Err(AppError::internal(
+        "cannot find a free loopback port for the sandbox's Oura redirect URI (20000-32767 all busy)",
+    ))
 }
 
 impl vital_link_core::sandbox::SandboxFakes for Sandbox {
