@@ -55,6 +55,8 @@ pub struct RunningFlow {
     pub id: u64,
     pub cancel: crate::oauth::CancelHandle,
     pub oauth_url: String,
+    /// The registered port it listens on (0: any port).
+    pub port: u16,
 }
 
 static FLOW_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -225,8 +227,22 @@ impl App {
         // Starting again supersedes the previous attempt of this token, which then records
         // nothing. It is cancelled before binding: with a fixed registered port its listener
         // holds the very port the new attempt needs, until it has closed.
-        if let Some(old) = self.link_flows.lock().unwrap().remove(&hash) {
-            old.cancel.cancel();
+        {
+            let mut flows = self.link_flows.lock().unwrap();
+            if let Some(old) = flows.remove(&hash) {
+                old.cancel.cancel();
+            }
+            // One registered port holds one sign-in at a time: a newer one for the same port
+            // supersedes a sign-in left waiting in the browser.
+            if port != 0 {
+                flows.retain(|_, f| {
+                    let same = f.port == port;
+                    if same {
+                        f.cancel.cancel();
+                    }
+                    !same
+                });
+            }
         }
         let listener = bind_listener(port).await?;
         // Providers that take only https redirects go through the forwarding page the user hosts
@@ -264,6 +280,7 @@ impl App {
             id: flow_id,
             cancel: listener.cancel_handle(),
             oauth_url: pending.authorize_url.clone(),
+            port,
         };
         // A start of the same token that raced this one is superseded too.
         if let Some(old) = self.link_flows.lock().unwrap().insert(hash.clone(), flow) {
