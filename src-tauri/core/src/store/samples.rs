@@ -137,8 +137,8 @@ fn series_of(
     .collect()
 }
 
-/// One series' samples with `from_ms <= ts < to_ms` (and, for a page, after `after_ts`, or
-/// at it when `at_inclusive`), in time order, at most `limit`.
+/// One series' samples with `from_ms <= ts < to_ms`, in time order, at most `limit` (a page's
+/// caller moves `from_ms` past its cursor).
 fn series_rows(
     c: &Connection,
     s: &SeriesRef,
