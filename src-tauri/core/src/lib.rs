@@ -15,6 +15,7 @@ pub mod faces;
 pub mod forward;
 #[cfg(test)]
 mod generated;
+pub mod import;
 pub mod inspector;
 pub mod introspect;
 pub mod lifecycle;

@@ -45,6 +45,7 @@ export const CORE_ERROR_CODES = [
   'invalid_csv',
   'import_incomplete',
   'unreadable_file',
+  'invalid_import_file',
   'export_folder_not_empty',
   'invalid_date',
   'invalid_resource',

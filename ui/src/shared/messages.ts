@@ -178,6 +178,7 @@ const TABLE: Record<ErrorCode, Entry> = {
   invalid_csv: { researcher: () => 'The file is not a CSV the app can read', action: 'fix_input' },
   import_incomplete: { researcher: () => 'Some rows of the file were not imported', action: 'fix_input' },
   unreadable_file: { researcher: () => 'The file could not be read', action: 'fix_input' },
+  invalid_import_file: { researcher: () => 'The file is not an Apple Health export, or it is damaged', action: 'fix_input' },
   export_folder_not_empty: { researcher: () => 'That folder already holds files; choose a new or empty folder (nothing was overwritten)', action: 'fix_input' },
   invalid_date: { researcher: () => 'A date is not in the form yyyy-mm-dd', action: 'fix_input' },
   invalid_resource: { researcher: () => 'That kind of data is not known', action: 'none' },
