@@ -12,6 +12,7 @@ use vital_link_core::faces::{clock, Options, Plugins};
 mod data;
 mod doctor;
 mod forward;
+mod import;
 mod providers;
 mod serve;
 mod settings;
@@ -111,6 +112,17 @@ pub enum Command {
         /// Also write the raw provider payloads (raw/*.jsonl).
         #[arg(long)]
         raw: bool,
+    },
+    /// Import a file no API delivers: the Health app's export (export.zip, export.xml, or the
+    /// unpacked apple_health_export folder). Importing it again adds nothing (docs/imports.md).
+    Import {
+        /// client_user_id or Vital user_id.
+        user: String,
+        /// export.zip, export.xml or the folder holding export.xml.
+        path: PathBuf,
+        /// Readings per transaction.
+        #[arg(long, default_value_t = vital_link_core::import::DEFAULT_BATCH)]
+        batch: usize,
     },
     /// The study's agreement: print it, or set a new version and text.
     Agreement {
@@ -421,6 +433,9 @@ pub async fn run(cli: Cli, command: Command, plugins: &Plugins) -> AppResult<()>
         Command::Webhooks(cmd) => forward::webhooks(&app, cmd)?,
         Command::Forward(cmd) => forward::forward(&app, cmd).await?,
         Command::Settings(cmd) => settings::settings(&app, cmd, json_out)?,
+        Command::Import { user, path, batch } => {
+            import::import(&app, user, path, batch, json_out).await?
+        }
         Command::Agreement { version, text_file } => settings::agreement(&app, version, text_file)?,
         Command::Passphrase { action } => settings::passphrase(&app, &action)?,
         Command::ApiKey { rotate } => settings::api_key(&app, rotate)?,

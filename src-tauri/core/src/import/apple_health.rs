@@ -1,12 +1,14 @@
 //! The Health app's export (`export.xml`, alone or in `export.zip`), read as a stream of XML
 //! events: only the element being read is in memory, whatever the file's size.
 //!
-//! Shape (the DTD at the top of every export.xml, and Apple's "Export health data" guide,
-//! support.apple.com/guide/iphone/share-your-health-data-iph5ede58c3d): a `HealthData` root
-//! holding `Record` elements (`type`, `sourceName`, `device`, `unit`, `startDate`, `endDate`,
-//! `value`; dates as `2024-01-02 07:12:00 +0100`, local time with its offset), `Workout`
-//! elements (`workoutActivityType`, `duration`, `totalDistance`, `totalEnergyBurned` and their
-//! units, and since iOS 16 `WorkoutStatistics` children), and `ActivitySummary` elements.
+//! Shape: Apple publishes no schema beyond the DTD every export.xml begins with ("HealthKit
+//! Export Version: 11" and later; reproduced in github.com/artxgj/apple_health's README), and
+//! the identifiers are HealthKit's (developer.apple.com/documentation/healthkit, e.g.
+//! `HKCategoryValueSleepAnalysis`). A `HealthData` root holds `Record` elements (`type`,
+//! `sourceName`, `device`, `unit`, `startDate`, `endDate`, `value`; dates as
+//! `2024-01-02 07:12:00 +0100`, local time with its offset), `Workout` elements
+//! (`workoutActivityType`, `duration`, `totalDistance`, `totalEnergyBurned` and their units,
+//! and since iOS 16 `WorkoutStatistics` children), and `ActivitySummary` elements.
 use std::io::BufRead;
 
 use chrono::DateTime;

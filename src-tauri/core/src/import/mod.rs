@@ -129,12 +129,17 @@ impl Sink<'_> {
         let (n, off) = self.at;
         let file = self.report.file.display();
         let kept = match kept {
+            Ok(_) if n == 0 => "nothing was imported".to_string(),
             Ok(k) => format!("the {n} records before it were imported ({k} readings new) and stay stored; importing the file again completes it without duplicates"),
             Err(e) => format!("and the last batch could not be stored: {e}"),
         };
         AppError::new(
             "invalid_import_file",
-            format!("{file}: after record {n} (byte {off}): {why}; {kept}"),
+            if n == 0 {
+                format!("{file}: {why}; {kept}")
+            } else {
+                format!("{file}: after record {n} (byte {off}): {why}; {kept}")
+            },
         )
     }
 
@@ -250,14 +255,22 @@ fn unreadable(path: &Path, e: std::io::Error) -> AppError {
 }
 
 impl App {
-    /// Imports one Apple Health export (`export.zip` or `export.xml`) for `user_id`.
+    /// Imports one Apple Health export (`export.zip` or `export.xml`) for `user` (its user_id
+    /// or client_user_id).
     pub fn import_file(
         &self,
         user_id: &str,
         path: &Path,
         options: &ImportOptions,
     ) -> AppResult<ImportReport> {
-        let u = self.store.user(user_id)?;
+        let u = self.store.resolve_user(user_id)?;
+        // The unpacked `apple_health_export` folder.
+        let inner = path.join("export.xml");
+        let path = if path.is_dir() && inner.is_file() {
+            inner.as_path()
+        } else {
+            path
+        };
         let format = sniff(path)?;
         if format == Format::Fit {
             return Err(AppError::new(

@@ -1,0 +1,62 @@
+//! `import`: a file no provider API delivers, into a participant's store.
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use vital_link_core::app::App;
+use vital_link_core::error::{AppError, AppResult};
+use vital_link_core::import::{ImportOptions, ImportReport};
+
+use crate::text::print_json;
+
+pub(crate) async fn import(
+    app: &Arc<App>,
+    user: String,
+    path: PathBuf,
+    batch: usize,
+    json_out: bool,
+) -> AppResult<()> {
+    let spinner = (!json_out).then(|| {
+        let s = indicatif::ProgressBar::new_spinner();
+        s.set_message(format!("importing {}", path.display()));
+        s.enable_steady_tick(std::time::Duration::from_millis(200));
+        s
+    });
+    let a = app.clone();
+    // The import is blocking file and database work: off the runtime's threads.
+    let report =
+        tokio::task::spawn_blocking(move || a.import_file(&user, &path, &ImportOptions { batch }))
+            .await
+            .map_err(|e| AppError::internal(format!("the import stopped: {e}")))?;
+    if let Some(s) = spinner {
+        s.finish_and_clear();
+    }
+    let report = report?;
+    if json_out {
+        print_json(&serde_json::to_value(&report)?);
+    } else {
+        print_summary(&report);
+    }
+    Ok(())
+}
+
+fn print_summary(r: &ImportReport) {
+    println!(
+        "{}: {} records read, {} readings added ({} transactions)",
+        r.file.display(),
+        r.records,
+        r.added(),
+        r.batches
+    );
+    for (kind, c) in &r.kinds {
+        println!(
+            "  {kind:<18} {:>9} added {:>9} unchanged",
+            c.added, c.unchanged
+        );
+    }
+    for (why, n) in &r.skipped {
+        println!("  skipped {why:<10} {n:>9}");
+    }
+    for e in &r.skipped_examples {
+        eprintln!("  {e}");
+    }
+}
