@@ -250,7 +250,7 @@ async fn an_apple_health_export_is_served_as_vital_data_and_a_second_import_adds
         .to_string();
 
     let first = import(&data, &xml);
-    assert_eq!(first["provider"], "apple_health_kit");
+    assert_eq!(first["providers"], serde_json::json!(["apple_health_kit"]));
     assert_eq!(first["kinds"]["heartrate"]["added"], 4, "{first}");
     assert_eq!(first["kinds"]["sleep"]["added"], 1, "{first}");
     assert_eq!(first["kinds"]["workouts"]["added"], 1, "{first}");
@@ -450,7 +450,164 @@ async fn damaged_files_end_with_a_clear_error_and_keep_what_was_stored() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("notes.txt") && err.contains("not an Apple Health export"),
+        err.contains("notes.txt") && err.contains("neither an Apple Health export"),
         "{err}"
     );
+}
+
+/// FIT activity files written by Garmin's own FIT SDK encoder (tests/fit/make_activities.mjs,
+/// which decodes them again with the SDK before handing them over), and what it wrote.
+fn fit_fixtures(dir: &Path) -> Vec<Value> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fit");
+    if !root.join("node_modules/@garmin/fitsdk").exists() {
+        let o = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&root)
+            .output()
+            .expect("the FIT fixtures need node and npm (Garmin's FIT SDK encoder writes them)");
+        assert!(
+            o.status.success(),
+            "npm ci in tests/fit: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let o = Command::new("node")
+        .arg(root.join("make_activities.mjs"))
+        .arg(dir)
+        .output()
+        .expect("node runs tests/fit/make_activities.mjs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn a_folder_of_fit_activities_becomes_workouts_with_per_second_streams() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let fits = tmp.path().join("fit");
+    let written = fit_fixtures(&fits);
+    // A copy with one byte changed: the file CRC no longer matches.
+    let mut bad = std::fs::read(fits.join("ride.fit")).unwrap();
+    let mid = bad.len() / 2;
+    bad[mid] ^= 0x5a;
+    std::fs::write(fits.join("bad.fit"), &bad).unwrap();
+    std::fs::write(fits.join("notes.txt"), "not a FIT file, not read").unwrap();
+    assert!(vl(&data, &["users", "add", "ann"]).status.success());
+
+    let first = import(&data, &fits);
+    assert_eq!(first["format"], "fit_folder");
+    assert_eq!(
+        first["providers"],
+        serde_json::json!(["garmin", "wahoo"]),
+        "{first}"
+    );
+    assert_eq!(first["kinds"]["workouts"]["added"], 2, "{first}");
+    assert_eq!(first["kinds"]["heartrate"]["added"], 600 + 900, "{first}");
+    assert_eq!(first["skipped"]["malformed"], 1, "{first}");
+    assert!(
+        first["skipped_examples"][0]
+            .as_str()
+            .unwrap()
+            .contains("bad.fit"),
+        "{first}"
+    );
+    let again = import(&data, &fits);
+    assert!(
+        again["kinds"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|k| k["added"] == 0),
+        "{again}"
+    );
+
+    let o = vl(
+        &data,
+        &["import", "ann", fits.join("bad.fit").to_str().unwrap()],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("bad.fit") && err.contains("FIT"), "{err}");
+
+    let mut config = vital_link::config::Config::new(data.clone());
+    config.api_port = 0;
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T15:00:00Z")
+        .unwrap()
+        .to_utc();
+    let app = vital_link::start(config, vital_link::clock::Clock::fixed(now))
+        .await
+        .unwrap();
+    vital_link::api::serve(app.clone(), 0).await.unwrap();
+    let uid = app.resolve_user("ann").unwrap().user_id;
+    let w = get(
+        &app,
+        &format!("/v2/summary/workouts/{uid}?start_date=2024-03-01&end_date=2024-03-31"),
+    )
+    .await;
+    let ws = w["workouts"].as_array().unwrap();
+    assert_eq!(ws.len(), 2, "{w}");
+    for want in &written {
+        let sport = if want["sport"] == "cycling" {
+            "cycling"
+        } else {
+            "running"
+        };
+        let got = ws.iter().find(|x| x["sport"]["slug"] == sport).unwrap();
+        assert_eq!(
+            got["time_start"].as_str().unwrap(),
+            want["start"].as_str().unwrap().replace(".000Z", "+00:00")
+        );
+        assert_eq!(got["timezone_offset"], want["offsetSecs"], "{got}");
+        assert!(
+            (got["distance"].as_f64().unwrap() - want["distance"].as_f64().unwrap()).abs() < 0.01,
+            "{got}"
+        );
+        assert_eq!(
+            got["calories"].as_f64().unwrap(),
+            want["calories"].as_f64().unwrap()
+        );
+        assert_eq!(got["average_hr"], want["avgHr"]);
+        assert_eq!(got["max_hr"], want["maxHr"]);
+        let provider = if want["manufacturer"] == "garmin" {
+            "garmin"
+        } else {
+            "wahoo"
+        };
+        assert_eq!(got["source"]["provider"], provider);
+
+        let stream = get(
+            &app,
+            &format!(
+                "/v2/timeseries/workouts/{}/stream",
+                got["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+        let records = want["records"].as_array().unwrap();
+        let col = |k: &str| stream[k].as_array().unwrap().clone();
+        assert_eq!(col("time").len(), records.len());
+        for (i, r) in records.iter().enumerate() {
+            assert_eq!(col("time")[i], r["t"]);
+            assert_eq!(col("heartrate")[i].as_f64(), r["hr"].as_f64());
+            assert_eq!(col("power")[i].as_f64(), r["power"].as_f64(), "second {i}");
+        }
+    }
+    let hr = get(
+        &app,
+        &format!("/v2/timeseries/{uid}/heartrate?start_date=2024-03-10&end_date=2024-03-10"),
+    )
+    .await;
+    let values: Vec<f64> = hr
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["value"].as_f64().unwrap())
+        .collect();
+    let want: Vec<f64> = written[0]["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["hr"].as_f64().unwrap())
+        .collect();
+    assert_eq!(values, want);
 }

@@ -114,11 +114,12 @@ pub enum Command {
         raw: bool,
     },
     /// Import a file no API delivers: the Health app's export (export.zip, export.xml, or the
-    /// unpacked apple_health_export folder). Importing it again adds nothing (docs/imports.md).
+    /// unpacked apple_health_export folder), a FIT activity file or a folder of them.
+    /// Importing it again adds nothing (docs/imports.md).
     Import {
         /// client_user_id or Vital user_id.
         user: String,
-        /// export.zip, export.xml or the folder holding export.xml.
+        /// export.zip, export.xml, a .fit file, or a folder holding export.xml or .fit files.
         path: PathBuf,
         /// Readings per transaction.
         #[arg(long, default_value_t = vital_link_core::import::DEFAULT_BATCH)]

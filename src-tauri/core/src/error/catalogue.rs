@@ -142,7 +142,7 @@ pub const CATALOGUE: &[ErrorSpec] = &[
     e("invalid_csv", 400, Usage, "The participants file is not a CSV with a participant_id column."),
     e("import_incomplete", 400, Failed, "Some rows of the participants file were not imported."),
     e("unreadable_file", 400, Usage, "A file given on the command line could not be read."),
-    e("invalid_import_file", 400, Usage, "The file to import is not an Apple Health export, or it is damaged or truncated; what was read before the damage stays stored."),
+    e("invalid_import_file", 400, Usage, "The file to import is not an Apple Health export or a FIT activity file, or it is damaged or truncated; what was read before the damage stays stored."),
     e("export_folder_not_empty", 400, Usage, "An export was asked into a folder that already holds files; nothing is overwritten."),
     e("invalid_date", 422, Usage, "A date is not YYYY-MM-DD (or an ISO date-time), or the range is reversed."),
     e("invalid_resource", 400, Usage, "The resource (sleep, activity, ...) is not known."),

@@ -1,4 +1,5 @@
-//! Imports of files no provider API delivers (docs/imports.md): the Health app's export today.
+//! Imports of files no provider API delivers (docs/imports.md): the Health app's export and
+//! FIT activity files.
 //!
 //! A file is read as a stream and written in bounded batches, each one `Page` through
 //! `store::readings::write_page` in one transaction, into the participant's `apple_health_kit`
@@ -6,7 +7,7 @@
 //! samples by (series, ts), summaries by (connection, resource, provider record id), so the
 //! same file imported twice stores nothing new, and a process killed mid-import loses only the
 //! batch in flight, which the next run writes.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ use crate::model::{Sample, SummaryDoc};
 use crate::store::readings::Page;
 
 pub mod apple_health;
+pub mod fit;
 pub mod sleep;
 pub mod units;
 
@@ -54,8 +56,10 @@ pub struct KindCount {
 pub struct ImportReport {
     pub file: PathBuf,
     pub format: &'static str,
-    pub provider: &'static str,
-    /// `Record`, `Workout` and `ActivitySummary` elements read.
+    /// Vital provider slugs the readings were stored under (`apple_health_kit`; a FIT file's
+    /// manufacturer).
+    pub providers: BTreeSet<String>,
+    /// `Record`, `Workout` and `ActivitySummary` elements read, or FIT files.
     pub records: u64,
     /// Per Vital resource or metric (`heartrate`, `sleep`, `workouts`, ...).
     pub kinds: BTreeMap<&'static str, KindCount>,
@@ -77,6 +81,7 @@ impl ImportReport {
 pub(crate) struct Sink<'a> {
     app: &'a App,
     pub(crate) user_id: String,
+    provider: String,
     connection_id: i64,
     batch: usize,
     samples: Vec<Sample>,
@@ -100,6 +105,28 @@ impl Sink<'_> {
             self.report
                 .skipped_examples
                 .push(format!("record {n} (byte {off}): {why}"));
+        }
+    }
+
+    /// Readings from here on belong to `provider`'s connection (created when new).
+    fn use_provider(&mut self, provider: &str) -> AppResult<()> {
+        if self.provider == provider {
+            return Ok(());
+        }
+        self.flush()?;
+        let (conn, _) = self.app.store.push_connection(&self.user_id, provider)?;
+        self.provider = provider.to_string();
+        self.connection_id = conn.id;
+        self.report.providers.insert(provider.to_string());
+        Ok(())
+    }
+
+    fn skip_file(&mut self, file: &Path, why: String) {
+        *self.report.skipped.entry("malformed").or_default() += 1;
+        if self.report.skipped_examples.len() < EXAMPLES {
+            self.report
+                .skipped_examples
+                .push(format!("{}: {why}", file.display()));
         }
     }
 
@@ -157,7 +184,7 @@ impl Sink<'_> {
             connection_id: self.connection_id,
             resource: "import".into(),
             user_id: self.user_id.clone(),
-            provider: apple_health::PROVIDER.into(),
+            provider: self.provider.clone(),
             raw: vec![],
             summaries: std::mem::take(&mut self.summaries),
             samples,
@@ -240,7 +267,7 @@ fn sniff(path: &Path) -> AppResult<Format> {
         Err(AppError::new(
             "invalid_import_file",
             format!(
-                "{}: not an Apple Health export (export.zip or export.xml): give the file the Health app's \"Export All Health Data\" wrote",
+                "{}: neither an Apple Health export (export.zip or export.xml) nor a FIT file: give the file the Health app's \"Export All Health Data\" wrote, or a device's .fit activity",
                 path.display()
             ),
         ))
@@ -255,67 +282,130 @@ fn unreadable(path: &Path, e: std::io::Error) -> AppError {
 }
 
 impl App {
-    /// Imports one Apple Health export (`export.zip` or `export.xml`) for `user` (its user_id
-    /// or client_user_id).
+    /// Imports `path` for `user` (its user_id or client_user_id): an Apple Health export
+    /// (`export.zip`, `export.xml`, or the folder holding it), a FIT activity file, or a folder
+    /// of FIT files.
     pub fn import_file(
         &self,
-        user_id: &str,
+        user: &str,
         path: &Path,
         options: &ImportOptions,
     ) -> AppResult<ImportReport> {
-        let u = self.store.resolve_user(user_id)?;
-        // The unpacked `apple_health_export` folder.
-        let inner = path.join("export.xml");
-        let path = if path.is_dir() && inner.is_file() {
-            inner.as_path()
-        } else {
-            path
-        };
-        let format = sniff(path)?;
-        if format == Format::Fit {
-            return Err(AppError::new(
-                "invalid_import_file",
-                format!(
-                    "{}: FIT files cannot be imported yet (only Apple Health exports)",
-                    path.display()
-                ),
-            ));
-        }
-        let (conn, _) = self
-            .store
-            .push_connection(&u.user_id, apple_health::PROVIDER)?;
+        let u = self.store.resolve_user(user)?;
         let mut sink = Sink {
             app: self,
             user_id: u.user_id.clone(),
-            connection_id: conn.id,
+            provider: String::new(),
+            connection_id: 0,
             batch: options.batch.max(10),
             samples: Vec::with_capacity(options.batch.max(10)),
             summaries: vec![],
             sleep: vec![],
             report: ImportReport {
                 file: path.to_path_buf(),
-                format: if format == Format::Zip {
-                    "apple_health_zip"
-                } else {
-                    "apple_health_xml"
-                },
-                provider: apple_health::PROVIDER,
                 ..Default::default()
             },
             at: (0, 0),
         };
-        let file = File::open(path).map_err(|e| unreadable(path, e))?;
-        match format {
-            Format::Zip => read_zip(file, &mut sink)?,
-            _ => apple_health::read(BufReader::with_capacity(1 << 16, file), &mut sink)?,
-        }
-        let segs = std::mem::take(&mut sink.sleep);
-        for d in sleep::sessions(&u.user_id, apple_health::PROVIDER, segs) {
-            sink.summaries.push(d);
+        if path.is_dir() {
+            let inner = path.join("export.xml");
+            if inner.is_file() {
+                self.import_apple(&inner, Format::Xml, &mut sink)?;
+            } else {
+                sink.report.format = "fit_folder";
+                for f in fit_files(path)? {
+                    import_fit(&f, false, &mut sink)?;
+                }
+            }
+        } else {
+            match sniff(path)? {
+                Format::Fit => {
+                    sink.report.format = "fit";
+                    import_fit(path, true, &mut sink)?;
+                }
+                f => self.import_apple(path, f, &mut sink)?,
+            }
         }
         sink.flush()?;
         self.forward_wake.notify_one();
         Ok(sink.report)
+    }
+
+    fn import_apple(&self, path: &Path, format: Format, sink: &mut Sink) -> AppResult<()> {
+        sink.report.format = if format == Format::Zip {
+            "apple_health_zip"
+        } else {
+            "apple_health_xml"
+        };
+        sink.use_provider(apple_health::PROVIDER)?;
+        let file = File::open(path).map_err(|e| unreadable(path, e))?;
+        match format {
+            Format::Zip => read_zip(file, sink)?,
+            _ => apple_health::read(BufReader::with_capacity(1 << 16, file), sink)?,
+        }
+        let segs = std::mem::take(&mut sink.sleep);
+        for d in sleep::sessions(&sink.user_id, apple_health::PROVIDER, segs) {
+            sink.summaries.push(d);
+        }
+        sink.flush()
+    }
+}
+
+/// The `.fit` files directly in `dir`, in name order (so reports read the same every run).
+fn fit_files(dir: &Path) -> AppResult<Vec<PathBuf>> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| unreadable(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("fit")))
+        .collect();
+    out.sort();
+    if out.is_empty() {
+        return Err(AppError::new(
+            "invalid_import_file",
+            format!(
+                "{}: holds neither an Apple Health export.xml nor .fit files",
+                dir.display()
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+/// One FIT file, written as its own batch. In a folder a bad file is skipped and counted; given
+/// alone it is an error.
+fn import_fit(path: &Path, alone: bool, sink: &mut Sink) -> AppResult<()> {
+    sink.record(0);
+    let read = std::fs::metadata(path)
+        .map_err(|e| e.to_string())
+        .and_then(|m| {
+            if m.len() > fit::MAX_BYTES {
+                Err(format!(
+                    "{} bytes is larger than any activity file",
+                    m.len()
+                ))
+            } else {
+                std::fs::read(path).map_err(|e| e.to_string())
+            }
+        })
+        .and_then(|bytes| {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            fit::read(&sink.user_id, &name.unwrap_or_default(), &bytes)
+        });
+    match read {
+        Ok(a) => {
+            sink.use_provider(&a.provider)?;
+            sink.samples.extend(a.samples);
+            sink.summaries.push(a.workout);
+            sink.flush()
+        }
+        Err(why) if alone => Err(AppError::new(
+            "invalid_import_file",
+            format!("{}: {why}", path.display()),
+        )),
+        Err(why) => {
+            sink.skip_file(path, why);
+            Ok(())
+        }
     }
 }
 
