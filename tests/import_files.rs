@@ -444,6 +444,30 @@ async fn damaged_files_end_with_a_clear_error_and_keep_what_was_stored() {
     );
     assert_eq!(rest["kinds"]["sleep"]["added"], 1, "{rest}");
 
+    // Hostile XML: an entity bomb in the DTD (never expanded: the record using it is skipped)
+    // and a 10 MB attribute (read, no panic).
+    let mut bomb =
+        String::from("<?xml version=\"1.0\"?>\n<!DOCTYPE HealthData [\n<!ENTITY lol0 \"lol\">\n");
+    for i in 1..10 {
+        bomb += &format!(
+            "<!ENTITY lol{i} \"{}\">\n",
+            format!("&lol{};", i - 1).repeat(10)
+        );
+    }
+    bomb += "]>\n<HealthData locale=\"en\">\n";
+    let rec = |source: &str, v: u32, minute: u32| {
+        format!(" <Record type=\"HKQuantityTypeIdentifierHeartRate\" sourceName=\"{source}\" unit=\"count/min\" startDate=\"2024-02-01 10:{minute:02}:00 +0000\" endDate=\"2024-02-01 10:{minute:02}:00 +0000\" value=\"{v}\"/>\n")
+    };
+    bomb += &rec("&lol9;", 60, 0);
+    bomb += &rec(&"a".repeat(10 << 20), 61, 1);
+    bomb += &rec("Watch", 62, 2);
+    bomb += "</HealthData>\n";
+    let hostile = tmp.path().join("hostile.xml");
+    std::fs::write(&hostile, bomb).unwrap();
+    let r = import(&data, &hostile);
+    assert_eq!(r["skipped"]["malformed"], 1, "{r}");
+    assert_eq!(r["kinds"]["heartrate"]["added"], 2, "{r}");
+
     let not = tmp.path().join("notes.txt");
     std::fs::write(&not, "hello").unwrap();
     let o = vl(&data, &["import", "ann", not.to_str().unwrap()]);
