@@ -17,7 +17,7 @@ use quick_xml::XmlVersion;
 use serde_json::json;
 
 use super::sleep::{Segment, Stage};
-use super::{units, Sink};
+use super::{units, Readings};
 use crate::error::AppResult;
 use crate::model::{self, Sample, SummaryDoc};
 
@@ -99,7 +99,7 @@ struct OpenWorkout {
 }
 
 /// Reads the export from `input`, handing every reading to `sink`.
-pub(super) fn read<R: BufRead>(input: R, sink: &mut Sink) -> AppResult<()> {
+pub fn read<R: BufRead>(input: R, sink: &mut impl Readings) -> AppResult<()> {
     let mut xml = quick_xml::Reader::from_reader(input);
     xml.config_mut().check_end_names = true;
     let mut buf = Vec::with_capacity(4096);
@@ -190,7 +190,7 @@ fn dates(a: &Attrs) -> Result<(i64, i64, i32), String> {
     Ok((s, e, tz))
 }
 
-fn record(a: Attrs, sink: &mut Sink) -> AppResult<()> {
+fn record(a: Attrs, sink: &mut impl Readings) -> AppResult<()> {
     if a.kind == "HKCategoryTypeIdentifierSleepAnalysis" {
         let Some(stage) = Stage::from_value(&a.value) else {
             sink.skip(
@@ -253,7 +253,7 @@ fn number(s: &str) -> Option<f64> {
     s.parse().ok().filter(|x: &f64| x.is_finite() && *x >= 0.0)
 }
 
-fn workout_done(a: Attrs, stats: Vec<Attrs>, sink: &mut Sink) -> AppResult<()> {
+fn workout_done(a: Attrs, stats: Vec<Attrs>, sink: &mut impl Readings) -> AppResult<()> {
     let (start, end, tz) = match dates(&a) {
         Ok(d) => d,
         Err(why) => {
@@ -296,7 +296,7 @@ fn workout_done(a: Attrs, stats: Vec<Attrs>, sink: &mut Sink) -> AppResult<()> {
         .unwrap_or(&a.kind);
     let (sport_id, sport_name, sport_slug) = model::sport(&snake(activity));
     let record_id = format!("workout-{start}-{activity}");
-    let user_id = sink.user_id.clone();
+    let user_id = sink.user_id().to_string();
     let id = model::summary_id(&user_id, PROVIDER, "workouts", &record_id);
     let day = model::iso_utc_ms(start + i64::from(tz) * 1000)[..10].to_string();
     let source =
@@ -355,6 +355,59 @@ fn snake(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse(xml: &str) -> (super::super::Collected, AppResult<()>) {
+        let mut c = super::super::Collected {
+            user_id: "u".into(),
+            ..Default::default()
+        };
+        let r = read(xml.as_bytes(), &mut c);
+        (c, r)
+    }
+
+    #[test]
+    fn an_ios_15_workout_and_a_record_with_children_are_read() {
+        let (c, r) = parse(
+            r#"<?xml version="1.0"?><HealthData locale="en">
+<Record type="HKQuantityTypeIdentifierBodyTemperature" sourceName="Thermo" unit="degF" startDate="2023-05-01 07:00:00 -0400" endDate="2023-05-01 07:00:00 -0400" value="98.6"><MetadataEntry key="k" value="v"/></Record>
+<Workout workoutActivityType="HKWorkoutActivityTypeCycling" duration="60" durationUnit="min" totalDistance="20" totalDistanceUnit="mi" totalEnergyBurned="2092" totalEnergyBurnedUnit="kJ" sourceName="Ann’s iPhone" startDate="2023-05-01 17:00:00 -0400" endDate="2023-05-01 18:00:00 -0400"/>
+<Record type="HKQuantityTypeIdentifierHeartRate" unit="count/min" startDate="2023-05-01 17:00:00 -0400" endDate="2023-05-01 17:00:00 -0400" value="999"/>
+</HealthData>"#,
+        );
+        r.unwrap();
+        assert_eq!(c.records, 3);
+        assert_eq!(c.samples.len(), 1);
+        assert!((c.samples[0].value - 37.0).abs() < 1e-9);
+        assert_eq!(c.samples[0].tz_offset, Some(-4 * 3600));
+        let w = &c.summaries[0].data;
+        assert!((w["distance"].as_f64().unwrap() - 32186.88).abs() < 1e-6);
+        assert!((w["calories"].as_f64().unwrap() - 500.0).abs() < 1e-9);
+        assert_eq!(w["sport"]["slug"], "cycling");
+        assert_eq!(w["source"]["type"], "phone");
+        assert_eq!(
+            c.skipped,
+            [(
+                "implausible",
+                "heartrate 999 bpm is not a plausible reading".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_cut_or_foreign_document_is_an_error() {
+        let (c, r) = parse(
+            r#"<HealthData locale="en"><Record type="HKQuantityTypeIdentifierStepCount" unit="count" startDate="2023-05-01 07:00:00 +0000" endDate="2023-05-01 07:10:00 +0000" value="5"/><Workout workoutActivityType="HKWorkoutActivityTypeRunning""#,
+        );
+        assert!(r.is_err());
+        assert_eq!(c.samples.len(), 1, "what came before the cut is kept");
+        let (_, r) = parse("<html><body>hello</body></html>");
+        assert!(r
+            .unwrap_err()
+            .message
+            .contains("not an Apple Health export"));
+        let (_, r) = parse("<HealthData><Record></HealthData>");
+        assert!(r.is_err(), "mismatched end tag");
+    }
 
     #[test]
     fn dates_keep_their_offset() {

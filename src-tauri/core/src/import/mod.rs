@@ -77,7 +77,58 @@ impl ImportReport {
     }
 }
 
-/// Where the parser hands its readings; writes them out a batch at a time.
+/// Where a parser hands what it reads.
+pub trait Readings {
+    /// The participant the readings are for (summary ids derive from it).
+    fn user_id(&self) -> &str;
+    /// A record starts at `offset` in the file: the place later messages name.
+    fn record(&mut self, offset: u64);
+    fn skip(&mut self, reason: &'static str, why: String);
+    fn sample(&mut self, s: Sample) -> AppResult<()>;
+    fn summary(&mut self, d: SummaryDoc) -> AppResult<()>;
+    fn sleep(&mut self, s: sleep::Segment);
+    /// The error that ends the import, naming the place.
+    fn fatal(&mut self, why: String) -> AppError;
+}
+
+/// Everything a parser read, kept in memory: for tests and the fuzz targets.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub user_id: String,
+    pub records: u64,
+    pub samples: Vec<Sample>,
+    pub summaries: Vec<SummaryDoc>,
+    pub sleep: Vec<sleep::Segment>,
+    pub skipped: Vec<(&'static str, String)>,
+}
+
+impl Readings for Collected {
+    fn user_id(&self) -> &str {
+        &self.user_id
+    }
+    fn record(&mut self, _: u64) {
+        self.records += 1;
+    }
+    fn skip(&mut self, reason: &'static str, why: String) {
+        self.skipped.push((reason, why));
+    }
+    fn sample(&mut self, s: Sample) -> AppResult<()> {
+        self.samples.push(s);
+        Ok(())
+    }
+    fn summary(&mut self, d: SummaryDoc) -> AppResult<()> {
+        self.summaries.push(d);
+        Ok(())
+    }
+    fn sleep(&mut self, s: sleep::Segment) {
+        self.sleep.push(s);
+    }
+    fn fatal(&mut self, why: String) -> AppError {
+        AppError::new("invalid_import_file", why)
+    }
+}
+
+/// The import's `Readings`: writes them out a batch at a time.
 pub(crate) struct Sink<'a> {
     app: &'a App,
     pub(crate) user_id: String,
@@ -93,21 +144,6 @@ pub(crate) struct Sink<'a> {
 }
 
 impl Sink<'_> {
-    fn record(&mut self, offset: u64) {
-        self.report.records += 1;
-        self.at = (self.report.records, offset);
-    }
-
-    fn skip(&mut self, reason: &'static str, why: String) {
-        *self.report.skipped.entry(reason).or_default() += 1;
-        if reason != "not_imported" && self.report.skipped_examples.len() < EXAMPLES {
-            let (n, off) = self.at;
-            self.report
-                .skipped_examples
-                .push(format!("record {n} (byte {off}): {why}"));
-        }
-    }
-
     /// Readings from here on belong to `provider`'s connection (created when new).
     fn use_provider(&mut self, provider: &str) -> AppResult<()> {
         if self.provider == provider {
@@ -127,6 +163,67 @@ impl Sink<'_> {
             self.report
                 .skipped_examples
                 .push(format!("{}: {why}", file.display()));
+        }
+    }
+
+    /// Writes the pending readings in one transaction.
+    fn flush(&mut self) -> AppResult<()> {
+        if self.samples.is_empty() && self.summaries.is_empty() {
+            return Ok(());
+        }
+        let mut samples = std::mem::take(&mut self.samples);
+        let dups = dedup(&mut samples);
+        if dups > 0 {
+            *self.report.skipped.entry("duplicate").or_default() += dups;
+        }
+        let page = Page {
+            connection_id: self.connection_id,
+            resource: "import".into(),
+            user_id: self.user_id.clone(),
+            provider: self.provider.clone(),
+            raw: vec![],
+            summaries: std::mem::take(&mut self.summaries),
+            samples,
+            cursor: None,
+            daily: false,
+            window: None,
+        };
+        let (page, changes) = self.app.store.write(move |tx| {
+            crate::store::readings::write_page(tx, &page).map(|(_, c)| (page, c))
+        })?;
+        self.report.batches += 1;
+        let mut changed = vec![false; page.samples.len()];
+        for i in changes.samples {
+            changed[i] = true;
+        }
+        for (s, c) in page.samples.iter().zip(changed) {
+            count(&mut self.report, s.metric, c);
+        }
+        for d in &page.summaries {
+            let c = changes.summaries.iter().any(|(id, ..)| *id == d.id);
+            count(&mut self.report, d.resource, c);
+        }
+        Ok(())
+    }
+}
+
+impl Readings for Sink<'_> {
+    fn user_id(&self) -> &str {
+        &self.user_id
+    }
+
+    fn record(&mut self, offset: u64) {
+        self.report.records += 1;
+        self.at = (self.report.records, offset);
+    }
+
+    fn skip(&mut self, reason: &'static str, why: String) {
+        *self.report.skipped.entry(reason).or_default() += 1;
+        if reason != "not_imported" && self.report.skipped_examples.len() < EXAMPLES {
+            let (n, off) = self.at;
+            self.report
+                .skipped_examples
+                .push(format!("record {n} (byte {off}): {why}"));
         }
     }
 
@@ -168,46 +265,6 @@ impl Sink<'_> {
                 format!("{file}: after record {n} (byte {off}): {why}; {kept}")
             },
         )
-    }
-
-    /// Writes the pending readings in one transaction.
-    fn flush(&mut self) -> AppResult<()> {
-        if self.samples.is_empty() && self.summaries.is_empty() {
-            return Ok(());
-        }
-        let mut samples = std::mem::take(&mut self.samples);
-        let dups = dedup(&mut samples);
-        if dups > 0 {
-            *self.report.skipped.entry("duplicate").or_default() += dups;
-        }
-        let page = Page {
-            connection_id: self.connection_id,
-            resource: "import".into(),
-            user_id: self.user_id.clone(),
-            provider: self.provider.clone(),
-            raw: vec![],
-            summaries: std::mem::take(&mut self.summaries),
-            samples,
-            cursor: None,
-            daily: false,
-            window: None,
-        };
-        let (page, changes) = self.app.store.write(move |tx| {
-            crate::store::readings::write_page(tx, &page).map(|(_, c)| (page, c))
-        })?;
-        self.report.batches += 1;
-        let mut changed = vec![false; page.samples.len()];
-        for i in changes.samples {
-            changed[i] = true;
-        }
-        for (s, c) in page.samples.iter().zip(changed) {
-            count(&mut self.report, s.metric, c);
-        }
-        for d in &page.summaries {
-            let c = changes.summaries.iter().any(|(id, ..)| *id == d.id);
-            count(&mut self.report, d.resource, c);
-        }
-        Ok(())
     }
 }
 

@@ -103,11 +103,22 @@ fn session(user_id: &str, provider: &str, group: Vec<Segment>) -> SummaryDoc {
         .iter()
         .filter(|s| Some(&s.source) == primary.as_ref() && s.stage != Stage::InBed)
         .collect();
+    // A source's segments overlapping each other (a stage edited, exported twice) count once:
+    // each counts only from where the previous ones ended.
+    let mut clipped: Vec<(&Segment, i64)> = Vec::with_capacity(stages.len());
+    let mut cursor = i64::MIN;
+    for s in &stages {
+        let from = s.start.max(cursor);
+        if s.end > from {
+            clipped.push((*s, from));
+        }
+        cursor = cursor.max(s.end);
+    }
     let secs = |want: &[Stage]| -> i64 {
-        stages
+        clipped
             .iter()
-            .filter(|s| want.contains(&s.stage))
-            .map(|s| (s.end - s.start) / 1000)
+            .filter(|(s, _)| want.contains(&s.stage))
+            .map(|(s, from)| (s.end - from) / 1000)
             .sum()
     };
     let (deep, rem, light, awake) = (
@@ -121,13 +132,13 @@ fn session(user_id: &str, provider: &str, group: Vec<Segment>) -> SummaryDoc {
         .iter()
         .find(|s| Some(&s.source) == primary.as_ref())
         .unwrap_or(first);
-    let hypnogram: Vec<Value> = stages
+    let hypnogram: Vec<Value> = clipped
         .iter()
-        .filter_map(|s| {
+        .filter_map(|(s, from)| {
             let v = s.stage.hypnogram()?;
             Some(
-                json!({"start": model::iso_utc_ms(s.start), "end": model::iso_utc_ms(s.end),
-                "timestamp": model::iso_utc_ms(s.start), "value": v, "unit": "stage",
+                json!({"start": model::iso_utc_ms(*from), "end": model::iso_utc_ms(s.end),
+                "timestamp": model::iso_utc_ms(*from), "value": v, "unit": "stage",
                 "timezone_offset": s.tz, "type": s.source_type}),
             )
         })
@@ -195,6 +206,7 @@ mod tests {
             seg(130, 220, Stage::Rem, "Watch"),
             seg(220, 480, Stage::Core, "Watch"),
             seg(220, 480, Stage::Core, "Watch"), // exported twice
+            seg(400, 480, Stage::Core, "Watch"), // overlaps the one before
         ];
         let docs = sessions("u", "apple_health_kit", segs);
         assert_eq!(docs.len(), 1);
