@@ -40,8 +40,13 @@ pub(crate) async fn import(
 }
 
 fn print_summary(r: &ImportReport) {
+    let what = if r.format.starts_with("fit") {
+        "files"
+    } else {
+        "records"
+    };
     println!(
-        "{}: {} records read, {} readings added ({} transactions)",
+        "{}: {} {what} read, {} readings added ({} transactions)",
         r.file.display(),
         r.records,
         r.added(),

@@ -185,7 +185,7 @@ impl Readings for Sink<'_> {
         let file = self.report.file.display();
         let kept = match kept {
             Ok(_) if n == 0 => "nothing was imported".to_string(),
-            Ok(k) => format!("the {n} records before it were imported ({k} readings new) and stay stored; importing the file again completes it without duplicates"),
+            Ok(k) => format!("what the {n} records before it hold stays stored ({k} new readings); copy or export the file again and import it: nothing is stored twice"),
             Err(e) => format!("and the last batch could not be stored: {e}"),
         };
         AppError::new(
