@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use vital_link_core::app::App;
 use vital_link_core::error::{AppError, AppResult};
-use vital_link_core::import::{ImportOptions, ImportReport};
+use vital_link_core::import::{ImportOptions, ImportReport, Progress};
 
 use crate::text::print_json;
 
@@ -22,11 +22,26 @@ pub(crate) async fn import(
         s
     });
     let a = app.clone();
+    let started = std::time::Instant::now();
+    let bar = spinner.clone();
+    let progress: Progress = Arc::new(move |r: &ImportReport| {
+        if let Some(b) = &bar {
+            let rate = r.records as f64 / started.elapsed().as_secs_f64().max(1e-3);
+            b.set_message(format!(
+                "{} records read, {} readings added ({rate:.0} records/s)",
+                r.records,
+                r.added()
+            ));
+        }
+    });
+    let opts = ImportOptions {
+        batch,
+        progress: Some(progress),
+    };
     // The import is blocking file and database work: off the runtime's threads.
-    let report =
-        tokio::task::spawn_blocking(move || a.import_file(&user, &path, &ImportOptions { batch }))
-            .await
-            .map_err(|e| AppError::internal(format!("the import stopped: {e}")))?;
+    let report = tokio::task::spawn_blocking(move || a.import_file(&user, &path, &opts))
+        .await
+        .map_err(|e| AppError::internal(format!("the import stopped: {e}")))?;
     if let Some(s) = spinner {
         s.finish_and_clear();
     }

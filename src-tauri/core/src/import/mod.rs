@@ -34,15 +34,20 @@ pub const DEFAULT_BATCH: usize = 5_000;
 /// Skipped records whose reason is kept word for word in the report (the rest are counted).
 pub(crate) const EXAMPLES: usize = 20;
 
-#[derive(Debug, Clone)]
+/// Told the report so far after every committed batch (a face's progress bar).
+pub type Progress = std::sync::Arc<dyn Fn(&ImportReport) + Send + Sync>;
+
+#[derive(Clone)]
 pub struct ImportOptions {
     pub batch: usize,
+    pub progress: Option<Progress>,
 }
 
 impl Default for ImportOptions {
     fn default() -> Self {
         ImportOptions {
             batch: DEFAULT_BATCH,
+            progress: None,
         }
     }
 }
@@ -147,6 +152,7 @@ impl App {
                 ..Default::default()
             },
             at: (0, 0),
+            progress: options.progress.clone(),
         };
         if path.is_dir() {
             let inner = path.join("export.xml");

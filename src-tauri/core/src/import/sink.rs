@@ -72,6 +72,7 @@ pub(crate) struct Sink<'a> {
     pub(super) report: ImportReport,
     /// The record being read: its number and byte offset in the (unzipped) XML.
     pub(super) at: (u64, u64),
+    pub(super) progress: Option<super::Progress>,
 }
 
 impl Sink<'_> {
@@ -133,6 +134,9 @@ impl Sink<'_> {
         for d in &page.summaries {
             let c = changes.summaries.iter().any(|(id, ..)| *id == d.id);
             count(&mut self.report, d.resource, c);
+        }
+        if let Some(p) = &self.progress {
+            p(&self.report);
         }
         Ok(())
     }
