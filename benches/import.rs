@@ -17,8 +17,8 @@ use common::{arg, vm_hwm_kib};
 
 const WATCH: &str = "&lt;&lt;HKDevice: 0x283f5c9a0&gt;, name:Apple Watch, manufacturer:Apple Inc., model:Watch, hardware:Watch6,2, software:10.1&gt;";
 
-/// Writes `n` records: heart rate every minute, with steps, energy and distance intervals and a
-/// staged night every day, the mix of a watch wearer's export.
+/// Writes `n` records: heart rate every minute, with steps, energy and distance intervals and
+/// sleep stages every night, the mix of a watch wearer's export.
 fn generate(path: &Path, n: u32) -> u64 {
     let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(path).unwrap());
     writeln!(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE HealthData [\n<!ELEMENT HealthData (ExportDate,Me,(Record|Correlation|Workout|ActivitySummary|ClinicalRecord)*)>\n]>\n<HealthData locale=\"en_GB\">\n <ExportDate value=\"2024-01-10 09:00:00 +0100\"/>").unwrap();
@@ -37,8 +37,9 @@ fn generate(path: &Path, n: u32) -> u64 {
     for i in 0..n as i64 {
         let minute = i / 2;
         let (start, end) = (fmt(minute), fmt(minute + 1));
-        if i % 200 == 199 {
-            let stage = ["AsleepCore", "AsleepDeep", "AsleepREM", "Awake"][(i / 200 % 4) as usize];
+        // A one-minute stage now and then between 00:00 and 07:00: a few dozen a night.
+        if i % 20 == 19 && minute % 1440 < 420 {
+            let stage = ["AsleepCore", "AsleepDeep", "AsleepREM", "Awake"][(i / 20 % 4) as usize];
             writeln!(w, " <Record type=\"HKCategoryTypeIdentifierSleepAnalysis\" sourceName=\"Ann’s Apple Watch\" sourceVersion=\"10.1\" device=\"{WATCH}\" creationDate=\"{end}\" startDate=\"{start}\" endDate=\"{end}\" value=\"HKCategoryValueSleepAnalysis{stage}\"/>").unwrap();
             continue;
         }

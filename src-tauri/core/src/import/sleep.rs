@@ -9,6 +9,10 @@ use crate::model::{self, SummaryDoc};
 /// Segments further apart than this belong to different sleeps (a nap, the next night).
 const SESSION_GAP_MS: i64 = 2 * 3600 * 1000;
 
+/// No sleep lasts longer: a chain of segments each less than the gap apart (a source that
+/// writes "asleep" all day) is cut here rather than becoming a sleep of weeks.
+const MAX_SESSION_MS: i64 = 24 * 3600 * 1000;
+
 /// Vital's hypnogram encoding (shared by its providers): 1 deep, 2 light, 3 REM, 4 awake.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -68,7 +72,10 @@ pub fn sessions(user_id: &str, provider: &str, mut segs: Vec<Segment>) -> Vec<Su
     let mut group: Vec<Segment> = vec![];
     let mut group_end = i64::MIN;
     for s in segs {
-        if !group.is_empty() && s.start > group_end + SESSION_GAP_MS {
+        let too_long = group
+            .first()
+            .is_some_and(|f| s.end - f.start > MAX_SESSION_MS);
+        if !group.is_empty() && (s.start > group_end + SESSION_GAP_MS || too_long) {
             out.push(session(user_id, provider, std::mem::take(&mut group)));
             group_end = i64::MIN;
         }
@@ -233,6 +240,18 @@ mod tests {
         assert_eq!(docs[0].data["type"], "long_sleep");
         assert_eq!(docs[1].data["type"], "short_sleep");
         assert_ne!(docs[0].id, docs[1].id);
+    }
+
+    #[test]
+    fn segments_chained_for_days_are_cut_into_days() {
+        let segs: Vec<Segment> = (0..72)
+            .map(|h| seg(h * 60, h * 60 + 30, Stage::Asleep, "App"))
+            .collect();
+        let docs = sessions("u", "apple_health_kit", segs);
+        assert_eq!(docs.len(), 3);
+        assert!(docs
+            .iter()
+            .all(|d| d.data["duration"].as_i64().unwrap() <= 24 * 3600));
     }
 
     #[test]
