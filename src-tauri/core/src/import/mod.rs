@@ -191,9 +191,8 @@ impl App {
             _ => apple_health::read(BufReader::with_capacity(1 << 16, file), sink)?,
         }
         let segs = std::mem::take(&mut sink.sleep);
-        for d in sleep::sessions(&sink.user_id, apple_health::PROVIDER, segs) {
-            sink.summaries.push(d);
-        }
+        let user_id = sink.user_id.clone();
+        sleep::each_session(&user_id, apple_health::PROVIDER, segs, |d| sink.summary(d))?;
         sink.flush()
     }
 }

@@ -172,7 +172,9 @@ impl Readings for Sink<'_> {
 
     fn summary(&mut self, d: SummaryDoc) -> AppResult<()> {
         self.summaries.push(d);
-        if self.summaries.len() >= self.batch / 10 {
+        // A summary (a sleep with its hypnogram, a workout with its stream) weighs as much as
+        // dozens of samples.
+        if self.summaries.len() >= (self.batch / 50).max(1) {
             self.flush()?;
         }
         Ok(())

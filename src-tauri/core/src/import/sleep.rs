@@ -63,12 +63,28 @@ pub struct Segment {
 }
 
 /// Groups `segs` into sleeps and writes each as a Vital sleep document.
-pub fn sessions(user_id: &str, provider: &str, mut segs: Vec<Segment>) -> Vec<SummaryDoc> {
+pub fn sessions(user_id: &str, provider: &str, segs: Vec<Segment>) -> Vec<SummaryDoc> {
+    let mut out = vec![];
+    each_session(user_id, provider, segs, |d| {
+        out.push(d);
+        Ok::<_, std::convert::Infallible>(())
+    })
+    .unwrap_or_else(|e| match e {});
+    out
+}
+
+/// [`sessions`], handing each sleep to `emit` as soon as it is assembled: a document with its
+/// hypnogram is far larger than its segments, so years of nights are never all in memory.
+pub fn each_session<E>(
+    user_id: &str,
+    provider: &str,
+    mut segs: Vec<Segment>,
+    mut emit: impl FnMut(SummaryDoc) -> Result<(), E>,
+) -> Result<(), E> {
     segs.sort_by(|a, b| (a.start, a.end, &a.source).cmp(&(b.start, b.end, &b.source)));
     segs.dedup_by(|a, b| {
         a.start == b.start && a.end == b.end && a.stage == b.stage && a.source == b.source
     });
-    let mut out = vec![];
     let mut group: Vec<Segment> = vec![];
     let mut group_end = i64::MIN;
     for s in segs {
@@ -76,16 +92,16 @@ pub fn sessions(user_id: &str, provider: &str, mut segs: Vec<Segment>) -> Vec<Su
             .first()
             .is_some_and(|f| s.end - f.start > MAX_SESSION_MS);
         if !group.is_empty() && (s.start > group_end + SESSION_GAP_MS || too_long) {
-            out.push(session(user_id, provider, std::mem::take(&mut group)));
+            emit(session(user_id, provider, std::mem::take(&mut group)))?;
             group_end = i64::MIN;
         }
         group_end = group_end.max(s.end);
         group.push(s);
     }
     if !group.is_empty() {
-        out.push(session(user_id, provider, group));
+        emit(session(user_id, provider, group))?;
     }
-    out
+    Ok(())
 }
 
 fn session(user_id: &str, provider: &str, group: Vec<Segment>) -> SummaryDoc {
