@@ -64,9 +64,32 @@ fn text(r: &FitDataRecord, name: &str) -> Option<String> {
     }
 }
 
+/// The FIT header (FIT protocol: a 12- or 14-byte header with `.FIT` at byte 8 and the data
+/// size at byte 4, then the data and a 2-byte CRC): a file cut short is named so.
+fn check_header(bytes: &[u8]) -> Result<(), String> {
+    let not_fit = || "not a readable FIT file (no FIT header): copy it from the device again";
+    let header = usize::from(*bytes.first().ok_or_else(not_fit)?);
+    if !matches!(header, 12 | 14) || bytes.len() < header || &bytes[8..12] != b".FIT" {
+        return Err(not_fit().into());
+    }
+    let data = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
+    if bytes.len() < header + data + 2 {
+        return Err(format!(
+            "the FIT file is truncated ({} of {} bytes): copy it from the device again",
+            bytes.len(),
+            header + data + 2
+        ));
+    }
+    Ok(())
+}
+
 /// The activity in `bytes`, or why the file is not one (not FIT, a bad CRC, not an activity).
 pub fn read(user_id: &str, file_name: &str, bytes: &[u8]) -> Result<Activity, String> {
-    let recs = fitparser::from_bytes(bytes)
+    check_header(bytes)?;
+    // fitparser is third-party code reading hostile bytes: a panic in it (fuzzing found one on
+    // short input, which `check_header` now refuses first) is one bad file, not a crash.
+    let recs = std::panic::catch_unwind(|| fitparser::from_bytes(bytes))
+        .map_err(|_| "the FIT decoder failed on this file: copy it from the device again")?
         .map_err(|e| format!("not a readable FIT file ({e}): copy it from the device again"))?;
     let of = |k: MesgNum| recs.iter().filter(move |r| r.kind() == k);
     let file_id = of(MesgNum::FileId)
@@ -231,5 +254,14 @@ mod tests {
             .err()
             .unwrap();
         assert!(e.contains("not a readable FIT file"), "{e}");
+        // fuzz/artifacts: two zero bytes made fitparser panic (subtract with overflow).
+        for input in [&b"\0\0"[..], b"", b"\x0e", b"\x0c\x10\0\0"] {
+            assert!(read("u", "x.fit", input).is_err());
+        }
+        let mut cut = vec![14u8, 0x20, 0, 0, 100, 0, 0, 0];
+        cut.extend_from_slice(b".FIT\0\0");
+        cut.extend_from_slice(&[0; 20]);
+        let e = read("u", "x.fit", &cut).err().unwrap();
+        assert!(e.contains("truncated (34 of 116 bytes)"), "{e}");
     }
 }
