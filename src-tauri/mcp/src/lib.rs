@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Json};
-use rmcp::{tool, tool_handler, tool_router, ServerHandler};
+use rmcp::{tool, tool_handler, tool_router, ServerHandler, ServiceExt};
 use schemars::JsonSchema;
 use serde::Serialize;
 use vital_link_core::app::App;
@@ -87,3 +87,36 @@ impl VitalLinkMcp {
 
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for VitalLinkMcp {}
+
+/// Serves MCP over stdin/stdout until the client closes the stream (how desktop assistants
+/// launch a local server).
+pub async fn serve_stdio(app: Arc<App>, scope: Scope) -> anyhow::Result<()> {
+    let running = VitalLinkMcp::new(app, scope)
+        .serve(rmcp::transport::stdio())
+        .await?;
+    running.waiting().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Scope;
+
+    #[test]
+    fn an_empty_scope_admits_everyone_and_a_named_one_only_those_named() {
+        assert!(Scope::default().admits("u1", "alice", None));
+        let named = Scope {
+            participants: vec!["alice".into()],
+            cohort: None,
+        };
+        assert!(named.admits("u1", "alice", None));
+        assert!(!named.admits("u2", "bob", None));
+        let cohort = Scope {
+            participants: vec![],
+            cohort: Some("a".into()),
+        };
+        assert!(cohort.admits("u1", "alice", Some("a")));
+        assert!(!cohort.admits("u2", "bob", Some("b")));
+        assert!(!cohort.admits("u3", "carol", None));
+    }
+}
