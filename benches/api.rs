@@ -1,81 +1,176 @@
-//! Latency of the local API over HTTP with one user holding a year of sandbox data.
+//! The local API under concurrent clients, over HTTP on loopback, with `--users` participants
+//! each holding a year of sandbox Oura (10 participant-years by default).
 //!
-//! `cargo bench --no-default-features --bench api [-- --requests N]`: p50/p99 of a 30-day sleep
-//! summary query and a 7-day grouped heart-rate query (target: p99 under 10 ms).
+//! `cargo bench --no-default-features --bench api [-- --users 10 --requests 2000]`
+//!
+//! For a 30-day sleep summary and a 7-day grouped heart rate: throughput and p99 with 1, 8 and
+//! 32 concurrent clients, next to the floor, the same query answered in-process on one
+//! connection (query + JSON, no HTTP). Targets (issue 18): p99 under 10 ms at 8 clients, and
+//! throughput at 8 clients at least 1.6× that at 1 client on 2 cores.
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
-use vital_link::clock::Clock;
-use vital_link::config::Config;
+use vital_link::query::{self, DataQuery};
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+#[path = "common.rs"]
+mod common;
+use common::arg;
 
 fn pct(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-async fn measure(http: &reqwest::Client, url: &str, key: &str, n: usize) -> (f64, f64, usize) {
-    let mut ms = Vec::with_capacity(n);
-    let mut size = 0;
-    for _ in 0..n {
-        let t = Instant::now();
-        let body = http
-            .get(url)
-            .header("x-vital-api-key", key)
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        ms.push(t.elapsed().as_secs_f64() * 1000.0);
-        size = body.len();
-    }
-    ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    (pct(&ms, 0.5), pct(&ms, 0.99), size)
+struct Run {
+    per_sec: f64,
+    p50: f64,
+    p99: f64,
 }
+
+/// `total` requests spread over `clients` concurrent clients, each request to one of `urls`.
+async fn measure(urls: Arc<Vec<String>>, key: &str, clients: usize, total: usize) -> Run {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap();
+    let next = Arc::new(AtomicUsize::new(0));
+    let t = Instant::now();
+    let mut tasks = vec![];
+    for _ in 0..clients {
+        let (http, next, urls, key) = (http.clone(), next.clone(), urls.clone(), key.to_string());
+        tasks.push(tokio::spawn(async move {
+            let mut ms = vec![];
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total {
+                    return ms;
+                }
+                let s = Instant::now();
+                let r = http
+                    .get(&urls[i % urls.len()])
+                    .header("x-vital-api-key", &key)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(r.status().is_success(), "{}", r.status());
+                r.bytes().await.unwrap();
+                ms.push(s.elapsed().as_secs_f64() * 1000.0);
+            }
+        }));
+    }
+    let mut ms = vec![];
+    for t in tasks {
+        ms.extend(t.await.unwrap());
+    }
+    let secs = t.elapsed().as_secs_f64();
+    ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    Run {
+        per_sec: total as f64 / secs,
+        p50: pct(&ms, 0.5),
+        p99: pct(&ms, 0.99),
+    }
+}
+
+/// The floor: the same answers built in-process, one after another on one connection.
+fn floor(n: usize, answer: impl Fn(usize) -> usize) -> Run {
+    let mut ms = Vec::with_capacity(n);
+    let t = Instant::now();
+    for i in 0..n {
+        let s = Instant::now();
+        std::hint::black_box(answer(i));
+        ms.push(s.elapsed().as_secs_f64() * 1000.0);
+    }
+    let secs = t.elapsed().as_secs_f64();
+    ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    Run {
+        per_sec: n as f64 / secs,
+        p50: pct(&ms, 0.5),
+        p99: pct(&ms, 0.99),
+    }
+}
+
+/// A route's name, its URLs (one per participant) and its in-process floor (answer bytes).
+type Route = (&'static str, Vec<String>, Box<dyn Fn(usize) -> usize>);
 
 #[tokio::main]
 async fn main() {
-    let n = arg("--requests", 500);
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::new(dir.path().join("data"));
-    config.history_days = 365;
-    let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T15:00:00Z")
-        .unwrap()
-        .to_utc();
-    let app = vital_link::start(config, Clock::fixed(now)).await.unwrap();
-    let addr = vital_link::api::serve(app.clone(), 0).await.unwrap();
-    let user = app.store.create_user("bench-api").unwrap();
+    let (users, total) = (
+        arg("--users", 10, 1) as usize,
+        arg("--requests", 2000, 40) as usize,
+    );
+    let days = arg("--days", 365, 30);
     let t = Instant::now();
-    app.connect_demo(&user.user_id, "oura").await.unwrap();
-    app.wait_background().await;
-    let c = app.store.counts(&user.user_id).unwrap();
+    let (app, _dir, _, ids) = common::synced(users as u32, days, "bench-api").await;
+    let c = app.store.counts(&ids[0]).unwrap();
     println!(
-        "backfill of 365 days: {:.2} s ({} nights, {} heart-rate samples)",
+        "api: {users} participants × {days} days of sandbox Oura stored in {:.1} s ({} nights, {} heart-rate samples each)",
         t.elapsed().as_secs_f64(),
         c.sleep,
         c.heartrate
     );
     let key = app.api_key().unwrap();
-    let http = reqwest::Client::new();
-    let base = format!("http://{addr}");
-    let uid = &user.user_id;
-    let sleep = format!("{base}/v2/summary/sleep/{uid}?start_date=2026-10-21&end_date=2026-11-19");
-    let hr = format!(
-        "{base}/v2/timeseries/{uid}/heartrate/grouped?start_date=2026-11-13&end_date=2026-11-19"
-    );
-    measure(&http, &sleep, &key, 20).await; // warm-up
-    let (p50, p99, size) = measure(&http, &sleep, &key, n).await;
-    println!("30-day sleep summary: p50 {p50:.2} ms, p99 {p99:.2} ms ({size} bytes, {n} requests)");
-    let (p50, p99, size) = measure(&http, &hr, &key, n).await;
-    println!(
-        "7-day heart rate grouped: p50 {p50:.2} ms, p99 {p99:.2} ms ({size} bytes, {n} requests)"
-    );
+    let base = app.api_base_url();
+    let sleep_q = DataQuery {
+        start_date: Some("2026-10-21".into()),
+        end_date: Some("2026-11-19".into()),
+        ..Default::default()
+    };
+    let hr_q = DataQuery {
+        start_date: Some("2026-11-13".into()),
+        end_date: Some("2026-11-19".into()),
+        ..Default::default()
+    };
+    let routes: [Route; 2] = [
+        (
+            "30-day sleep summary",
+            ids.iter()
+                .map(|u| format!("{base}/v2/summary/sleep/{u}?start_date=2026-10-21&end_date=2026-11-19"))
+                .collect(),
+            {
+                let (app, ids) = (app.clone(), ids.clone());
+                Box::new(move |i| {
+                    let v = query::summary_of(&app, "sleep", &ids[i % ids.len()], &sleep_q).unwrap();
+                    serde_json::to_vec(&v).unwrap().len()
+                })
+            },
+        ),
+        (
+            "7-day heart rate grouped",
+            ids.iter()
+                .map(|u| format!("{base}/v2/timeseries/{u}/heartrate/grouped?start_date=2026-11-13&end_date=2026-11-19"))
+                .collect(),
+            {
+                let (app, ids) = (app.clone(), ids.clone());
+                Box::new(move |i| {
+                    let v = query::grouped_page(&app, &ids[i % ids.len()], "heartrate", &hr_q).unwrap();
+                    serde_json::to_vec(&v).unwrap().len()
+                })
+            },
+        ),
+    ];
+    for (name, urls, answer) in routes {
+        let urls = Arc::new(urls);
+        measure(urls.clone(), &key, 4, 100).await; // warm-up
+        let f = floor(total / 2, &answer);
+        println!("{name}:");
+        println!(
+            "  floor (in-process, one connection): {:>7.0} answers/s, p50 {:.2} ms, p99 {:.2} ms",
+            f.per_sec, f.p50, f.p99
+        );
+        let mut one = 0.0;
+        for clients in [1, 8, 32] {
+            let r = measure(urls.clone(), &key, clients, total).await;
+            if clients == 1 {
+                one = r.per_sec;
+            }
+            println!(
+                "  {clients:>2} clients over HTTP:           {:>7.0} req/s ({:.2}× floor, {:.2}× 1 client), p50 {:.2} ms, p99 {:.2} ms",
+                r.per_sec,
+                r.per_sec / f.per_sec,
+                r.per_sec / one,
+                r.p50,
+                r.p99
+            );
+        }
+    }
 }

@@ -13,26 +13,9 @@ use rusqlite::params;
 use vital_link::clock::Clock;
 use vital_link::config::Config;
 
-fn arg(name: &str, default: u32) -> u32 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn vm_hwm_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
+#[path = "common.rs"]
+mod common;
+use common::{arg, vm_hwm_kib};
 
 struct Summary {
     id: String,
@@ -59,43 +42,109 @@ struct Sample {
     source: Option<String>,
 }
 
-/// The floor: every normalized row of `src` inserted into a fresh database in one transaction
-/// with prepared statements. Returns (seconds, rows).
-fn floor(src: &vital_link::store::Store, dir: &std::path::Path) -> (f64, usize) {
-    let (users, conns, summaries, samples) = src
-        .read(|c| {
-            let users: Vec<(String, String)> = c
-                .prepare("SELECT user_id, client_user_id FROM users")?
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?;
-            let conns: Vec<(i64, String, String)> = c
-                .prepare("SELECT id, user_id, provider FROM connections")?
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<Result<_, _>>()?;
-            let summaries: Vec<(i64, Summary)> = c
-                .prepare("SELECT connection_id, id, user_id, provider, resource, provider_record_id, calendar_date, start_at, end_at, data, stream FROM summaries")?
-                .query_map([], |r| {
-                    Ok((r.get(0)?, Summary { id: r.get(1)?, user_id: r.get(2)?, provider: r.get(3)?, resource: r.get(4)?, record: r.get(5)?, day: r.get(6)?, start: r.get(7)?, end: r.get(8)?, data: r.get(9)?, stream: r.get(10)? }))
-                })?
-                .collect::<Result<_, _>>()?;
-            let samples: Vec<(i64, Sample)> = c
-                .prepare("SELECT connection_id, user_id, metric, provider, ts, end_ts, value, unit, tz_offset, source_type FROM samples")?
-                .query_map([], |r| {
-                    Ok((r.get(0)?, Sample { user_id: r.get(1)?, metric: r.get(2)?, provider: r.get(3)?, ts: r.get(4)?, end_ts: r.get(5)?, value: r.get(6)?, unit: r.get(7)?, tz: r.get(8)?, source: r.get(9)? }))
-                })?
-                .collect::<Result<_, _>>()?;
-            Ok((users, conns, summaries, samples))
-        })
-        .unwrap();
+/// The schema-7 tables the floor used to insert into (text keys in every sample row, a
+/// secondary index by connection, documents as text), for the old floor beside the new.
+const OLD_SCHEMA: &str = "
+CREATE TABLE summaries (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, connection_id INTEGER NOT NULL,
+    provider TEXT NOT NULL, resource TEXT NOT NULL, provider_record_id TEXT NOT NULL,
+    calendar_date TEXT NOT NULL, start_at INTEGER, end_at INTEGER, data TEXT NOT NULL,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, stream TEXT,
+    UNIQUE (connection_id, resource, provider_record_id)) STRICT;
+CREATE INDEX summaries_by_user_date ON summaries (user_id, resource, calendar_date);
+CREATE TABLE samples (user_id TEXT NOT NULL, metric TEXT NOT NULL, provider TEXT NOT NULL,
+    ts INTEGER NOT NULL, end_ts INTEGER, connection_id INTEGER NOT NULL, value REAL NOT NULL,
+    unit TEXT NOT NULL, tz_offset INTEGER, source_type TEXT,
+    PRIMARY KEY (user_id, metric, ts, provider)) STRICT, WITHOUT ROWID;
+CREATE INDEX samples_by_connection ON samples (connection_id);";
+
+type Rows = (
+    Vec<(String, String)>,
+    Vec<(i64, String, String)>,
+    Vec<(i64, Summary)>,
+    Vec<(i64, Sample)>,
+);
+
+/// Every normalized row the sync stored, read back as plain values.
+fn stored_rows(src: &vital_link::store::Store) -> Rows {
+    src.read(|c| {
+        let users: Vec<(String, String)> = c
+            .prepare("SELECT user_id, client_user_id FROM users")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let conns: Vec<(i64, String, String)> = c
+            .prepare("SELECT id, user_id, provider FROM connections")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        let summaries: Vec<(i64, Summary)> = c
+            .prepare("SELECT connection_id, id, user_id, provider, resource, provider_record_id, calendar_date, start_at, end_at, vl_unpack(data), vl_unpack(stream) FROM summaries")?
+            .query_map([], |r| {
+                Ok((r.get(0)?, Summary { id: r.get(1)?, user_id: r.get(2)?, provider: r.get(3)?, resource: r.get(4)?, record: r.get(5)?, day: r.get(6)?, start: r.get(7)?, end: r.get(8)?, data: r.get(9)?, stream: r.get(10)? }))
+            })?
+            .collect::<Result<_, _>>()?;
+        let samples: Vec<(i64, Sample)> = c
+            .prepare("SELECT connection_id, user_id, metric, provider, ts, end_ts, value, unit, tz_offset, source_type FROM samples")?
+            .query_map([], |r| {
+                Ok((r.get(0)?, Sample { user_id: r.get(1)?, metric: r.get(2)?, provider: r.get(3)?, ts: r.get(4)?, end_ts: r.get(5)?, value: r.get(6)?, unit: r.get(7)?, tz: r.get(8)?, source: r.get(9)? }))
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok((users, conns, summaries, samples))
+    })
+    .unwrap()
+}
+
+/// The old floor: the same rows into the schema-7 tables, in one transaction with prepared
+/// statements. Returns seconds.
+fn floor_old(rows: &Rows, dir: &std::path::Path) -> f64 {
+    let (_, _, summaries, samples) = rows;
+    let mut c = rusqlite::Connection::open(dir.join("floor-v7.sqlite3")).unwrap();
+    c.pragma_update(None, "journal_mode", "WAL").unwrap();
+    c.pragma_update(None, "synchronous", "NORMAL").unwrap();
+    c.execute_batch(OLD_SCHEMA).unwrap();
+    let t = Instant::now();
+    let tx = c.transaction().unwrap();
+    {
+        let mut st = tx.prepare(
+            "INSERT INTO summaries (id, user_id, connection_id, provider, resource, provider_record_id,
+                 calendar_date, start_at, end_at, data, created_at, updated_at, stream)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, 0, ?11)",
+        ).unwrap();
+        for (c, s) in summaries {
+            st.execute(params![
+                s.id, s.user_id, c, s.provider, s.resource, s.record, s.day, s.start, s.end,
+                s.data, s.stream
+            ])
+            .unwrap();
+        }
+        let mut st = tx.prepare(
+            "INSERT INTO samples (user_id, metric, provider, ts, end_ts, connection_id, value, unit, tz_offset, source_type)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        ).unwrap();
+        for (c, s) in samples {
+            st.execute(params![
+                s.user_id, s.metric, s.provider, s.ts, s.end_ts, c, s.value, s.unit, s.tz, s.source
+            ])
+            .unwrap();
+        }
+    }
+    tx.commit().unwrap();
+    t.elapsed().as_secs_f64()
+}
+
+/// The new floor: the same rows into this schema (documents packed, samples keyed by series,
+/// labels and series looked up once each), in one transaction. Returns (seconds, rows).
+fn floor(rows: &Rows, dir: &std::path::Path) -> (f64, usize) {
+    use std::collections::HashMap;
+    use vital_link::store::pack::pack;
+    let (users, conns, summaries, samples) = rows;
     let dst = vital_link::store::Store::open(&dir.join("floor.sqlite3")).unwrap();
     dst.write(|tx| {
-        for (u, c) in &users {
+        for (u, c) in users {
             tx.execute(
                 "INSERT INTO users (user_id, client_user_id, created_at) VALUES (?1, ?2, 0)",
                 params![u, c],
             )?;
         }
-        for (id, u, p) in &conns {
+        for (id, u, p) in conns {
             tx.execute(
                 "INSERT INTO connections (id, user_id, provider, status, created_at, updated_at) VALUES (?1, ?2, ?3, 'connected', 0, 0)",
                 params![id, u, p],
@@ -104,7 +153,7 @@ fn floor(src: &vital_link::store::Store, dir: &std::path::Path) -> (f64, usize) 
         Ok(())
     })
     .unwrap();
-    let rows = summaries.len() + samples.len();
+    let n = summaries.len() + samples.len();
     let t = Instant::now();
     dst.write(|tx| {
         let mut st = tx.prepare(
@@ -112,25 +161,48 @@ fn floor(src: &vital_link::store::Store, dir: &std::path::Path) -> (f64, usize) 
                  calendar_date, start_at, end_at, data, created_at, updated_at, stream)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, 0, ?11)",
         )?;
-        for (c, s) in &summaries {
+        for (c, s) in summaries {
             st.execute(params![
-                s.id, s.user_id, c, s.provider, s.resource, s.record, s.day, s.start, s.end, s.data,
-                s.stream
+                s.id, s.user_id, c, s.provider, s.resource, s.record, s.day, s.start, s.end,
+                pack(&s.data), s.stream.as_deref().map(pack)
             ])?;
         }
+        let mut labels: HashMap<String, i64> = HashMap::new();
+        let mut label = |tx: &rusqlite::Transaction, text: &str| -> rusqlite::Result<i64> {
+            if let Some(id) = labels.get(text) {
+                return Ok(*id);
+            }
+            tx.execute("INSERT INTO labels (text) VALUES (?1) ON CONFLICT DO NOTHING", [text])?;
+            let id = tx.query_row("SELECT id FROM labels WHERE text = ?1", [text], |r| r.get(0))?;
+            labels.insert(text.to_string(), id);
+            Ok(id)
+        };
+        let mut series: HashMap<(String, String, String), (i64, i64)> = HashMap::new();
         let mut st = tx.prepare(
-            "INSERT INTO samples (user_id, metric, provider, ts, end_ts, connection_id, value, unit, tz_offset, source_type)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO series_samples (series_id, ts, dur, value, tz_offset, unit_id, source_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
-        for (c, s) in &samples {
-            st.execute(params![
-                s.user_id, s.metric, s.provider, s.ts, s.end_ts, c, s.value, s.unit, s.tz, s.source
-            ])?;
+        for (c, s) in samples {
+            let unit = label(tx, &s.unit)?;
+            let source = s.source.as_deref().map(|t| label(tx, t)).transpose()?;
+            let key = (s.user_id.clone(), s.metric.clone(), s.provider.clone());
+            let (sid, su) = match series.get(&key) {
+                Some(v) => *v,
+                None => {
+                    let id = tx.query_row(
+                        "INSERT INTO series (user_id, metric, provider, connection_id, unit_id) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                        params![s.user_id, s.metric, s.provider, c, unit],
+                        |r| r.get(0),
+                    )?;
+                    *series.entry(key).or_insert((id, unit))
+                }
+            };
+            st.execute(params![sid, s.ts, s.end_ts.map(|e| e - s.ts), s.value, s.tz, (unit != su).then_some(unit), source])?;
         }
         Ok(())
     })
     .unwrap();
-    (t.elapsed().as_secs_f64(), rows)
+    (t.elapsed().as_secs_f64(), n)
 }
 
 /// One measured run (in a child process): sync `users` × `days`, then the floor.
@@ -164,8 +236,10 @@ async fn child(users: u32, days: u32, with_floor: bool) {
     let readings = summaries + samples;
     println!("RESULT sync_secs={secs:.3} summaries={summaries} samples={samples} readings={readings} vmhwm_kib={hwm}");
     if with_floor {
-        let (fs, rows) = floor(&app.store, dir.path());
-        println!("RESULT floor_secs={fs:.3} floor_rows={rows}");
+        let rows = stored_rows(&app.store);
+        let old = floor_old(&rows, dir.path());
+        let (fs, n) = floor(&rows, dir.path());
+        println!("RESULT floor_secs={fs:.3} floor_rows={n} old_floor_secs={old:.3}");
     }
 }
 
@@ -178,9 +252,9 @@ fn field(out: &str, key: &str) -> f64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let users = arg("--users", 10);
-    let days = arg("--days", 365);
-    let short = arg("--short-days", 90);
+    let users = arg("--users", 10, 1);
+    let days = arg("--days", 365, 20);
+    let short = arg("--short-days", 90, 10);
     if args.iter().any(|a| a == "--child") {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -233,7 +307,16 @@ fn main() {
         field(&long, "floor_rows"),
         field(&long, "floor_rows") / floor_secs
     );
-    println!("  sync / floor: {:.2}× (target ≤ 3×)", secs / floor_secs);
+    let old_floor = field(&long, "old_floor_secs");
+    println!(
+        "  old floor (the same rows into the schema-7 tables): {old_floor:.2} s, {:.0} rows/s",
+        field(&long, "floor_rows") / old_floor
+    );
+    println!(
+        "  sync / floor: {:.2}× (target ≤ 1.5×); sync / old floor: {:.2}×",
+        secs / floor_secs,
+        secs / old_floor
+    );
     println!(
         "  peak RSS (VmHWM), {users} users: {days} days {:.1} MiB, {short} days {:.1} MiB",
         field(&long, "vmhwm_kib") / 1024.0,

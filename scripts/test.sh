@@ -30,6 +30,14 @@ echo "==> the link page and the @tryvital/vital-link React hook in headless Chro
 VITAL_LINK_BIN=target/debug/vital-link timeout --kill-after=30 900 tests/browser/run.sh
 
 echo "==> fuzz smoke: each target for 20 s (longer runs: docs/security.md)"
+# Built first with the compiler's output kept: a target that no longer compiles must say why,
+# not vanish behind the filter below.
+mkdir -p artifacts
+if ! (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz build --dev -s none) >artifacts/fuzz-build.log 2>&1; then
+  tail -n 60 artifacts/fuzz-build.log
+  echo "fuzz: the targets do not build (full log: artifacts/fuzz-build.log)" >&2
+  exit 1
+fi
 for t in callback normalize dates; do
   (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run --dev -s none "$t" -- -max_total_time=20 2>&1 | grep -E "^Done|ERROR|panicked|deadly" )
 done

@@ -524,3 +524,80 @@ fn an_export_never_overwrites_an_earlier_one() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn a_participants_csv_is_previewed_then_imported_and_an_open_quote_refuses_it_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(vl(d, &["users", "add", "P-100"]).status.success());
+    let bad = d.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "participant_id,notes,cohort\nP-101,ok,A\nP-102,\"unterminated quote,B\nP-103,,A\nP-104,,B\n",
+    )
+    .unwrap();
+    let o = vl(d, &["users", "import", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("line 3 opens a quote"),
+        "{}",
+        stderr(&o)
+    );
+    let list = stdout(&vl(d, &["users", "list"]));
+    assert!(
+        !list.contains("P-101"),
+        "nothing of a refused file is imported:\n{list}"
+    );
+
+    let good = d.join("good.csv");
+    std::fs::write(
+        &good,
+        "participant_id,notes,cohort\nP-100,,A\nP-105,\"quoted, comma\",B\nP-106,x,A,extra\nP-105,,B\n",
+    )
+    .unwrap();
+    let o = vl(d, &["users", "import", good.to_str().unwrap(), "--dry-run"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let plan = stdout(&o);
+    assert!(plan.contains("line    2  already present P-100"), "{plan}");
+    assert!(plan.contains("line    3  add             P-105"), "{plan}");
+    assert!(
+        plan.contains("line    4  skip            P-106: 4 fields where the header has 3"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("line    5  skip            P-105: participant P-105 is already on line 3"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("1 to add, 1 already present, 2 skipped; nothing was changed"),
+        "{plan}"
+    );
+    assert!(
+        !stdout(&vl(d, &["users", "list"])).contains("P-105"),
+        "a dry run changes nothing"
+    );
+
+    let o = vl(
+        d,
+        &[
+            "users",
+            "import",
+            good.to_str().unwrap(),
+            "--dry-run",
+            "--json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["to_add"], 1);
+    assert_eq!(v["rows"][2]["action"], "skip");
+
+    let o = vl(d, &["users", "import", good.to_str().unwrap()]);
+    assert_ne!(
+        o.status.code(),
+        Some(0),
+        "skipped lines make the import incomplete"
+    );
+    assert!(stderr(&o).contains("line 4: 4 fields"), "{}", stderr(&o));
+    let list = stdout(&vl(d, &["users", "list"]));
+    assert!(list.contains("P-105") && !list.contains("P-106"), "{list}");
+}

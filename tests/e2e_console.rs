@@ -295,34 +295,48 @@ async fn researcher_and_qa_console_session() {
     until_js(&c, "PIN set", "return (document.querySelector('#enrol-pin-status')?.textContent ?? '').includes('A PIN is set');", 20).await;
     shot(&c, "01-settings").await;
 
-    // ── Import a CSV of 5 participants (and one bad line) ─────────────────────────────
+    // ── A CSV with an open quote is refused whole, with its line ──────────────────────
     nav(&c, "participants").await;
+    let bad = s.data.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "participant_id,notes,cohort\nB-101,ok,A\nB-102,\"unterminated quote,B\nB-103,,A\nB-104,,B\n",
+    )
+    .unwrap();
+    choose_file(&c, &bad, "#import-report").await;
+    let refused = text(&c, "#import-report").await;
+    assert!(
+        refused.contains("line 3") && refused.contains("nothing was imported"),
+        "{refused}"
+    );
+    assert!(c.find(Locator::Css("#import-confirm")).await.is_err());
+    assert!(c
+        .find(Locator::Css("tr[data-user=\"B-101\"]"))
+        .await
+        .is_err());
+    shot(&c, "02-import-refused").await;
+
+    // ── Import a CSV of 5 participants (and one bad line): preview, then import ────────
     let csv = s.data.join("participants.csv");
     std::fs::write(
         &csv,
         "participant_id,cohort,notes\nC-01,A,first visit 18 Nov\nC-02,A,\nC-03,B,\n,B,no id\nC-04,B,left-handed\nC-05,A,\n",
     )
     .unwrap();
-    let file = c.find(Locator::Css("#import-file")).await.unwrap();
-    let sent = file.send_keys(&csv.display().to_string()).await.is_ok();
-    let reported = sent && {
-        let mut ok = false;
-        for _ in 0..20 {
-            if c.find(Locator::Css("#import-report")).await.is_ok() {
-                ok = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-        ok
-    };
-    if !reported {
-        // This WebDriver cannot set files: hand the same file to the same input by script.
-        let body = std::fs::read_to_string(&csv).unwrap();
-        js(&c, &format!(
-            "const dt = new DataTransfer(); dt.items.add(new File([{body:?}], 'participants.csv', {{type: 'text/csv'}})); const i = document.querySelector('#import-file'); i.files = dt.files; i.dispatchEvent(new Event('change', {{bubbles: true}})); return true;"
-        )).await;
-    }
+    choose_file(&c, &csv, "#import-preview").await;
+    let preview = text(&c, "#import-preview").await;
+    assert!(
+        preview.contains("5 participants to add") && preview.contains("1 line skipped"),
+        "{preview}"
+    );
+    assert!(
+        c.find(Locator::Css("tr[data-user=\"C-01\"]"))
+            .await
+            .is_err(),
+        "nothing before Import"
+    );
+    shot(&c, "02-import-preview").await;
+    click(&c, "#import-confirm").await;
     visible(&c, "#import-report").await;
     let added = c
         .find(Locator::Css("#import-report"))
@@ -817,4 +831,30 @@ async fn researcher_and_qa_console_session() {
         }
     }
     c.close().await.unwrap();
+}
+
+/// Hands `path` to the import input, as a person choosing it would, and waits for `expect`.
+async fn choose_file(c: &Client, path: &std::path::Path, expect: &str) {
+    let file = c.find(Locator::Css("#import-file")).await.unwrap();
+    let sent = file.send_keys(&path.display().to_string()).await.is_ok();
+    let mut shown = false;
+    for _ in 0..20 {
+        if !sent {
+            break;
+        }
+        if c.find(Locator::Css(expect)).await.is_ok() {
+            shown = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    if !shown {
+        // This WebDriver cannot set files: hand the same file to the same input by script.
+        let body = std::fs::read_to_string(path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy();
+        js(c, &format!(
+            "const dt = new DataTransfer(); dt.items.add(new File([{body:?}], {name:?}, {{type: 'text/csv'}})); const i = document.querySelector('#import-file'); i.files = dt.files; i.dispatchEvent(new Event('change', {{bubbles: true}})); return true;"
+        )).await;
+    }
+    visible(c, expect).await;
 }

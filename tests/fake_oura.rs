@@ -10,11 +10,12 @@ use vital_link::fake::oauth_server::pkce_s256;
 use vital_link::fake::oura::{CLIENT_ID, CLIENT_SECRET};
 use vital_link::fake::Sandbox;
 
-const REDIRECT: &str = "http://127.0.0.1:40000/callback";
 const VERIFIER: &str = "a-long-enough-code-verifier-for-the-sandbox-0123456789";
 
 struct Fake {
     base: String,
+    /// The redirect URI registered with this sandbox's Oura (exact match: no other port).
+    redirect: String,
     http: reqwest::Client,
     sandbox: Sandbox,
 }
@@ -26,6 +27,7 @@ async fn fake() -> Fake {
     let sandbox = Sandbox::start(Clock::fixed(now), None).await.unwrap();
     Fake {
         base: sandbox.base_url("oura").unwrap().to_string(),
+        redirect: vital_link::fake::oura::redirect_uri(sandbox.redirect_port("oura").unwrap()),
         http: reqwest::Client::builder()
             .redirect(Policy::none())
             .build()
@@ -127,9 +129,11 @@ impl Fake {
     }
 
     async fn access(&self, scope: &str) -> Value {
-        let cb = self.code(REDIRECT, Some(&pkce_s256(VERIFIER)), scope).await;
+        let cb = self
+            .code(&self.redirect, Some(&pkce_s256(VERIFIER)), scope)
+            .await;
         let (s, t) = self
-            .exchange(&cb["code"], REDIRECT, Some(VERIFIER), CLIENT_SECRET)
+            .exchange(&cb["code"], &self.redirect, Some(VERIFIER), CLIENT_SECRET)
             .await;
         assert_eq!(s, 200, "{t}");
         t
@@ -179,9 +183,9 @@ async fn the_token_endpoint_refuses_what_oura_refuses() {
     let f = fake().await;
     let ch = pkce_s256(VERIFIER);
     // Wrong client secret, in the body and via HTTP Basic.
-    let cb = f.code(REDIRECT, Some(&ch), "daily").await;
+    let cb = f.code(&f.redirect, Some(&ch), "daily").await;
     assert_eq!(
-        f.exchange(&cb["code"], REDIRECT, Some(VERIFIER), "wrong")
+        f.exchange(&cb["code"], &f.redirect, Some(VERIFIER), "wrong")
             .await
             .1["error"],
         "invalid_client"
@@ -196,7 +200,7 @@ async fn the_token_endpoint_refuses_what_oura_refuses() {
         .unwrap();
     assert_eq!(basic.status(), 401);
     // Redirect URI different from the authorize request.
-    let cb = f.code(REDIRECT, Some(&ch), "daily").await;
+    let cb = f.code(&f.redirect, Some(&ch), "daily").await;
     let (s, e) = f
         .exchange(
             &cb["code"],
@@ -210,18 +214,18 @@ async fn the_token_endpoint_refuses_what_oura_refuses() {
         (400, Some("invalid_redirect_uri"))
     );
     // Missing and wrong PKCE verifier.
-    let cb = f.code(REDIRECT, Some(&ch), "daily").await;
+    let cb = f.code(&f.redirect, Some(&ch), "daily").await;
     assert_eq!(
-        f.exchange(&cb["code"], REDIRECT, None, CLIENT_SECRET)
+        f.exchange(&cb["code"], &f.redirect, None, CLIENT_SECRET)
             .await
             .1["error_description"],
         "code_verifier is required"
     );
-    let cb = f.code(REDIRECT, Some(&ch), "daily").await;
+    let cb = f.code(&f.redirect, Some(&ch), "daily").await;
     assert_eq!(
         f.exchange(
             &cb["code"],
-            REDIRECT,
+            &f.redirect,
             Some("another-verifier-of-sufficient-length-000000000"),
             CLIENT_SECRET
         )
@@ -230,15 +234,15 @@ async fn the_token_endpoint_refuses_what_oura_refuses() {
         "invalid_grant"
     );
     // A code is single use.
-    let cb = f.code(REDIRECT, Some(&ch), "daily").await;
+    let cb = f.code(&f.redirect, Some(&ch), "daily").await;
     assert_eq!(
-        f.exchange(&cb["code"], REDIRECT, Some(VERIFIER), CLIENT_SECRET)
+        f.exchange(&cb["code"], &f.redirect, Some(VERIFIER), CLIENT_SECRET)
             .await
             .0,
         200
     );
     let (s, e) = f
-        .exchange(&cb["code"], REDIRECT, Some(VERIFIER), CLIENT_SECRET)
+        .exchange(&cb["code"], &f.redirect, Some(VERIFIER), CLIENT_SECRET)
         .await;
     assert_eq!(
         (s, e["error_description"].as_str()),
@@ -249,9 +253,9 @@ async fn the_token_endpoint_refuses_what_oura_refuses() {
         expire_code: true,
         ..Default::default()
     });
-    let cb = f.code(REDIRECT, Some(&ch), "daily").await;
+    let cb = f.code(&f.redirect, Some(&ch), "daily").await;
     assert_eq!(
-        f.exchange(&cb["code"], REDIRECT, Some(VERIFIER), CLIENT_SECRET)
+        f.exchange(&cb["code"], &f.redirect, Some(VERIFIER), CLIENT_SECRET)
             .await
             .1["error_description"],
         "authorization code has expired"
@@ -275,13 +279,31 @@ async fn the_authorize_step_refuses_unregistered_redirects_and_bad_requests() {
         .unwrap();
     assert_eq!(r.status(), 400, "never redirect to an unregistered URI");
     assert!(r.text().await.unwrap().contains("not registered"));
+    // Oura matches the registered URI exactly: the same loopback callback on another port is
+    // refused (OpenAPI "Authentication Troubleshooting").
+    let port = f.sandbox.redirect_port("oura").unwrap();
+    let other = vital_link::fake::oura::redirect_uri(if port == 65535 { 1024 } else { port + 1 });
+    let r = f
+        .http
+        .get(format!("{}/oauth/authorize", f.base))
+        .query(&[
+            ("response_type", "code"),
+            ("client_id", CLIENT_ID),
+            ("redirect_uri", other.as_str()),
+            ("state", "s"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "another port is not the registered URI");
+    assert!(r.text().await.unwrap().contains("not registered"));
     let r = f
         .http
         .get(format!("{}/oauth/authorize", f.base))
         .query(&[
             ("response_type", "code"),
             ("client_id", "nobody"),
-            ("redirect_uri", REDIRECT),
+            ("redirect_uri", f.redirect.as_str()),
         ])
         .send()
         .await
@@ -293,7 +315,7 @@ async fn the_authorize_step_refuses_unregistered_redirects_and_bad_requests() {
         .query(&[
             ("response_type", "token"),
             ("client_id", CLIENT_ID),
-            ("redirect_uri", REDIRECT),
+            ("redirect_uri", f.redirect.as_str()),
             ("state", "s"),
         ])
         .send()
@@ -301,7 +323,7 @@ async fn the_authorize_step_refuses_unregistered_redirects_and_bad_requests() {
         .unwrap();
     let loc = r.headers()["location"].to_str().unwrap().to_string();
     assert!(
-        loc.starts_with(REDIRECT)
+        loc.starts_with(&f.redirect)
             && loc.contains("error=unsupported_response_type")
             && loc.contains("state=s"),
         "{loc}"

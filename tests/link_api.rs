@@ -200,7 +200,7 @@ async fn production_lists_every_provider_and_says_which_cannot_be_connected_yet(
 async fn a_registered_redirect_port_is_where_the_production_sign_in_listens() {
     let h = production_with_credentials_for("withings").await;
     // Providers that take any loopback port have nothing to register; root-only ports are refused.
-    let e = h.app.set_redirect_port("oura", Some(9000)).unwrap_err();
+    let e = h.app.set_redirect_port("strava", Some(9000)).unwrap_err();
     assert_eq!(e.code, "redirect_port_not_used");
     assert_eq!(
         h.app

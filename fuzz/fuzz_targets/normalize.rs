@@ -40,7 +40,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok((_, xs)) = polar::normalize_sleep("u", &v) {
         finite(&xs);
     }
-    let _ = polar::normalize_activity("u", &v);
+    // Both readings of the device's local time: an offset known from a sleep, and none.
+    let _ = polar::normalize_activity("u", &v, None);
+    let _ = polar::normalize_activity("u", &v, Some(-5 * 3600));
     if let Ok((_, xs)) = polar::normalize_exercise("u", &v) {
         finite(&xs);
     }

@@ -195,7 +195,7 @@ pub fn fingerprint(
             let mut h = sha2::Sha256::new();
             let mut summaries = 0;
             let mut st = c.prepare(
-                "SELECT resource, provider_record_id, calendar_date, start_at, end_at, data, stream, provider
+                "SELECT resource, provider_record_id, calendar_date, start_at, end_at, vl_unpack(data), vl_unpack(stream), provider
                  FROM summaries WHERE user_id = ?1 ORDER BY resource, provider_record_id",
             )?;
             let mut rows = st.query([&u])?;

@@ -77,6 +77,19 @@ async fn polar_full_cycle() {
     assert_eq!(s["deep"], n.seconds_in(1));
     assert_eq!(s["total"], n.total_sleep());
     assert_eq!(s["timezone_offset"], acct.utc_offset_secs);
+    // A daily activity's `start_time` is device-local without an offset (AccessLink OpenAPI, tag
+    // "Daily activity"): the day is its date, the offset the user's (from the sleeps), and the
+    // day begins at local midnight, not at midnight UTC.
+    assert_ne!(
+        acct.utc_offset_secs, 0,
+        "the account must not be on UTC to tell"
+    );
+    let activity = summaries(&h.app, login, "activity");
+    let a = activity
+        .iter()
+        .find(|a| a["calendar_date"] == day.to_string())
+        .unwrap();
+    assert_eq!(a["timezone_offset"], acct.utc_offset_secs);
     assert_eq!(
         s["bedtime_start"],
         vital_link::model::iso_utc_ms(n.start * 1000)

@@ -4,7 +4,8 @@ use serde_json::Value;
 use vital_link::fake::faults::Faults;
 use vital_link::fake::synth::{self, Account};
 use vital_link::fake::whoop_v2::{
-    body_of, cycle_records, sleep_records, CLIENT_ID, CLIENT_SECRET, FORWARD_URI,
+    body_of, cycle_records, score_state, sleep_records, unscorable_nap, CLIENT_ID, CLIENT_SECRET,
+    FORWARD_URI, SCORING_SECS,
 };
 use vital_link::providers::{FetchError, Window};
 use vital_link::sandbox_browser::Choice;
@@ -32,21 +33,23 @@ async fn whoop_full_cycle() {
     let days: Vec<_> = (0..40)
         .map(|i| now().date_naive() + Duration::days(2) - Duration::days(i))
         .collect();
+    // Only SCORED records are stored: pending and unscorable ones carry no measurements.
     let sleeps: Vec<_> = sleep_records(&acct, now_s, &days)
         .into_iter()
         .filter(|(_, _, n)| n.start >= from)
+        .filter(|(_, _, n)| score_state(Some(n.end()), now_s, unscorable_nap(n)) == "SCORED")
         .collect();
     let mains = sleeps.iter().filter(|(_, _, n)| !n.is_nap).count();
     let cycles = cycle_records(&acct, now_s, &days)
         .into_iter()
-        .filter(|(_, s, _)| *s >= from)
+        .filter(|(_, s, e)| *s >= from && score_state(*e, now_s, false) == "SCORED")
         .count();
     let workouts: usize = days
         .iter()
         .map(|d| {
             synth::workouts(&acct, *d)
                 .iter()
-                .filter(|w| w.start >= from && w.end <= now_s)
+                .filter(|w| w.start >= from && w.end <= now_s - SCORING_SECS)
                 .count()
         })
         .sum();
@@ -58,8 +61,9 @@ async fn whoop_full_cycle() {
     let body = summaries(&h.app, login, "body");
     assert_eq!(body.len(), 1);
     assert_eq!(body[0]["weight"], body_of(&acct)["weight_kilogram"]);
+    // About a scored night a day (some naps are UNSCORABLE and not stored).
     assert!(
-        sleeps.len() >= 30 && cycles >= 29,
+        sleeps.len() >= 29 && cycles >= 29,
         "{} sleeps, {cycles} cycles",
         sleeps.len()
     );
@@ -361,4 +365,107 @@ async fn whoop_fake_refuses_what_whoop_refuses() {
         .unwrap();
     assert_eq!(del.status(), 204);
     assert_eq!(f.get(tok, "/developer/v2/cycle", &[]).await.0, 401);
+}
+
+/// WHOOP sends `PENDING_SCORE` records while it evaluates them and `UNSCORABLE` ones it cannot
+/// score, both without a `score` object (OpenAPI `components.schemas.*.score_state`): they are
+/// skipped, not stored as empty readings and not a failed page; a pending sleep arrives with a
+/// later sync once WHOOP has scored it.
+#[tokio::test]
+async fn pending_and_unscorable_records_are_skipped_and_pending_ones_arrive_later() {
+    let login = "whoop-pending";
+    let acct = Account::new(login);
+    let day = now().with_timezone(&acct.tz()).date_naive() - Duration::days(1);
+    let night = synth::night(&acct, day);
+    let dir = tempfile::tempdir().unwrap();
+    // Ten minutes after the night ended: WHOOP is still scoring it.
+    let early = chrono::DateTime::from_timestamp(night.end() + 600, 0).unwrap();
+    let app = reopen(dir.path(), early, 3).await;
+    let conn = connected(&app, login, SLUG).await;
+    let bedtime = vital_link::model::iso_utc_ms(night.start * 1000);
+    let has_night = |app: &std::sync::Arc<vital_link::App>| {
+        summaries(app, login, "sleep")
+            .iter()
+            .any(|s| s["bedtime_start"] == bedtime)
+    };
+    assert!(!has_night(&app), "a PENDING_SCORE sleep must not be stored");
+    let c = connection(&app, login, SLUG);
+    assert_eq!(c.status.as_str(), "connected", "{:?}", c.error_message);
+    // No summary without its measurements (a null score, zero stages).
+    for s in summaries(&app, login, "sleep") {
+        assert!(s["total"].as_i64().unwrap_or(0) > 0, "{s}");
+    }
+    let stored = summaries(&app, login, "sleep").len();
+    drop(app);
+    // Two hours later the night is scored; the next sync's recent window fetches it.
+    let later = early + chrono::Duration::seconds(SCORING_SECS + 3600);
+    let app = reopen(dir.path(), later, 3).await;
+    app.sync_connection(conn.id, None).await.unwrap();
+    assert!(
+        has_night(&app),
+        "the scored sleep arrives with the next sync"
+    );
+    assert!(summaries(&app, login, "sleep").len() > stored);
+}
+
+/// A deactivated WHOOP member: the list routes answer 401 (the only refusal they document), and
+/// the client reads a `403 {"error": "deactivated_user"}` (documented on the sleep stream route)
+/// as an inactive membership, not a missing permission.
+#[tokio::test]
+async fn a_deactivated_member_is_refused_as_published() {
+    let h = start(2).await;
+    let login = "whoop-deactivated";
+    let conn = connected(&h.app, login, SLUG).await;
+    let sb = vital_link::sandbox(&h.app);
+    let base = sb.base_url(SLUG).unwrap().to_string();
+    let tokens = h.app.store.tokens(&h.app.vault, conn.id).unwrap();
+    let whoop = sb.whoop.clone().unwrap();
+    whoop.set_membership(login, false);
+    let r = reqwest::Client::new()
+        .get(format!("{base}/developer/v2/cycle"))
+        .bearer_auth(&tokens.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(
+        vital_link::providers::whoop_v2::forbidden_reason(FetchError::Forbidden(
+            vital_link::providers::http::detail_of(r#"{"error": "deactivated_user"}"#)
+        ))
+        .code(),
+        "provider_membership_required"
+    );
+    whoop.set_membership(login, true);
+}
+
+/// A cycle WHOOP is still scoring (it ended ten minutes ago, at sleep onset) is not stored as an
+/// activity day without values; the scored cycles are.
+#[tokio::test]
+async fn a_cycle_pending_its_score_is_not_stored_empty() {
+    let login = "whoop-pending-cycle";
+    let acct = Account::new(login);
+    let day = now().with_timezone(&acct.tz()).date_naive() - Duration::days(1);
+    let onset = synth::night(&acct, day).start;
+    let at = chrono::DateTime::from_timestamp(onset + 600, 0).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app = reopen(dir.path(), at, 3).await;
+    connected(&app, login, SLUG).await;
+    let days: Vec<_> = (0..6)
+        .map(|i| day + Duration::days(1) - Duration::days(i))
+        .collect();
+    let records = cycle_records(&acct, at.timestamp(), &days);
+    assert!(
+        records
+            .iter()
+            .any(|(_, _, e)| score_state(*e, at.timestamp(), false) == "PENDING_SCORE"),
+        "the generator should have a cycle ending at {onset}"
+    );
+    let stored = summaries(&app, login, "activity");
+    assert!(!stored.is_empty());
+    for a in &stored {
+        assert!(
+            a["calories_total"].is_number(),
+            "stored without its score: {a}"
+        );
+    }
 }

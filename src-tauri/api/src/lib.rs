@@ -253,6 +253,13 @@ pub async fn serve_on(app: Arc<App>, ip: std::net::IpAddr, port: u16) -> AppResu
         trim_trailing_slash(req)
     })
     .layer(router(app.clone()));
+    // Answers are streamed in chunks: without TCP_NODELAY the last small chunk waits for the
+    // client's delayed ACK, ~40 ms on every response of more than one segment.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("could not set TCP_NODELAY: {e}");
+        }
+    });
     tokio::spawn(async move {
         if let Err(e) = axum::serve(
             listener,

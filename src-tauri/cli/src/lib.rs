@@ -188,6 +188,9 @@ pub enum UsersCmd {
     /// Add participants from a CSV with a participant_id column (optional notes, cohort).
     Import {
         file: PathBuf,
+        /// Show what would be added, kept and skipped, line by line, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Participants by client_user_id, with their connections.
     List,

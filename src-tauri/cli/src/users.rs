@@ -36,13 +36,22 @@ pub(crate) async fn run(app: &Arc<App>, cmd: UsersCmd, json_out: bool) -> AppRes
                 &json!({"user_id": u.user_id, "client_user_id": u.client_user_id, "notes": u.notes, "cohort": u.cohort}),
             );
         }
-        UsersCmd::Import { file } => {
+        UsersCmd::Import { file, dry_run } => {
             let text = std::fs::read_to_string(&file).map_err(|e| {
                 AppError::bad_request(
                     "unreadable_file",
                     format!("cannot read {}: {e}", file.display()),
                 )
             })?;
+            if dry_run {
+                let plan = app.plan_participant_import(&text)?;
+                if json_out {
+                    print_json(&serde_json::to_value(&plan)?);
+                } else {
+                    print_plan(&plan);
+                }
+                return Ok(());
+            }
             let r = app.import_participants(&text)?;
             for (line, why) in &r.errors {
                 eprintln!("line {line}: {why}");
@@ -105,4 +114,26 @@ fn users_list(app: &Arc<App>, json_out: bool) -> AppResult<()> {
         );
     }
     Ok(())
+}
+
+/// `users import --dry-run`: each line's fate, then the totals.
+fn print_plan(plan: &vital_link_core::study::ImportPlan) {
+    use vital_link_core::study::ImportAction;
+    for r in &plan.rows {
+        let what = match r.action {
+            ImportAction::Add => "add",
+            ImportAction::AlreadyPresent => "already present",
+            ImportAction::Skip => "skip",
+        };
+        let why = r
+            .problem
+            .as_deref()
+            .map(|p| format!(": {p}"))
+            .unwrap_or_default();
+        println!("line {:>4}  {what:<15} {}{why}", r.line, r.participant_id);
+    }
+    println!(
+        "{} to add, {} already present, {} skipped; nothing was changed (run without --dry-run to import)",
+        plan.to_add, plan.already_present, plan.skipped
+    );
 }

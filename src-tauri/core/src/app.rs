@@ -262,6 +262,7 @@ impl App {
             external_user_id: conn.external_user_id.clone(),
             clock: self.clock,
             trace: Some(self.trace(&conn.provider, Some(conn.id))),
+            granted_scopes: conn.scopes.clone(),
         }
     }
 

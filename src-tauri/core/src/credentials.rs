@@ -116,7 +116,8 @@ impl App {
 
     /// The loopback port a sign-in listens on: any (0) unless the provider accepts only its
     /// registered port. In production the user may have registered another port than our
-    /// default; the sandbox fakes are registered with the default, as their docs say.
+    /// default; in the sandbox the port is the one registered with the fake (the default, or the
+    /// port the sandbox reserved for a provider whose sign-ins run in parallel, see Oura's).
     pub fn redirect_port(
         &self,
         p: &dyn crate::providers::Provider,
@@ -126,7 +127,7 @@ impl App {
             return Ok(0);
         };
         if env == crate::config::Environment::Sandbox {
-            return Ok(default);
+            return Ok(self.sandbox.redirect_port(p.spec().slug).unwrap_or(default));
         }
         let stored = self
             .store

@@ -30,6 +30,7 @@ impl App {
             external_user_id: c.external_user_id.clone(),
             clock: self.clock,
             trace: Some(self.trace(&c.provider, Some(c.id))),
+            granted_scopes: c.scopes.clone(),
         };
         let outcome = p
             .revoke(&ctx, &client, tokens.refresh_token.as_deref())

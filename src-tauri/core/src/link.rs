@@ -55,6 +55,8 @@ pub struct RunningFlow {
     pub id: u64,
     pub cancel: crate::oauth::CancelHandle,
     pub oauth_url: String,
+    /// The registered port it listens on (0: any port).
+    pub port: u16,
 }
 
 static FLOW_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -221,7 +223,28 @@ impl App {
         let user = self.store.user(&row.user_id)?;
         let cfg = self.client_config(p.as_ref())?;
         let port = self.redirect_port(p.as_ref(), self.config.environment)?;
-        let listener = Listener::bind(port)?;
+        let hash = hash_token(token);
+        // Starting again supersedes the previous attempt of this token, which then records
+        // nothing. It is cancelled before binding: with a fixed registered port its listener
+        // holds the very port the new attempt needs, until it has closed.
+        {
+            let mut flows = self.link_flows.lock().unwrap();
+            if let Some(old) = flows.remove(&hash) {
+                old.cancel.cancel();
+            }
+            // One registered port holds one sign-in at a time: a newer one for the same port
+            // supersedes a sign-in left waiting in the browser.
+            if port != 0 {
+                flows.retain(|_, f| {
+                    let same = f.port == port;
+                    if same {
+                        f.cancel.cancel();
+                    }
+                    !same
+                });
+            }
+        }
+        let listener = bind_listener(port).await?;
         // Providers that take only https redirects go through the forwarding page the user hosts
         // (docs/forwarder/); it sends the code on to this listener, whose port rides in `state`.
         let forward_page = match p.spec().redirect {
@@ -252,14 +275,14 @@ impl App {
             &extra,
             state_prefix.as_deref(),
         )?;
-        let hash = hash_token(token);
         let flow_id = FLOW_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let flow = RunningFlow {
             id: flow_id,
             cancel: listener.cancel_handle(),
             oauth_url: pending.authorize_url.clone(),
+            port,
         };
-        // Starting again supersedes the previous attempt of this token, which then records nothing.
+        // A start of the same token that raced this one is superseded too.
         if let Some(old) = self.link_flows.lock().unwrap().insert(hash.clone(), flow) {
             old.cancel.cancel();
         }
@@ -455,6 +478,7 @@ impl App {
             external_user_id: tokens.provider_user_id.clone(),
             clock: self.clock,
             trace: Some(self.trace(provider, None)),
+            granted_scopes: tokens.scope.clone(),
         };
         // A provider that must act after the token (Polar's registration) fails the link
         // when that step fails; otherwise the id from the token response is kept.
@@ -577,5 +601,21 @@ impl App {
             }
         }
         Err(AppError::internal("the demo connection did not finish"))
+    }
+}
+
+/// Binds the sign-in listener. A fixed port may still be held for a moment by a cancelled
+/// attempt whose listener is closing, so that case is retried briefly before giving up.
+async fn bind_listener(port: u16) -> AppResult<Listener> {
+    let mut tries = 0;
+    loop {
+        match Listener::bind(port) {
+            Ok(l) => return Ok(l),
+            Err(e) if port == 0 || tries >= 40 => return Err(e),
+            Err(_) => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
     }
 }

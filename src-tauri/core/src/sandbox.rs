@@ -51,6 +51,11 @@ pub trait SandboxFakes: Send + Sync {
     fn client(&self, provider: &str) -> Option<(&'static str, &'static str)>;
     /// Sets a provider's fault switches; false when no fake runs for it.
     fn set_faults(&self, provider: &str, faults: Faults) -> bool;
+    /// The loopback port registered with a fixed-port provider's fake, when the sandbox chose
+    /// one other than the provider's default (None: the default is registered).
+    fn redirect_port(&self, _provider: &str) -> Option<u16> {
+        None
+    }
     /// The concrete fakes, for tests that drive them directly.
     fn as_any(&self) -> &dyn std::any::Any;
 }

@@ -13,6 +13,7 @@ window_commands! {
     list_participants(from: Option<String>, to: Option<String>) -> Vec<Participant>;
     add_user(client_user_id: String, notes: Option<String>, cohort: Option<String>) -> User;
     update_participant(user_id: String, notes: Option<String>, cohort: Option<String>) -> User;
+    plan_participant_import(csv: String) -> ImportPlan;
     import_participants(csv: String) -> ImportReport;
     delete_user(user_id: String) -> ();
     disconnect(user_id: String, provider: String) -> ();

@@ -16,7 +16,7 @@ use vital_link_core::inspector::Exchange;
 use vital_link_core::link::LinkTokenResponse;
 use vital_link_core::records::{Event, NewLinkToken, NewUser, User};
 use vital_link_core::sandbox::Faults;
-use vital_link_core::study::{Agreement, Consent, ImportReport};
+use vital_link_core::study::{Agreement, Consent, ImportPlan, ImportReport};
 use vital_link_core::sync::SyncReport;
 use vital_link_core::webhooks::NewWebhook;
 
@@ -128,6 +128,11 @@ async fn update_participant(
     cohort: Option<String>,
 ) -> AppResult<User> {
     app.set_participant_info(&user_id, notes.as_deref(), cohort.as_deref())
+}
+
+#[tauri::command(rename_all = "camelCase")]
+async fn plan_participant_import(app: Shared<'_>, csv: String) -> AppResult<ImportPlan> {
+    blocking(app.inner(), move |a| a.plan_participant_import(&csv)).await
 }
 
 #[tauri::command(rename_all = "camelCase")]

@@ -31,12 +31,17 @@ pub struct RunningFake {
     /// The client id and secret registered with it (public: sandbox only).
     pub client: (&'static str, &'static str),
     pub oura: Option<Arc<oura::OuraFake>>,
+    /// The port of the redirect URI registered with a fixed-port provider's fake, when it is not
+    /// the provider's default.
+    pub redirect_port: Option<u16>,
 }
 
 /// The sandbox: one fake server per provider, each on its own ephemeral loopback port.
 #[derive(Clone, Default)]
 pub struct Sandbox {
     pub fakes: HashMap<&'static str, RunningFake>,
+    /// WHOOP's fake, for tests that change an account's membership.
+    pub whoop: Option<Arc<whoop_v2::WhoopFake>>,
 }
 
 impl Sandbox {
@@ -54,7 +59,11 @@ impl Sandbox {
         }
         let file = |slug: &str| state_dir.map(|d| d.join(format!("{slug}-tokens.json")));
         let faults = Arc::new(FaultState::default());
-        let fake = oura::new_fake(clock, faults.clone(), file("oura"));
+        // Oura accepts only its registered port. Nearly every test signs in to Oura, each with
+        // its own sandbox and in parallel, so each sandbox registers a port of its own instead
+        // of the production default (8751) that they would all fight over.
+        let oura_port = free_loopback_port()?;
+        let fake = oura::new_fake(clock, faults.clone(), file("oura"), oura_port);
         let addr = serve(record::recorded("oura", oura::router(fake.clone()))).await?;
         fakes.insert(
             "oura",
@@ -63,13 +72,14 @@ impl Sandbox {
                 faults,
                 client: (oura::CLIENT_ID, oura::CLIENT_SECRET),
                 oura: Some(fake),
+                redirect_port: Some(oura_port),
             },
         );
         macro_rules! start {
             ($slug:expr, $m:ident) => {{
                 let faults = Arc::new(FaultState::default());
                 let fake = $m::new_fake(clock, faults.clone(), file($slug));
-                let addr = serve(record::recorded($slug, $m::router(fake))).await?;
+                let addr = serve(record::recorded($slug, $m::router(fake.clone()))).await?;
                 fakes.insert(
                     $slug,
                     RunningFake {
@@ -77,18 +87,23 @@ impl Sandbox {
                         faults,
                         client: ($m::CLIENT_ID, $m::CLIENT_SECRET),
                         oura: None,
+                        redirect_port: None,
                     },
                 );
+                fake
             }};
         }
         start!("withings", withings);
         start!("strava", strava);
         start!("polar", polar);
-        start!("whoop_v2", whoop_v2);
+        let whoop = start!("whoop_v2", whoop_v2);
         start!("dexcom_v3", dexcom_v3);
         start!("wahoo", wahoo);
         start!("google_health", google_health);
-        Ok(Sandbox { fakes })
+        Ok(Sandbox {
+            fakes,
+            whoop: Some(whoop),
+        })
     }
 
     /// The sandbox of a running app, for tests that drive the fakes directly.
@@ -102,6 +117,38 @@ impl Sandbox {
     pub fn base_url(&self, provider: &str) -> Option<&str> {
         self.fakes.get(provider).map(|f| f.base_url.as_str())
     }
+
+    /// See [`RunningFake::redirect_port`].
+    pub fn redirect_port(&self, provider: &str) -> Option<u16> {
+        self.fakes.get(provider).and_then(|f| f.redirect_port)
+    }
+}
+
+/// A loopback port nothing listens on now: the kernel's pick, released at once so the app's
+/// sign-in listener can bind it later.
+/// A port for the sandbox's registered Oura redirect URI, free now and below Linux's ephemeral
+/// range (32768–60999): a port taken with `bind(0)` is ephemeral, and any outgoing connection
+/// or `bind(0)` listener of the same machine may be handed it before the sign-in binds it
+/// (seen as "port … is busy" in CI). Ports of this range are handed out by nobody.
+fn free_loopback_port() -> AppResult<u16> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    const LOW: u64 = 20_000;
+    const SPAN: u64 = 32_768 - LOW;
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+        ^ (u64::from(std::process::id()) << 20);
+    for _ in 0..200 {
+        let n = seed.wrapping_add(NEXT.fetch_add(7919, Ordering::Relaxed));
+        let port = (LOW + n % SPAN) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    Err(AppError::internal(
+        "cannot find a free loopback port for the sandbox's Oura redirect URI (20000-32767 all busy)",
+    ))
 }
 
 impl vital_link_core::sandbox::SandboxFakes for Sandbox {
@@ -124,6 +171,9 @@ impl vital_link_core::sandbox::SandboxFakes for Sandbox {
             .get(provider)
             .map(|f| f.faults.set(faults))
             .is_some()
+    }
+    fn redirect_port(&self, provider: &str) -> Option<u16> {
+        Sandbox::redirect_port(self, provider)
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self

@@ -19,7 +19,8 @@ pub struct ClientReg {
     pub client_id: String,
     pub client_secret: String,
     /// Registered redirect URIs, matched exactly, except that a registered
-    /// `http://127.0.0.1/...` URI accepts any port (RFC 8252 §7.3).
+    /// `http://127.0.0.1/...` URI accepts any port (RFC 8252 §7.3) where the provider allows it
+    /// ([`Rules::loopback_any_port`]).
     pub redirect_uris: Vec<String>,
 }
 
@@ -86,6 +87,9 @@ pub struct Rules {
     pub bad_client_description: &'static str,
     /// `state` is required and at least this long (Withings requires it; WHOOP wants 8+).
     pub min_state_len: Option<usize>,
+    /// A registered port-less `http://127.0.0.1/...` URI accepts any port (RFC 8252 §7.3).
+    /// False where the provider documents an exact match (Oura): only the very URI is accepted.
+    pub loopback_any_port: bool,
 }
 
 impl Default for Rules {
@@ -107,6 +111,7 @@ impl Default for Rules {
             code_reuse_revokes: false,
             bad_client_description: "client authentication failed",
             min_state_len: None,
+            loopback_any_port: true,
         }
     }
 }
@@ -216,9 +221,12 @@ pub fn pkce_s256(verifier: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
-fn redirect_matches(registered: &str, given: &str) -> bool {
+fn redirect_matches(registered: &str, given: &str, loopback_any_port: bool) -> bool {
     if registered == given {
         return true;
+    }
+    if !loopback_any_port {
+        return false;
     }
     let (Ok(r), Ok(g)) = (url::Url::parse(registered), url::Url::parse(given)) else {
         return false;
@@ -299,7 +307,7 @@ impl AuthServer {
                 if client
                     .redirect_uris
                     .iter()
-                    .any(|reg| redirect_matches(reg, r)) =>
+                    .any(|reg| redirect_matches(reg, r, self.rules.loopback_any_port)) =>
             {
                 r.clone()
             }
@@ -829,17 +837,48 @@ mod tests {
     #[test]
     fn loopback_registration_accepts_any_port_but_nothing_else() {
         let reg = "http://127.0.0.1/callback";
-        assert!(redirect_matches(reg, "http://127.0.0.1:51234/callback"));
-        assert!(!redirect_matches(reg, "http://127.0.0.1:51234/other"));
-        assert!(!redirect_matches(reg, "http://localhost:51234/callback"));
-        assert!(!redirect_matches(reg, "https://evil.example/callback"));
+        assert!(redirect_matches(
+            reg,
+            "http://127.0.0.1:51234/callback",
+            true
+        ));
+        assert!(!redirect_matches(reg, "http://127.0.0.1:51234/other", true));
+        assert!(!redirect_matches(
+            reg,
+            "http://localhost:51234/callback",
+            true
+        ));
+        assert!(!redirect_matches(
+            reg,
+            "https://evil.example/callback",
+            true
+        ));
         assert!(redirect_matches(
             "https://app.example/cb",
-            "https://app.example/cb"
+            "https://app.example/cb",
+            true
         ));
         assert!(!redirect_matches(
             "https://app.example/cb",
-            "https://app.example:444/cb"
+            "https://app.example:444/cb",
+            true
+        ));
+    }
+
+    /// Providers that match exactly (Oura) refuse another port, even on a port-less registration.
+    #[test]
+    fn an_exact_match_provider_refuses_any_other_port() {
+        let reg = "http://127.0.0.1:8751/callback";
+        assert!(redirect_matches(reg, reg, false));
+        assert!(!redirect_matches(
+            reg,
+            "http://127.0.0.1:8752/callback",
+            false
+        ));
+        assert!(!redirect_matches(
+            "http://127.0.0.1/callback",
+            "http://127.0.0.1:8751/callback",
+            false
         ));
     }
 

@@ -48,19 +48,43 @@ pub const HEARTRATE_MAX_DAYS: i64 = 30;
 pub struct OuraFake {
     pub auth: AuthServer,
     pub clock: Clock,
+    /// Accounts whose Oura membership has lapsed: every data route answers 403, as the
+    /// OpenAPI document says of each route ("the user's subscription to Oura has expired").
+    lapsed: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
+impl OuraFake {
+    /// Lets the membership of the account signed in as `login` lapse (or renews it).
+    pub fn set_membership(&self, login: &str, active: bool) {
+        let id = Account::new(login).id;
+        let mut lapsed = self.lapsed.lock().unwrap();
+        match active {
+            true => lapsed.remove(&id),
+            false => lapsed.insert(id),
+        };
+    }
+}
+
+/// The sandbox app's registered redirect URI on `port`.
+pub fn redirect_uri(port: u16) -> String {
+    format!("http://127.0.0.1:{port}/callback")
+}
+
+/// `redirect_port`: the port of the registered `http://127.0.0.1:<port>/callback`. Oura matches
+/// the redirect URI exactly (OpenAPI "Authentication Troubleshooting": "Verify your redirect URI
+/// exactly matches what's registered in your application"), so another port is refused.
 pub fn new_fake(
     clock: Clock,
     faults: Arc<FaultState>,
     state_file: Option<std::path::PathBuf>,
+    redirect_port: u16,
 ) -> Arc<OuraFake> {
     Arc::new(OuraFake {
         auth: AuthServer::new(
             vec![ClientReg {
                 client_id: CLIENT_ID.into(),
                 client_secret: CLIENT_SECRET.into(),
-                redirect_uris: vec!["http://127.0.0.1/callback".into()],
+                redirect_uris: vec![redirect_uri(redirect_port)],
             }],
             Rules {
                 access_ttl_secs: 86400,
@@ -68,12 +92,14 @@ pub fn new_fake(
                 all_scopes: SCOPES.to_vec(),
                 scope_sep: ' ',
                 redirect_mismatch_error: "invalid_redirect_uri",
+                loopback_any_port: false,
                 ..Rules::default()
             },
             faults,
             state_file,
         ),
         clock,
+        lapsed: Default::default(),
     })
 }
 
@@ -233,6 +259,11 @@ async fn guard(f: &OuraFake, headers: &HeaderMap, scope: &str) -> Result<Grant, 
         .auth
         .check_bearer(headers.get("authorization").and_then(|v| v.to_str().ok()))
         .map_err(|_| detail(StatusCode::UNAUTHORIZED, "Unauthorized"))?;
+    // A lapsed membership and a missing scope get the same 403: Oura documents no body that
+    // tells them apart, so the client must use the scopes it was granted.
+    if f.lapsed.lock().unwrap().contains(&grant.account.id) {
+        return Err(detail(StatusCode::FORBIDDEN, "Forbidden"));
+    }
     if !grant.scopes.iter().any(|s| s == scope) {
         return Err(detail(StatusCode::FORBIDDEN, "Forbidden"));
     }

@@ -41,6 +41,52 @@ pub const SCOPES: [&str; 7] = [
 pub struct WhoopFake {
     pub auth: AuthServer,
     pub clock: Clock,
+    /// Accounts whose WHOOP membership is inactive ("deactivated_user").
+    deactivated: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+impl WhoopFake {
+    /// Deactivates (or reactivates) the membership of the account signed in as `login`.
+    pub fn set_membership(&self, login: &str, active: bool) {
+        let id = Account::new(login).id;
+        let mut d = self.deactivated.lock().unwrap();
+        match active {
+            true => d.remove(&id),
+            false => d.insert(id),
+        };
+    }
+}
+
+/// How long after a record ends WHOOP is still scoring it (`PENDING_SCORE`: "WHOOP is currently
+/// evaluating the cycle", OpenAPI `components.schemas.*.score_state`); the sandbox takes an hour.
+pub const SCORING_SECS: i64 = 3600;
+
+/// The `score_state` of a record that ended at `end` (None: the open cycle, scored as it goes).
+/// Some naps are `UNSCORABLE` ("not enough user metric data for the time range"): a sandbox
+/// choice, one nap in three, so that every day keeps its main sleep.
+pub fn score_state(end: Option<i64>, now: i64, unscorable: bool) -> &'static str {
+    match end {
+        Some(e) if now - e < SCORING_SECS => "PENDING_SCORE",
+        _ if unscorable => "UNSCORABLE",
+        _ => "SCORED",
+    }
+}
+
+/// Whether the sandbox's nap `n` is one WHOOP cannot score.
+pub fn unscorable_nap(n: &synth::Night) -> bool {
+    n.is_nap && n.start.rem_euclid(3) == 0
+}
+
+/// A record as WHOOP sends it in `state`: without a `score` object unless it is SCORED (the
+/// document's "measurement values will be present" only for SCORED).
+fn scored(mut rec: Value, state: &str) -> Value {
+    rec["score_state"] = json!(state);
+    if state != "SCORED" {
+        if let Some(o) = rec.as_object_mut() {
+            o.remove("score");
+        }
+    }
+    rec
 }
 
 impl FakeBase for WhoopFake {
@@ -82,6 +128,7 @@ pub fn new_fake(
             state_file,
         ),
         clock,
+        deactivated: Default::default(),
     })
 }
 
@@ -157,6 +204,11 @@ fn error(status: StatusCode, msg: &str) -> Response {
 
 async fn gate(f: &WhoopFake, headers: &HeaderMap, scope: &str) -> Result<Account, Response> {
     match kit::gate(&f.auth, headers, Some(scope)).await {
+        // The document gives `403 {"error": "deactivated_user"}` for an inactive membership
+        // only on the sleep stream route; the routes served here document 401 alone.
+        Ok(g) if f.deactivated.lock().unwrap().contains(&g.account.id) => {
+            Err(error(StatusCode::UNAUTHORIZED, "deactivated_user"))
+        }
         Ok(g) => Ok(g.account),
         Err(Refusal::Unauthorized(why)) => Err(error(StatusCode::UNAUTHORIZED, why)),
         Err(Refusal::Forbidden) => Err(error(StatusCode::UNAUTHORIZED, "missing scope")),
@@ -304,9 +356,13 @@ async fn sleeps(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let recs = sleep_records(&acct, f.clock.now().timestamp(), &days(&f, &acct, &q))
+    let now = f.clock.now().timestamp();
+    let recs = sleep_records(&acct, now, &days(&f, &acct, &q))
         .into_iter()
-        .map(|(d, i, n)| (n.start, sleep_json(&acct, d, i, &n)))
+        .map(|(d, i, n)| {
+            let state = score_state(Some(n.end()), now, unscorable_nap(&n));
+            (n.start, scored(sleep_json(&acct, d, i, &n), state))
+        })
         .collect();
     page(&f, &q, recs, "sleep")
 }
@@ -320,18 +376,21 @@ async fn recoveries(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let recs = sleep_records(&acct, f.clock.now().timestamp(), &days(&f, &acct, &q))
+    let now = f.clock.now().timestamp();
+    let recs = sleep_records(&acct, now, &days(&f, &acct, &q))
         .into_iter()
         .filter(|(_, _, n)| !n.is_nap)
         .map(|(d, i, n)| {
-            (n.start, json!({
+            // A recovery is scored with the sleep it follows.
+            let state = score_state(Some(n.end()), now, false);
+            (n.start, scored(json!({
                 "cycle_id": cycle_id(d), "sleep_id": acct.doc_id("whoop-sleep", d, i as u32), "user_id": kit::numeric_id(&acct),
                 "created_at": kit::utc_ms_z(n.end() + 900), "updated_at": kit::utc_ms_z(n.end() + 960), "score_state": "SCORED",
                 "score": {"user_calibrating": false, "recovery_score": (n.avg_hrv() as f64 * 1.2).min(99.0).round(),
                           "resting_heart_rate": n.lowest_hr() as f64, "hrv_rmssd_milli": n.avg_hrv() as f64,
                           "spo2_percentage": 95.0 + (n.restless_periods % 40) as f64 / 10.0,
                           "skin_temp_celsius": 33.5 + n.temperature_deviation},
-            }))
+            }), state))
         })
         .collect();
     page(&f, &q, recs, "recovery")
@@ -363,7 +422,7 @@ async fn cycles(
             if let Some(e) = end {
                 c["end"] = json!(kit::utc_ms_z(e));
             }
-            (start, c)
+            (start, scored(c, score_state(end, now, false)))
         })
         .collect();
     page(&f, &q, recs, "cycle")
@@ -422,7 +481,7 @@ async fn workouts(
                     score.remove("distance_meter");
                 }
             }
-            recs.push((w.start, rec));
+            recs.push((w.start, scored(rec, score_state(Some(w.end), now, false))));
         }
     }
     page(&f, &q, recs, "workout")

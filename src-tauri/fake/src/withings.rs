@@ -640,11 +640,18 @@ async fn sleep(
                 continue;
             }
             let mut rng = acct.rng("withings-sleep", d);
+            // Half the sandbox accounts sleep on a Sleep Analyzer (`model` 32, a "Sleep
+            // Monitor"), the others wear a tracker (16), the two values the document names.
+            let sleep_model = if kit::numeric_id(&acct).is_multiple_of(2) {
+                32
+            } else {
+                16
+            };
             let hr: Vec<f64> = n.hr.iter().flatten().copied().collect();
             let rmssd: Vec<f64> = n.hrv.iter().flatten().copied().collect();
             let first_hour = &rmssd[..rmssd.len().min(12)];
             items.push(json!({
-                "id": num_id(&acct, "sleep", d, i as u32), "timezone": acct.iana_zone(), "model": 16, "model_id": 93,
+                "id": num_id(&acct, "sleep", d, i as u32), "timezone": acct.iana_zone(), "model": sleep_model, "model_id": if sleep_model == 32 { 63 } else { 93 },
                 "startdate": n.start, "enddate": n.end(), "date": d.to_string(),
                 "created": n.end() + 600, "modified": n.end() + 600, "hash_deviceid": "892359876fd8", "completed": true,
                 "data": {

@@ -7,7 +7,7 @@ import { listen } from '@tauri-apps/api/event';
 import type { CommandName, Commands } from './bindings';
 import type {
   Agreement, AppEvent, AppInfo, ConnectionDetails, Consent, CoverageRow, DataByKind, DataKind, EventRow, Exchange,
-  ExportReport, ExportRequest, Faults, ImportReport, LinkToken, NewWebhook, Participant, SettingsView, SyncReport, User,
+  ExportReport, ExportRequest, Faults, ImportPlan, ImportReport, LinkToken, NewWebhook, Participant, SettingsView, SyncReport, User,
 } from './types';
 
 /** A rejected command: the core sends `{code, message}`. */
@@ -67,6 +67,11 @@ export function addUser(clientUserId: string, extra: { notes?: string | null; co
 /** Sets a participant's notes and cohort; an empty string clears a field. */
 export function updateParticipant(userId: string, info: { notes: string; cohort: string }): Promise<User> {
   return call('update_participant', { userId, notes: info.notes, cohort: info.cohort });
+}
+
+/** What importing this CSV would do, row by row; nothing is written. */
+export function planParticipantImport(csv: string): Promise<ImportPlan> {
+  return call('plan_participant_import', { csv });
 }
 
 export function importParticipants(csv: string): Promise<ImportReport> {

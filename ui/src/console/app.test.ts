@@ -17,6 +17,7 @@ vi.mock('./api', async (importOriginal) => {
     onAppEvent: vi.fn(),
     deleteUser: vi.fn(),
     importParticipants: vi.fn(),
+    planParticipantImport: vi.fn(),
     updateParticipant: vi.fn(),
   };
 });
@@ -257,15 +258,40 @@ describe('console', () => {
     await until(() => $('tr[data-user="P-001"] .cohort-badge')?.textContent === 'B');
   });
 
-  it('imports a CSV file and shows what happened', async () => {
+  it('previews a CSV file, imports only on confirm, and shows what happened', async () => {
+    vi.mocked(api.planParticipantImport).mockResolvedValue({
+      rows: [
+        { line: 2, participant_id: 'P-003', notes: null, cohort: null, action: 'add', problem: null },
+        { line: 3, participant_id: 'P-001', notes: null, cohort: null, action: 'already_present', problem: null },
+        { line: 4, participant_id: '', notes: null, cohort: null, action: 'skip', problem: 'empty participant_id' },
+      ],
+      to_add: 1, already_present: 1, skipped: 1,
+    });
     vi.mocked(api.importParticipants).mockResolvedValue({ added: ['P-003'], already_present: ['P-001'], errors: [[4, 'empty participant_id']] });
     await start();
     const input = $<HTMLInputElement>('#import-file')!;
     Object.defineProperty(input, 'files', { value: [new File(['participant_id\nP-003\nP-001\n,\n'], 'p.csv', { type: 'text/csv' })], configurable: true });
     input.dispatchEvent(new Event('change'));
+    await until(() => $('#import-preview'));
+    expect(vi.mocked(api.importParticipants)).not.toHaveBeenCalled();
+    expect($('#import-preview')!.textContent).toContain('1 participant to add');
+    expect($('#import-preview tr[data-line="4"]')!.textContent).toContain('Skipped: empty participant_id');
+    $<HTMLButtonElement>('#import-confirm')!.click();
     await until(() => $('#import-report'));
     expect(vi.mocked(api.importParticipants)).toHaveBeenCalledWith('participant_id\nP-003\nP-001\n,\n');
     expect($('#import-report')!.textContent).toContain('Line 4: empty participant_id');
+  });
+
+  it('refuses a CSV with an open quote before anything is imported', async () => {
+    vi.mocked(api.planParticipantImport).mockRejectedValue({ code: 'invalid_csv', message: 'line 3 opens a quote that runs over 3 lines: close the quote; nothing was imported' });
+    await start();
+    const input = $<HTMLInputElement>('#import-file')!;
+    Object.defineProperty(input, 'files', { value: [new File(['participant_id\nP-1\nP-2,"x\nP-3\n'], 'p.csv', { type: 'text/csv' })], configurable: true });
+    input.dispatchEvent(new Event('change'));
+    await until(() => $('#import-report'));
+    expect($('#import-report')!.textContent).toContain('line 3 opens a quote');
+    expect($('#import-confirm')).toBeNull();
+    expect(vi.mocked(api.importParticipants)).not.toHaveBeenCalled();
   });
 
   it('filters, sorts by header, and moves between pages', async () => {

@@ -13,7 +13,7 @@ import { InspectorPage } from './inspector';
 import { openLinkOverlay } from './link-overlay';
 import { ParticipantView } from './participant-view';
 import {
-  cohortsOf, filterParticipants, NO_COHORT, renderImportReport, renderParticipants, STATUS_FILTERS,
+  cohortsOf, filterParticipants, NO_COHORT, renderImportPreview, renderImportReport, renderParticipants, STATUS_FILTERS,
   type Filter, type Sort, type SortKey, type SyncProgress, type TableActions,
 } from './participants';
 import { SettingsPage } from './settings';
@@ -539,14 +539,23 @@ export async function startConsole(root: HTMLElement): Promise<ConsoleHandle | n
     fileInput.value = '';
     if (!file) return;
     importBtn.disabled = true;
+    const failed = (e: unknown) => importSlot.replaceChildren(h('div', { class: 'notice error import-report', id: 'import-report', role: 'alert' }, svg(icons.alert),
+      h('div', {}, h('strong', {}, `Could not import ${file.name}: `), api.toCommandError(e).message)));
     try {
       const text = await readText(file);
-      const report = await api.importParticipants(text);
-      importSlot.replaceChildren(renderImportReport(report, () => importSlot.replaceChildren()));
-      await refresh();
+      const plan = await api.planParticipantImport(text);
+      const commit = async () => {
+        try {
+          const report = await api.importParticipants(text);
+          importSlot.replaceChildren(renderImportReport(report, () => importSlot.replaceChildren()));
+          await refresh();
+        } catch (e) {
+          failed(e);
+        }
+      };
+      importSlot.replaceChildren(renderImportPreview(plan, file.name, () => void commit(), () => importSlot.replaceChildren()));
     } catch (e) {
-      importSlot.replaceChildren(h('div', { class: 'notice error import-report', id: 'import-report', role: 'alert' }, svg(icons.alert),
-        h('div', {}, h('strong', {}, `Could not import ${file.name}: `), api.toCommandError(e).message)));
+      failed(e);
     } finally {
       importBtn.disabled = false;
     }

@@ -190,11 +190,28 @@ last_delivery_at: string | null,
  */
 last_error: string | null, last_error_at: string | null, };
 
+export type ImportAction = "add" | "already_present" | "skip";
+
+export type ImportPlan = { rows: Array<ImportRow>, to_add: number, already_present: number, skipped: number, };
+
 export type ImportReport = { added: Array<string>, already_present: Array<string>, 
 /**
  * (line number, what is wrong)
  */
 errors: Array<[number, string]>, };
+
+/**
+ * One data line of a participants CSV and what importing it does.
+ */
+export type ImportRow = { 
+/**
+ * The line the row starts on (the header is line 1).
+ */
+line: number, participant_id: string, notes: string | null, cohort: string | null, action: ImportAction, 
+/**
+ * Why the row is skipped.
+ */
+problem: string | null, };
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 
@@ -267,6 +284,7 @@ export interface Commands {
   list_participants: { args: { from?: string | null; to?: string | null }; result: Array<Participant> };
   add_user: { args: { clientUserId: string; notes?: string | null; cohort?: string | null }; result: User };
   update_participant: { args: { userId: string; notes?: string | null; cohort?: string | null }; result: User };
+  plan_participant_import: { args: { csv: string }; result: ImportPlan };
   import_participants: { args: { csv: string }; result: ImportReport };
   delete_user: { args: { userId: string }; result: null };
   disconnect: { args: { userId: string; provider: string }; result: null };
@@ -304,6 +322,7 @@ export const COMMAND_NAMES = [
   'list_participants',
   'add_user',
   'update_participant',
+  'plan_participant_import',
   'import_participants',
   'delete_user',
   'disconnect',

@@ -3,7 +3,7 @@ import { h, svg } from '../shared/dom';
 import { icons } from '../shared/icons';
 import { absoluteTime, formatCounts, lastSync, plural, providerLogo, providerName, relativeTime, ymd } from './format';
 import { explainConnection, statusLabel } from '../shared/messages';
-import type { Connection, ImportReport, Participant } from './types';
+import type { Connection, ImportAction, ImportPlan, ImportReport, Participant } from './types';
 
 export interface SyncProgress {
   resource: string;
@@ -328,6 +328,38 @@ export function renderParticipants(
 }
 
 /** What an import did, line by line for errors. */
+const ACTION_LABEL: Record<ImportAction, string> = { add: 'Add', already_present: 'Already present', skip: 'Skipped' };
+
+/** Rows shown in a preview; the rest are counted. */
+const PREVIEW_ROWS = 200;
+
+/** What a CSV would import, row by row, with Import and Cancel: nothing is written before Import. */
+export function renderImportPreview(plan: ImportPlan, fileName: string, onImport: () => void, onCancel: () => void): HTMLElement {
+  const parts = [
+    `${plural(plan.to_add, 'participant')} to add`,
+    plan.already_present ? `${num(plan.already_present)} already present` : null,
+    plan.skipped ? `${plural(plan.skipped, 'line')} skipped` : null,
+  ].filter(Boolean);
+  const shown = plan.rows.slice(0, PREVIEW_ROWS);
+  return h('div', { class: `import-report notice ${plan.skipped ? 'warn' : 'ok'}`, id: 'import-preview', role: 'region', 'aria-label': `Preview of ${fileName}`, 'data-to-add': String(plan.to_add), 'data-skipped': String(plan.skipped) },
+    svg(plan.skipped ? icons.alert : icons.check),
+    h('div', { class: 'import-report-body' },
+      h('strong', {}, `${fileName}: ${parts.join(' · ')}. Nothing is imported until you press Import.`),
+      h('div', { class: 'import-preview-scroll' },
+        h('table', { class: 'import-preview-table' },
+          h('thead', {}, h('tr', {}, h('th', {}, 'Line'), h('th', {}, 'Participant'), h('th', {}, 'Cohort'), h('th', {}, 'Result'))),
+          h('tbody', {}, shown.map((r) => h('tr', { 'data-line': String(r.line), 'data-action': r.action, class: `import-${r.action}` },
+            h('td', { class: 'num' }, String(r.line)),
+            h('td', { class: 'import-id', title: r.participant_id }, r.participant_id || '—'),
+            h('td', {}, r.cohort ?? ''),
+            h('td', {}, h('b', {}, ACTION_LABEL[r.action]), r.problem ? `: ${r.problem}` : '')))))),
+      plan.rows.length > shown.length ? h('p', {}, `… and ${num(plan.rows.length - shown.length)} more lines.`) : null,
+      h('div', { class: 'import-preview-actions' },
+        h('button', { class: 'btn primary', id: 'import-confirm', type: 'button', disabled: plan.to_add === 0, onclick: onImport },
+          plan.to_add ? `Import ${plural(plan.to_add, 'participant')}` : 'Nothing to import'),
+        h('button', { class: 'btn', id: 'import-cancel', type: 'button', onclick: onCancel }, 'Cancel'))));
+}
+
 export function renderImportReport(r: ImportReport, onDismiss?: () => void): HTMLElement {
   const tone = r.errors.length ? (r.added.length ? 'warn' : 'error') : 'ok';
   const parts = [

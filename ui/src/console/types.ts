@@ -8,7 +8,7 @@ import type * as B from './bindings';
 
 export type {
   Agreement, AppEvent, AppInfo, CommandName, Commands, ConnectionDetails, ConnectionKind, ConnectionStatus, Consent, Counts, CoverageRow, Cursor,
-  Exchange, ExportReport, Faults, ForwardStatus, ImportReport, JsonValue, LinkStatus, NewWebhook, Participant, SyncReport, User,
+  Exchange, ExportReport, Faults, ForwardStatus, ImportAction, ImportPlan, ImportReport, ImportRow, JsonValue, LinkStatus, NewWebhook, Participant, SyncReport, User,
 } from './bindings';
 
 export type Environment = 'sandbox' | 'production';

@@ -427,6 +427,20 @@ const handlers: Handlers = {
     app_info: async () => {
       return { version: '0.1.0', environment: q.get('env') ?? 'sandbox', api_base: origin, data_dir: '/home/lab/.local/share/vital-link', history_days: 90, today: ymd(new Date()), sandbox_providers: ['oura', 'withings', 'strava', 'polar', 'whoop_v2', 'dexcom_v3', 'wahoo', 'google_health'] };
     },
+    plan_participant_import: async (a) => {
+      const lines = String(a.csv ?? '').split(/\r?\n/);
+      if (lines.some((l) => (l.match(/"/g) ?? []).length % 2 === 1)) {
+        const at = lines.findIndex((l) => (l.match(/"/g) ?? []).length % 2 === 1) + 1;
+        throw { code: 'invalid_csv', message: `line ${at} opens a quote that runs to the end of the file: close the quote (or remove it) and import again; nothing was imported` };
+      }
+      const rows = lines.slice(1).map((line, i) => ({ line, n: i + 2 })).filter((r) => r.line.trim()).map(({ line, n }) => {
+        const [id, cohort] = line.split(',').map((x) => x.trim());
+        const action = !id ? 'skip' : people.some((p) => p.client_user_id === id) ? 'already_present' : 'add';
+        return { line: n, participant_id: id ?? '', notes: null, cohort: cohort || null, action, problem: id ? null : 'empty participant_id' } as const;
+      });
+      const count = (k: string) => rows.filter((r) => r.action === k).length;
+      return { rows, to_add: count('add'), already_present: count('already_present'), skipped: count('skip') };
+    },
     import_participants: async (a) => {
       const lines = String(a.csv ?? '').split(/\r?\n/);
       const added: string[] = [];

@@ -8,6 +8,7 @@ export const CORE_ERROR_CODES = [
   'invalid_grant',
   'token_expired',
   'required_scopes_not_granted',
+  'provider_membership_required',
   'rate_limited',
   'provider_unavailable',
   'provider_api_error',

@@ -84,6 +84,10 @@ const TABLE: Record<ErrorCode, Entry> = {
     researcher: (c) => `${c.name} asked the app to slow down; ${retrying(c.at)}`, action: 'wait',
     participant: () => 'The service is busy right now. Please try again in a minute.', participantAction: 'retry',
   },
+  provider_membership_required: {
+    researcher: (c) => `${c.name} no longer gives ${c.who}'s data: their ${c.name} membership has lapsed; syncing resumes once it is renewed`, action: 'none',
+    participant: (c) => `Your ${c.name} membership has lapsed, so ${c.name} no longer shares your data. Please renew it in the ${c.name} app.`, participantAction: 'none',
+  },
   provider_unavailable: {
     researcher: (c) => `${c.name}'s server failed; ${retrying(c.at)}`, action: 'wait',
     participant: (c) => `${c.name} is not answering right now. Please try again in a few minutes.`, participantAction: 'retry',

@@ -103,6 +103,7 @@ pub const CATALOGUE: &[ErrorSpec] = &[
     e("invalid_grant", 400, Reconnect, "The token endpoint refused the authorization code or refresh token."),
     e("token_expired", 401, Reconnect, "A link token has expired, or the provider refused the access token (it is refreshed on the next sync)."),
     e("required_scopes_not_granted", 400, Reconnect, "The participant did not grant every permission the study needs."),
+    e("provider_membership_required", 403, Provider, "The provider refused data it was granted: the participant's paid membership there has lapsed (Oura)."),
     e("rate_limited", 429, Provider, "Too many requests: the provider (or the local API) asked to slow down."),
     e("provider_unavailable", 502, Provider, "The provider's server failed or has no sandbox here; the sync is retried."),
     e("provider_api_error", 502, Provider, "The provider refused a request (another 4xx or an OAuth error)."),
@@ -384,6 +385,7 @@ mod tests {
         for f in [
             FetchError::Unauthorized,
             FetchError::Forbidden(String::new()),
+            FetchError::MembershipRequired(String::new()),
             FetchError::RateLimited { retry_after: None },
             FetchError::Server { status: 500 },
             FetchError::Rejected {

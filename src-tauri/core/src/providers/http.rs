@@ -19,6 +19,19 @@ pub struct FetchCtx {
     pub clock: Clock,
     /// Where the exchanges are recorded for the QA inspector (None: not recorded).
     pub trace: Option<crate::inspector::Trace>,
+    /// The scopes the user granted (as the provider reported them, space- or comma-separated);
+    /// None when unknown. A 403 is read against them: a refusal of a granted scope is not a
+    /// missing permission (Oura's lapsed membership).
+    pub granted_scopes: Option<String>,
+}
+
+impl FetchCtx {
+    /// Whether `scope` was granted; None when the connection's scopes are unknown.
+    pub fn granted(&self, scope: &str) -> Option<bool> {
+        self.granted_scopes
+            .as_deref()
+            .map(|g| g.split([' ', ',']).any(|s| s == scope))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +40,9 @@ pub enum FetchError {
     Unauthorized,
     /// 403: a scope is missing or the provider account lost access.
     Forbidden(String),
+    /// 403 for a permission that was granted: the provider's account (its paid membership)
+    /// no longer gives API access. Reconnecting does not help; renewing does.
+    MembershipRequired(String),
     /// 429, with the provider's `Retry-After` when given.
     RateLimited { retry_after: Option<Duration> },
     /// 5xx.
@@ -45,6 +61,7 @@ impl FetchError {
         match self {
             FetchError::Unauthorized => "token_expired",
             FetchError::Forbidden(_) => "required_scopes_not_granted",
+            FetchError::MembershipRequired(_) => "provider_membership_required",
             FetchError::RateLimited { .. } => "rate_limited",
             FetchError::Server { .. } => "provider_unavailable",
             FetchError::Rejected { .. } => "provider_api_error",
@@ -57,6 +74,7 @@ impl FetchError {
         match self {
             FetchError::Unauthorized => "the provider refused the access token (401); it will be refreshed".into(),
             FetchError::Forbidden(m) => format!("the provider refused access (403: {m}); reconnect and grant the requested permissions"),
+            FetchError::MembershipRequired(m) => format!("the provider refused access although the permission was granted ({m}): the account's membership or subscription has lapsed; renew it with the provider, then sync again"),
             FetchError::RateLimited { retry_after } => format!(
                 "the provider is rate limiting requests (429); retrying after {}s",
                 retry_after.map(|d| d.as_secs()).unwrap_or(60)

@@ -14,6 +14,13 @@ use crate::model::{self, RawRecord, Sample, SummaryDoc};
 
 pub struct Oura;
 
+/// Oura compares `redirect_uri` with the registered one exactly ("Verify your redirect URI exactly
+/// matches what's registered in your application", OpenAPI `openapi-1.35.json`, tag
+/// "Authentication Troubleshooting"; the mirror github.com/api-evangelist/oura
+/// `openapi/_original/oura-oura-ring-api-openapi.yml`): no loopback port exception, so the app
+/// listens on the registered `http://127.0.0.1:8751/callback`.
+pub const REDIRECT_PORT: u16 = 8751;
+
 static SPEC: ProviderSpec = ProviderSpec {
     slug: "oura",
     name: "Oura",
@@ -30,7 +37,7 @@ static SPEC: ProviderSpec = ProviderSpec {
     required_scopes: &["daily"],
     client_auth: ClientAuth::RequestBody,
     max_history_days: 3650,
-    redirect: super::RedirectKind::LoopbackAnyPort,
+    redirect: super::RedirectKind::LoopbackFixedPort(REDIRECT_PORT),
     source_type: "ring",
     colour: "#1f2a44",
 };
@@ -102,7 +109,7 @@ impl Provider for Oura {
             }
             "heartrate" => fetch_heartrate(ctx, window, page).await,
             "profile" => {
-                let (v, _) = get_json(ctx, "/v2/usercollection/personal_info", &[]).await?;
+                let (v, _) = get(ctx, "/v2/usercollection/personal_info", &[]).await?;
                 let today = ctx.clock.now().date_naive();
                 let mut page = FetchedPage::default();
                 if let Some(id) = v.get("id").and_then(Value::as_str) {
@@ -125,7 +132,7 @@ impl Provider for Oura {
     }
 
     async fn external_user_id(&self, ctx: &FetchCtx) -> Result<Option<String>, FetchError> {
-        let (v, _) = get_json(ctx, "/v2/usercollection/personal_info", &[]).await?;
+        let (v, _) = get(ctx, "/v2/usercollection/personal_info", &[]).await?;
         Ok(v.get("id").and_then(Value::as_str).map(str::to_string))
     }
 
@@ -156,6 +163,33 @@ impl Provider for Oura {
     }
 }
 
+/// GETs an Oura route and tells its 403s apart. Oura answers 403 both for a scope that was not
+/// granted and for a lapsed membership ("Usually means the user's subscription to Oura has
+/// expired and their data is not available via the API", every route's 403 in the OpenAPI
+/// document; "Expired Oura Membership" under "Authentication Troubleshooting"), with the same
+/// body; the scopes the user granted decide which one it is.
+async fn get(
+    ctx: &FetchCtx,
+    path: &str,
+    query: &[(&str, String)],
+) -> Result<(Value, String), FetchError> {
+    let scope = scope_of(path);
+    get_json(ctx, path, query).await.map_err(|e| match e {
+        FetchError::Forbidden(m) => match ctx.granted(scope) {
+            Some(true) => FetchError::MembershipRequired(format!(
+                "Oura answered 403 ({m}) for `{scope}`, which was granted"
+            )),
+            Some(false) => {
+                FetchError::Forbidden(format!("{m}; the `{scope}` permission was not granted"))
+            }
+            None => FetchError::Forbidden(format!(
+                "{m}; the `{scope}` permission is missing or the Oura membership has lapsed"
+            )),
+        },
+        other => other,
+    })
+}
+
 /// The query of a date-range collection for the local days `[window.start, window.end]`.
 ///
 /// Oura's date-only `end_date` is exclusive (midnight) and for `sleep` the `start_date` day is
@@ -170,6 +204,17 @@ fn window_query(window: Window, page: &Option<String>) -> Vec<(&'static str, Str
         q.push(("next_token", t.clone()));
     }
     q
+}
+
+/// The scope a data route needs (OpenAPI `components.securitySchemes.OAuth2` scopes: `daily`
+/// "Daily summaries of sleep, activity and readiness", `heartrate`, `workout`, `personal`).
+fn scope_of(path: &str) -> &'static str {
+    match path.rsplit('/').next().unwrap_or("") {
+        "workout" => "workout",
+        "heartrate" => "heartrate",
+        "personal_info" => "personal",
+        _ => "daily",
+    }
 }
 
 fn list_of(v: &Value, what: &str) -> Result<(Vec<Value>, Option<String>), FetchError> {
@@ -190,7 +235,7 @@ async fn documents(
     window: Window,
     page: Option<String>,
 ) -> Result<(Vec<Value>, Option<String>), FetchError> {
-    let (v, _) = get_json(
+    let (v, _) = get(
         ctx,
         &format!("/v2/usercollection/{collection}"),
         &window_query(window, &page),
@@ -291,7 +336,7 @@ async fn fetch_heartrate(
     if let Some(t) = &page {
         q.push(("next_token", t.clone()));
     }
-    let (v, _) = get_json(ctx, "/v2/usercollection/heartrate", &q).await?;
+    let (v, _) = get(ctx, "/v2/usercollection/heartrate", &q).await?;
     let (rows, next) = list_of(&v, "heartrate")?;
     let mut samples = Vec::with_capacity(rows.len());
     for r in &rows {

@@ -370,6 +370,7 @@ pub fn recharge_samples(r: &Value, evening: NaiveTime, tz: i32) -> Result<Vec<Sa
 }
 
 async fn fetch_activity(ctx: &FetchCtx, w: Window) -> Result<FetchedPage, FetchError> {
+    let offsets = sleep_offsets(ctx).await?;
     let v = get(ctx, "/v3/users/activities", &range(w)).await?;
     let list = match &v {
         Value::Array(a) => a.clone(),
@@ -378,7 +379,12 @@ async fn fetch_activity(ctx: &FetchCtx, w: Window) -> Result<FetchedPage, FetchE
     };
     let mut out = FetchedPage::default();
     for a in &list {
-        let s = normalize_activity(&ctx.user_id, a)?;
+        let day = a
+            .get("start_time")
+            .and_then(Value::as_str)
+            .and_then(|t| t.get(..10))
+            .and_then(model::parse_day);
+        let s = normalize_activity(&ctx.user_id, a, day.and_then(|d| offset_on(&offsets, d)))?;
         out.raw.push(norm::raw(
             "activities",
             s.provider_record_id.clone(),
@@ -390,7 +396,17 @@ async fn fetch_activity(ctx: &FetchCtx, w: Window) -> Result<FetchedPage, FetchE
     Ok(out)
 }
 
-pub fn normalize_activity(user_id: &str, a: &Value) -> Result<SummaryDoc, FetchError> {
+/// A day's activity. Its `start_time` is the device's local time with no offset ("Begin and end
+/// of day are determined by the time set on the device used. No timezone information is
+/// available", AccessLink OpenAPI, tag "Daily activity"; github.com/api-evangelist/polar
+/// `openapi/_original/polar-accesslink-api-openapi.yml`). It is read as local time: its date is
+/// the day, and the instant needs `tz` (seconds east of UTC, from the user's sleep); without one
+/// the offset stays unknown (null) rather than guessed as UTC.
+pub fn normalize_activity(
+    user_id: &str,
+    a: &Value,
+    tz: Option<i32>,
+) -> Result<SummaryDoc, FetchError> {
     let start = str_field(a, "start_time")?;
     let start = NaiveDateTime::parse_from_str(start, "%Y-%m-%dT%H:%M:%S")
         .or_else(|_| NaiveDateTime::parse_from_str(start, "%Y-%m-%dT%H:%M:%S%.f"))
@@ -403,13 +419,14 @@ pub fn normalize_activity(user_id: &str, a: &Value) -> Result<SummaryDoc, FetchE
         .and_then(Value::as_str)
         .and_then(norm::iso_duration_secs);
     let distance = num_in(a.get("distance_from_steps"), 0.0, 500_000.0);
+    let begin = (start.and_utc().timestamp() - tz.unwrap_or(0) as i64) * 1000;
     Ok(SummaryDoc {
         id: sid.clone(),
         resource: "activity",
         provider_record_id: key.clone(),
         calendar_date: key.clone(),
-        start_at: Some(start.and_utc().timestamp_millis()),
-        end_at: Some(start.and_utc().timestamp_millis() + 86_400_000),
+        start_at: Some(begin),
+        end_at: Some(begin + 86_400_000),
         data: json!({
             "id": sid,
             "user_id": user_id,
@@ -425,7 +442,7 @@ pub fn normalize_activity(user_id: &str, a: &Value) -> Result<SummaryDoc, FetchE
             "high": Value::Null,
             "floors_climbed": Value::Null,
             "time_zone": Value::Null,
-            "timezone_offset": Value::Null,
+            "timezone_offset": tz,
             "heart_rate": Value::Null,
             "wheelchair_use": Value::Null,
             "wheelchair_push": Value::Null,
@@ -551,11 +568,11 @@ pub fn normalize_exercise(
     ))
 }
 
-/// Continuous heart rate: local `HH:MM:SS` per `date`, no offset. The offset is taken from the
-/// user's sleep of the same or the nearest earlier date (Polar publishes none for these).
-async fn fetch_continuous_hr(ctx: &FetchCtx, w: Window) -> Result<FetchedPage, FetchError> {
+/// The user's UTC offset per date, from the sleeps' `sleep_start_time` (the one Polar time that
+/// carries an offset for a day, e.g. `2024-02-29T23:41:07+01:00`).
+async fn sleep_offsets(ctx: &FetchCtx) -> Result<BTreeMap<NaiveDate, i32>, FetchError> {
     let nights = get(ctx, "/v3/users/sleep", &[]).await?;
-    let mut offsets: BTreeMap<NaiveDate, i32> = BTreeMap::new();
+    let mut offsets = BTreeMap::new();
     for n in nights
         .get("nights")
         .and_then(Value::as_array)
@@ -569,6 +586,22 @@ async fn fetch_continuous_hr(ctx: &FetchCtx, w: Window) -> Result<FetchedPage, F
             offsets.insert(d, s.offset().local_minus_utc());
         }
     }
+    Ok(offsets)
+}
+
+/// The offset of `date`: its own sleep's, else the nearest earlier, else the earliest known.
+fn offset_on(offsets: &BTreeMap<NaiveDate, i32>, date: NaiveDate) -> Option<i32> {
+    offsets
+        .range(..=date)
+        .next_back()
+        .or_else(|| offsets.iter().next())
+        .map(|(_, o)| *o)
+}
+
+/// Continuous heart rate: local `HH:MM:SS` per `date`, no offset. The offset is taken from the
+/// user's sleep of the same or the nearest earlier date (Polar publishes none for these).
+async fn fetch_continuous_hr(ctx: &FetchCtx, w: Window) -> Result<FetchedPage, FetchError> {
+    let offsets = sleep_offsets(ctx).await?;
     let v = get(ctx, "/v3/users/continuous-heart-rate", &range(w)).await?;
     // The range answer's wrapper is not published: a list, one day object, or an object
     // holding a list of day objects are all accepted.
@@ -586,12 +619,7 @@ async fn fetch_continuous_hr(ctx: &FetchCtx, w: Window) -> Result<FetchedPage, F
     let mut out = FetchedPage::default();
     for d in &days {
         let date = norm::day_field(d, "date")?;
-        let tz = offsets
-            .range(..=date)
-            .next_back()
-            .or_else(|| offsets.iter().next())
-            .map(|(_, o)| *o)
-            .unwrap_or(0);
+        let tz = offset_on(&offsets, date).unwrap_or(0);
         out.samples.extend(continuous_samples(d, date, tz)?);
     }
     Ok(out)
@@ -666,11 +694,26 @@ mod tests {
          "distance_from_steps": 7680.2}"#,
         )
         .unwrap();
-        let s = normalize_activity("u", &a).unwrap();
+        let s = normalize_activity("u", &a, None).unwrap();
         assert_eq!(
             (s.data["steps"].as_i64(), s.data["medium"].as_i64()),
             (Some(10412), Some(185))
         );
+        // Local midnight without an offset: unknown offset, not UTC; with the sleep's +01:00
+        // the day began at 23:00Z the evening before.
+        assert_eq!(s.data["timezone_offset"], Value::Null);
+        assert_eq!(s.calendar_date, "2024-03-01");
+        let s = normalize_activity("u", &a, Some(3600)).unwrap();
+        assert_eq!(s.data["timezone_offset"], 3600);
+        assert_eq!(
+            s.start_at,
+            Some(
+                chrono::DateTime::parse_from_rfc3339("2024-02-29T23:00:00Z")
+                    .unwrap()
+                    .timestamp_millis()
+            )
+        );
+        assert_eq!(s.calendar_date, "2024-03-01");
         let e: Value = serde_json::from_str(
             r#"{"id": "Zp4kQ2", "upload_time": "2024-03-01T18:02:11.000Z",
          "polar_user": "https://www.polaraccesslink.com/v3/users/10579",

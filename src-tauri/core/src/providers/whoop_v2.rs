@@ -116,7 +116,7 @@ impl Provider for WhoopV2 {
                     next,
                     ..Default::default()
                 };
-                for c in &list {
+                for c in list.iter().filter(|c| is_scored(c)) {
                     let s = normalize_cycle(&ctx.user_id, c, ctx.clock.now().timestamp())?;
                     out.raw.push(norm::raw(
                         "cycle",
@@ -134,7 +134,7 @@ impl Provider for WhoopV2 {
                     next,
                     ..Default::default()
                 };
-                for w in &list {
+                for w in list.iter().filter(|w| is_scored(w)) {
                     let s = normalize_workout(&ctx.user_id, w)?;
                     out.raw.push(norm::raw(
                         "workout",
@@ -193,10 +193,33 @@ pub fn retry_after(h: &reqwest::header::HeaderMap, _clock: &Clock) -> Option<std
         .map(|s| std::time::Duration::from_secs((*s).max(1)))
 }
 
+/// Only `SCORED` records carry their measurements; `PENDING_SCORE` ones ("WHOOP is currently
+/// evaluating") and `UNSCORABLE` ones have no `score` object (OpenAPI
+/// `components.schemas.Cycle/Sleep/Recovery/WorkoutV2.score_state`). They are skipped rather than
+/// stored as empty readings; a pending one is fetched again by a later sync, whose recent window
+/// covers it, once scored.
+fn is_scored(r: &Value) -> bool {
+    r.get("score_state").and_then(Value::as_str) == Some("SCORED")
+}
+
 async fn get(ctx: &FetchCtx, path: &str, q: &[(&str, String)]) -> Result<Value, FetchError> {
     let url = format!("{}{}", ctx.api_base.trim_end_matches('/'), path);
     let rb = ctx.http.get(&url).bearer_auth(&ctx.access_token).query(q);
-    Ok(send_json(ctx, rb, path, retry_after).await?.0)
+    send_json(ctx, rb, path, retry_after)
+        .await
+        .map(|(v, _, _)| v)
+        .map_err(forbidden_reason)
+}
+
+/// `403 {"error": "deactivated_user"}` is WHOOP's inactive membership (OpenAPI, the sleep stream
+/// route's 403: "Forbidden. Inactive membership"): not a missing permission.
+pub fn forbidden_reason(e: FetchError) -> FetchError {
+    match e {
+        FetchError::Forbidden(m) if m == "deactivated_user" => FetchError::MembershipRequired(
+            "WHOOP answered 403 deactivated_user: the WHOOP membership is inactive".into(),
+        ),
+        other => other,
+    }
 }
 
 /// One page of a collection within the window: `start` inclusive, `end` exclusive.
@@ -589,6 +612,23 @@ mod tests {
                 b.data["height_centimeter"].as_f64()
             ),
             (Some(80.2), Some(183.0))
+        );
+    }
+
+    /// OpenAPI `score_state`: `SCORED | PENDING_SCORE | UNSCORABLE`, the score only when SCORED.
+    #[test]
+    fn only_scored_records_are_read_and_deactivated_is_a_membership() {
+        assert!(is_scored(&json!({"score_state": "SCORED", "score": {}})));
+        assert!(!is_scored(&json!({"score_state": "PENDING_SCORE"})));
+        assert!(!is_scored(&json!({"score_state": "UNSCORABLE"})));
+        assert!(!is_scored(&json!({})));
+        assert_eq!(
+            forbidden_reason(FetchError::Forbidden("deactivated_user".into())).code(),
+            "provider_membership_required"
+        );
+        assert_eq!(
+            forbidden_reason(FetchError::Forbidden("missing scope".into())).code(),
+            "required_scopes_not_granted"
         );
     }
 }

@@ -410,6 +410,14 @@ fn source(kind: &str) -> Value {
     norm::source(SLUG, "Withings", kind)
 }
 
+/// Vital's source type of a sleep summary's `model` (see `normalize_sleep`).
+fn sleep_source_type(model: Option<i64>) -> &'static str {
+    match model {
+        Some(16) => "watch",
+        _ => "unknown",
+    }
+}
+
 pub fn normalize_sleep(
     user_id: &str,
     d: &Value,
@@ -433,11 +441,10 @@ pub fn normalize_sleep(
     };
     let duration = end - start;
     let sid = model::summary_id(user_id, SLUG, "sleep", &id);
-    let kind = if d.get("model").and_then(Value::as_i64) == Some(32) {
-        "manual_scan"
-    } else {
-        "watch"
-    };
+    // `model`: "16 for a tracker or 32 for a Sleep Monitor" (Withings OpenAPI, Sleep v2 getsummary
+    // `series[].model`). A Sleep Monitor (Sleep Analyzer, Aura) lies under the mattress: Vital
+    // has no source type for it, so `unknown`; another model keeps the night as `unknown` too.
+    let kind = sleep_source_type(d.get("model").and_then(Value::as_i64));
     let doc = json!({
         "id": sid,
         "user_id": user_id,
@@ -460,7 +467,7 @@ pub fn normalize_sleep(
         "latency": secs("sleep_latency"),
         "average_hrv": num_in(x.get("rmssd_start_avg"), 0.0, 500.0),
         "respiratory_rate": num_in(x.get("rr_average"), 0.0, 80.0),
-        "source": source(if kind == "manual_scan" { "unknown" } else { "watch" }),
+        "source": source(kind),
         "sleep_stream": Value::Null,
         "provider_id": id,
     });
@@ -532,20 +539,25 @@ pub fn normalize_activity(
     ))
 }
 
-/// Withings workout categories → Vital sport names.
+/// Withings workout categories → Vital sport names, from the published list ("Category of
+/// workout", Withings OpenAPI `withings-data-api-openapi.yml`, getworkouts `series[].category`,
+/// 1 Walk … 568 Cooking). Categories without a Vital sport, and any the list gains later, are
+/// `other`: the workout is kept, never dropped.
 fn category(c: i64) -> &'static str {
     match c {
-        1 => "walking",
-        2 => "running",
+        1 | 306 | 559 | 566 => "walking",
+        2 | 307 | 498 => "running",
         3 => "hiking",
-        6 => "cycling",
+        6 | 308 | 518 | 523 | 524 | 525 | 526 => "cycling",
         7 => "swimming",
         12 => "tennis",
         16 => "strength_training",
         18 => "elliptical",
         21 => "soccer",
         28 => "yoga",
-        29 => "dancing",
+        29 | 188 | 534 | 549 => "dancing",
+        187 => "rowing",
+        550 => "hiit",
         _ => "other",
     }
 }
@@ -950,5 +962,34 @@ mod tests {
             hex::encode(hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
+    }
+
+    /// Sleep `model` per the published getsummary: 16 tracker, 32 Sleep Monitor; an unknown
+    /// model keeps the night.
+    #[test]
+    fn sleep_models_and_workout_categories_follow_the_published_lists() {
+        let night = |model: Value| {
+            let d = json!({"id": 1, "timezone": "Europe/Paris", "model": model, "startdate": 1717970400,
+                "enddate": 1717997400, "date": "2024-06-10", "data": {"total_sleep_time": 24300}});
+            normalize_sleep("u", &d).unwrap().0.unwrap().data
+        };
+        assert_eq!(night(json!(16))["source"]["type"], "watch");
+        assert_eq!(night(json!(32))["source"]["type"], "unknown");
+        let other = night(json!(99));
+        assert_eq!(other["source"]["type"], "unknown");
+        assert_eq!(other["total"], 24300);
+        for (c, sport) in [
+            (1, "walking"),
+            (2, "running"),
+            (6, "cycling"),
+            (187, "rowing"),
+            (307, "running"),
+            (308, "cycling"),
+            (550, "hiit"),
+            (36, "other"),
+            (9999, "other"),
+        ] {
+            assert_eq!(category(c), sport, "category {c}");
+        }
     }
 }

@@ -42,7 +42,8 @@ impl Store {
                 out.insert(k, v);
             }
             let mut st = c.prepare(
-                "SELECT metric, COUNT(DISTINCT (ts + COALESCE(tz_offset, 0) * 1000) / 86400000) FROM samples WHERE user_id = ?1 AND ts BETWEEN ?2 AND ?3 GROUP BY metric",
+                "SELECT se.metric, COUNT(DISTINCT (s.ts + COALESCE(s.tz_offset, 0) * 1000) / 86400000) FROM series se
+                 JOIN series_samples s ON s.series_id = se.id WHERE se.user_id = ?1 AND s.ts BETWEEN ?2 AND ?3 GROUP BY se.metric",
             )?;
             for r in st.query_map(params![uid, from_ms, to_ms], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
                 let (k, v) = r?;
@@ -71,7 +72,8 @@ impl Store {
                 days.entry(d).or_default().insert(res, n);
             }
             let mut st = c.prepare(
-                "SELECT (ts + COALESCE(tz_offset, 0) * 1000) / 86400000 AS d, metric, COUNT(*) FROM samples WHERE user_id = ?1 AND ts BETWEEN ?2 AND ?3 GROUP BY d, metric",
+                "SELECT (s.ts + COALESCE(s.tz_offset, 0) * 1000) / 86400000 AS d, se.metric, COUNT(*) FROM series se
+                 JOIN series_samples s ON s.series_id = se.id WHERE se.user_id = ?1 AND s.ts BETWEEN ?2 AND ?3 GROUP BY d, se.metric",
             )?;
             for r in st.query_map(params![uid, from_ms, to_ms], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))? {
                 let (day, metric, n) = r?;

@@ -18,7 +18,9 @@ pub mod console;
 pub mod events;
 pub mod links;
 pub mod outbox;
+pub mod pack;
 pub mod readings;
+pub mod samples;
 pub mod study;
 pub mod users;
 pub mod webhooks;
@@ -31,7 +33,12 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0005_sync_forward.sql")),
     M::up(include_str!("migrations/0006_study.sql")),
     M::up(include_str!("migrations/0007_forward_dead_letters.sql")),
+    M::up(include_str!("migrations/0008_compact.sql")),
 ];
+
+/// The first schema of the compact store: a file older than this is rewritten (VACUUM) once
+/// upgraded, so the space the old rows took is returned to the disk.
+const COMPACT_SCHEMA: usize = 8;
 
 /// The schema version this binary writes.
 pub const LATEST_SCHEMA: usize = MIGRATIONS.len();
@@ -62,6 +69,7 @@ const READERS: u32 = 4;
 
 fn apply_pragmas(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
+    pack::register(conn)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     // Deleted rows are overwritten, not left in free pages.
@@ -99,9 +107,27 @@ impl Store {
             Err(e) => return Err(open_error(path, &e.to_string())),
             _ => {}
         }
+        let before = migrations
+            .current_version(&conn)
+            .map(usize::from)
+            .map_err(|e| open_error(path, &e.to_string()))?;
+        if before > 0 && before < LATEST_SCHEMA {
+            backup_before_upgrade(&conn, path, before)?;
+        }
+        // One transaction: a process killed mid-upgrade leaves the old schema whole, and the
+        // next start upgrades again from the backup-protected file.
         migrations
             .to_latest(&mut conn)
             .map_err(|e| open_error(path, &e.to_string()))?;
+        if before > 0 && before < COMPACT_SCHEMA {
+            tracing::info!(
+                from = before,
+                "store upgraded to the compact schema; returning freed pages to the disk"
+            );
+            conn.execute_batch("VACUUM;")
+                .and_then(|_| conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())))
+                .map_err(|e| open_error(path, &e.to_string()))?;
+        }
         // The writer checkpoints the WAL every ~40 MiB instead of every 4 MiB: a sync commits a
         // page at a time, and frequent checkpoints rewrite the same hot b-tree pages over and over.
         // The WAL file is cut back to 64 MiB after a checkpoint.
@@ -137,6 +163,7 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI;
         let conn = Connection::open_with_flags(&uri, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .and_then(|c| c.busy_timeout(Duration::from_secs(5)).map(|_| c))
+            .and_then(|c| pack::register(&c).map(|_| c))
             .map_err(|e| open_error(path, &e.to_string()))?;
         let version = migrations()
             .current_version(&conn)
@@ -296,6 +323,7 @@ fn reader_pool(
         .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | extra)
         .with_init(|c| {
             c.busy_timeout(Duration::from_secs(5))?;
+            pack::register(c)?;
             Ok(())
         });
     Ok(r2d2::Pool::builder()
@@ -320,6 +348,45 @@ fn open_error(path: &Path, raw: &str) -> AppError {
         "db_open_failed",
         format!("the database {} {what} ({raw})", path.display()),
     )
+}
+
+/// A database file at an older schema, as that version of the app left it (benchmarks and
+/// tests of the upgrade path build old files with it).
+#[cfg(feature = "test-support")]
+pub fn create_at_schema(path: &Path, version: usize) -> AppResult<Connection> {
+    let mut conn = Connection::open(path)?;
+    apply_pragmas(&conn)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    migrations()
+        .to_version(&mut conn, version)
+        .map_err(|e| AppError::storage(e.to_string()))?;
+    Ok(conn)
+}
+
+/// Before a schema upgrade, a consistent copy of the file as it was (`<file>.schema-N.bak`,
+/// owner-only), written under a temporary name and renamed when complete: a copy left by an
+/// earlier, interrupted upgrade is whole and is kept.
+fn backup_before_upgrade(conn: &Connection, path: &Path, version: usize) -> AppResult<()> {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let backup = path.with_file_name(format!("{name}.schema-{version}.bak"));
+    if backup.exists() {
+        return Ok(());
+    }
+    let tmp = path.with_file_name(format!("{name}.schema-{version}.bak.partial"));
+    let _ = std::fs::remove_file(&tmp);
+    create_private(&tmp)?;
+    let fail = |e: String| {
+        let _ = std::fs::remove_file(&tmp);
+        AppError::storage(format!(
+            "could not back up {} before upgrading it from schema {version} ({e}); nothing was changed: free some disk space and start again",
+            path.display()
+        ))
+    };
+    conn.execute("VACUUM INTO ?1", [tmp.to_string_lossy()])
+        .map_err(|e| fail(e.to_string()))?;
+    std::fs::rename(&tmp, &backup).map_err(|e| fail(e.to_string()))?;
+    tracing::info!(backup = %backup.display(), "backed up the database before the schema upgrade");
+    Ok(())
 }
 
 fn create_private(path: &Path) -> AppResult<()> {
@@ -358,7 +425,15 @@ mod tests {
 
     #[test]
     fn migrations_are_valid() {
-        migrations().validate().unwrap();
+        // `validate` on its own connection would lack the store's SQL functions (`vl_pack`).
+        let mut c = Connection::open_in_memory().unwrap();
+        pack::register(&c).unwrap();
+        c.pragma_update(None, "foreign_keys", "ON").unwrap();
+        migrations().to_latest(&mut c).unwrap();
+        assert_eq!(
+            usize::from(migrations().current_version(&c).unwrap()),
+            LATEST_SCHEMA
+        );
     }
 
     #[test]

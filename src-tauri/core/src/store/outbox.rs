@@ -207,7 +207,8 @@ pub fn enqueue_all(tx: &Transaction) -> AppResult<Depth> {
     }
     {
         let mut st = tx.prepare(
-            "SELECT user_id, provider, metric, ts FROM samples ORDER BY user_id, metric, provider, ts",
+            "SELECT se.user_id, se.provider, se.metric, s.ts FROM series se JOIN series_samples s ON s.series_id = se.id
+             ORDER BY se.user_id, se.metric, se.provider, s.ts",
         )?;
         let mut rows = st.query([])?;
         let mut cur: Option<Group> = None;

@@ -1,9 +1,11 @@
 //! Raw provider payloads, Vital summaries and timeseries samples, written one provider page
 //! per transaction.
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{params, Transaction};
 use serde::Serialize;
 
 use super::connections::{put_cursor, Cursor};
+use super::pack::{pack, unpack_json, unpack_row};
+pub use super::samples::StoredSample;
 use super::{now_ms, Store};
 use crate::error::AppResult;
 use crate::model::{RawRecord, Sample, SummaryDoc};
@@ -68,7 +70,7 @@ pub fn write_page(tx: &Transaction, page: &Page) -> AppResult<(PageOutcome, Page
                 r.resource,
                 r.record_key,
                 r.day,
-                r.payload,
+                pack(&r.payload),
                 now,
                 page.resource
             ])?;
@@ -104,9 +106,9 @@ pub fn write_page(tx: &Transaction, page: &Page) -> AppResult<(PageOutcome, Page
                 s.calendar_date,
                 s.start_at,
                 s.end_at,
-                serde_json::to_string(&data)?,
+                pack(&serde_json::to_string(&data)?),
                 now,
-                stream.map(|v| v.to_string())
+                stream.map(|v| pack(&v.to_string()))
             ])?;
             // A row comes back only when something was inserted or changed.
             if let Some(r) = rows.next()? {
@@ -117,35 +119,7 @@ pub fn write_page(tx: &Transaction, page: &Page) -> AppResult<(PageOutcome, Page
             }
         }
     }
-    {
-        let mut st = tx.prepare_cached(
-            "INSERT INTO samples (user_id, metric, provider, ts, end_ts, connection_id, value, unit, tz_offset, source_type)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-             ON CONFLICT(user_id, metric, ts, provider) DO UPDATE SET end_ts = excluded.end_ts,
-                 value = excluded.value, unit = excluded.unit, tz_offset = excluded.tz_offset,
-                 source_type = excluded.source_type
-             WHERE samples.value IS NOT excluded.value OR samples.end_ts IS NOT excluded.end_ts
-                 OR samples.source_type IS NOT excluded.source_type",
-        )?;
-        for (i, s) in page.samples.iter().enumerate() {
-            let n = st.execute(params![
-                page.user_id,
-                s.metric,
-                page.provider,
-                s.ts,
-                s.end_ts,
-                page.connection_id,
-                s.value,
-                s.unit,
-                s.tz_offset,
-                s.source_type
-            ])?;
-            if n > 0 {
-                out.samples_written += n;
-                changes.samples.push(i);
-            }
-        }
-    }
+    super::samples::write_samples(tx, page, &mut out, &mut changes)?;
     if let Some(c) = &page.cursor {
         put_cursor(tx, page.connection_id, c)?;
     }
@@ -159,17 +133,6 @@ pub struct StoredSummary {
     pub data: serde_json::Value,
     pub created_at: i64,
     pub updated_at: i64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct StoredSample {
-    pub provider: String,
-    pub ts: i64,
-    pub end_ts: Option<i64>,
-    pub value: f64,
-    pub unit: String,
-    pub tz_offset: Option<i64>,
-    pub source_type: Option<String>,
 }
 
 /// A summary row as stored, for forwarding: the document, its stream and its identity.
@@ -248,76 +211,13 @@ impl Store {
             )?;
             let rows = st
                 .query_map(params![args.0, args.1, args.2, args.3, args.4], |r| {
-                    let data: String = r.get(1)?;
                     Ok(StoredSummary {
                         provider: r.get(0)?,
-                        data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+                        data: unpack_json(&r.get::<_, Vec<u8>>(1)?),
                         created_at: r.get(2)?,
                         updated_at: r.get(3)?,
                     })
                 })?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
-    }
-
-    /// Samples with `from_ms <= ts < to_ms`, ordered by provider then time.
-    pub fn samples(
-        &self,
-        user_id: &str,
-        metric: &str,
-        from_ms: i64,
-        to_ms: i64,
-        provider: Option<&str>,
-    ) -> AppResult<Vec<StoredSample>> {
-        let args = (
-            user_id.to_string(),
-            metric.to_string(),
-            provider.map(str::to_string),
-        );
-        self.read(move |c| query_samples(c, &args.0, &args.1, from_ms, to_ms, args.2.as_deref()))
-    }
-
-    /// One page of samples ordered by (ts, provider), strictly after `after` (provider, ts).
-    #[allow(clippy::too_many_arguments)]
-    pub fn samples_page(
-        &self,
-        user_id: &str,
-        metric: &str,
-        from_ms: i64,
-        to_ms: i64,
-        provider: Option<&str>,
-        after: Option<(String, i64)>,
-        limit: i64,
-    ) -> AppResult<Vec<StoredSample>> {
-        let args = (
-            user_id.to_string(),
-            metric.to_string(),
-            provider.map(str::to_string),
-        );
-        self.read(move |c| {
-            let (ap, at) = after.unwrap_or((String::new(), i64::MIN));
-            let mut st = c.prepare_cached(
-                "SELECT provider, ts, end_ts, value, unit, tz_offset, source_type FROM samples
-                 WHERE user_id = ?1 AND metric = ?2 AND ts >= MAX(?3, ?7) AND ts < ?4
-                   AND (?5 IS NULL OR provider = ?5) AND (ts > ?7 OR provider > ?6)
-                 ORDER BY ts, provider LIMIT ?8",
-            )?;
-            let rows = st
-                .query_map(
-                    params![args.0, args.1, from_ms, to_ms, args.2, ap, at, limit],
-                    |r| {
-                        Ok(StoredSample {
-                            provider: r.get(0)?,
-                            ts: r.get(1)?,
-                            end_ts: r.get(2)?,
-                            value: r.get(3)?,
-                            unit: r.get(4)?,
-                            tz_offset: r.get(5)?,
-                            source_type: r.get(6)?,
-                        })
-                    },
-                )?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
@@ -335,8 +235,7 @@ impl Store {
             for id in &ids {
                 let row = st
                     .query_row([id], |r| {
-                        let data: String = r.get(7)?;
-                        let stream: Option<String> = r.get(8)?;
+                        let stream: Option<Vec<u8>> = r.get(8)?;
                         Ok(SummaryRow {
                             id: r.get(0)?,
                             resource: r.get(1)?,
@@ -345,40 +244,14 @@ impl Store {
                             calendar_date: r.get(4)?,
                             start_at: r.get(5)?,
                             end_at: r.get(6)?,
-                            data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
-                            stream: stream.and_then(|s| serde_json::from_str(&s).ok()),
+                            data: unpack_json(&r.get::<_, Vec<u8>>(7)?),
+                            stream: stream.map(|s| unpack_json(&s)).filter(|v| !v.is_null()),
                         })
                     })
                     .optional()?;
                 out.extend(row);
             }
             Ok(out)
-        })
-    }
-
-    /// The samples of (user, metric, provider) at exactly these timestamps.
-    pub fn samples_at(
-        &self,
-        user_id: &str,
-        metric: &str,
-        provider: &str,
-        ts: Vec<i64>,
-    ) -> AppResult<Vec<StoredSample>> {
-        let (u, m, p) = (
-            user_id.to_string(),
-            metric.to_string(),
-            provider.to_string(),
-        );
-        self.read(move |c| {
-            let (Some(lo), Some(hi)) = (ts.iter().min().copied(), ts.iter().max().copied()) else {
-                return Ok(vec![]);
-            };
-            let wanted: std::collections::HashSet<i64> = ts.into_iter().collect();
-            let rows = query_samples(c, &u, &m, lo, hi + 1, Some(&p))?;
-            Ok(rows
-                .into_iter()
-                .filter(|s| wanted.contains(&s.ts))
-                .collect())
         })
     }
 
@@ -394,10 +267,10 @@ impl Store {
                 "SELECT resource, stream FROM summaries WHERE id = ?1",
                 [id],
                 |r| {
-                    let s: Option<String> = r.get(1)?;
+                    let s: Option<Vec<u8>> = r.get(1)?;
                     Ok((
                         r.get::<_, String>(0)?,
-                        s.and_then(|s| serde_json::from_str(&s).ok()),
+                        s.map(|s| unpack_json(&s)).filter(|v| !v.is_null()),
                     ))
                 },
             )
@@ -414,12 +287,11 @@ impl Store {
                 "SELECT resource, provider, data, created_at, updated_at FROM summaries WHERE id = ?1",
                 [id],
                 |r| {
-                    let data: String = r.get(2)?;
                     Ok((
                         r.get::<_, String>(0)?,
                         StoredSummary {
                             provider: r.get(1)?,
-                            data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+                            data: unpack_json(&r.get::<_, Vec<u8>>(2)?),
                             created_at: r.get(3)?,
                             updated_at: r.get(4)?,
                         },
@@ -445,7 +317,8 @@ impl Store {
                 out.push(r?);
             }
             let mut st = c.prepare(
-                "SELECT provider, metric, COUNT(*), MIN(ts), MAX(ts) FROM samples WHERE user_id = ?1 GROUP BY provider, metric",
+                "SELECT se.provider, se.metric, COUNT(*), MIN(s.ts), MAX(s.ts) FROM series se
+                 JOIN series_samples s ON s.series_id = se.id WHERE se.user_id = ?1 GROUP BY se.id",
             )?;
             for r in st.query_map([&u], |r| {
                 let (a, b): (i64, i64) = (r.get(3)?, r.get(4)?);
@@ -489,7 +362,7 @@ impl Store {
                         provider: r.get(0)?,
                         record_key: r.get(1)?,
                         day: r.get(2)?,
-                        payload: r.get(3)?,
+                        payload: unpack_row(&r.get::<_, Vec<u8>>(3)?)?,
                         fetched_at: r.get(4)?,
                         collection: r.get(5)?,
                     })
@@ -509,13 +382,7 @@ impl Store {
                     |row| row.get(0),
                 )
             };
-            let sample = |m: &str| -> rusqlite::Result<i64> {
-                c.query_row(
-                    "SELECT COUNT(*) FROM samples WHERE user_id = ?1 AND metric = ?2",
-                    params![u, m],
-                    |row| row.get(0),
-                )
-            };
+            let sample = |m: &str| super::samples::count(c, &u, m);
             Ok(Counts {
                 sleep: summary("sleep")?,
                 activity: summary("activity")?,
@@ -530,33 +397,4 @@ impl Store {
             })
         })
     }
-}
-
-fn query_samples(
-    c: &Connection,
-    user_id: &str,
-    metric: &str,
-    from_ms: i64,
-    to_ms: i64,
-    provider: Option<&str>,
-) -> AppResult<Vec<StoredSample>> {
-    let mut st = c.prepare_cached(
-        "SELECT provider, ts, end_ts, value, unit, tz_offset, source_type FROM samples
-         WHERE user_id = ?1 AND metric = ?2 AND ts >= ?3 AND ts < ?4 AND (?5 IS NULL OR provider = ?5)
-         ORDER BY ts, provider",
-    )?;
-    let rows = st
-        .query_map(params![user_id, metric, from_ms, to_ms, provider], |r| {
-            Ok(StoredSample {
-                provider: r.get(0)?,
-                ts: r.get(1)?,
-                end_ts: r.get(2)?,
-                value: r.get(3)?,
-                unit: r.get(4)?,
-                tz_offset: r.get(5)?,
-                source_type: r.get(6)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
 }

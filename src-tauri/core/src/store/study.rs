@@ -36,7 +36,8 @@ impl Store {
         let ids = user_ids.to_vec();
         self.read(move |c| {
             let mut st = c.prepare(
-                "SELECT DISTINCT metric FROM samples WHERE user_id = ?1 ORDER BY metric",
+                "SELECT DISTINCT metric FROM series se WHERE user_id = ?1
+                   AND EXISTS (SELECT 1 FROM series_samples WHERE series_id = se.id) ORDER BY metric",
             )?;
             let mut out: Vec<String> = vec![];
             for id in &ids {
@@ -61,7 +62,8 @@ impl Store {
                 "webhook_endpoints",
                 "consents",
                 "events",
-                "samples",
+                "series_samples",
+                "series",
                 "summaries",
                 "raw_records",
                 "sync_cursors",
