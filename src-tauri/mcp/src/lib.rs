@@ -1,122 +1,183 @@
-//! The MCP face (issue 17, first step): a Model Context Protocol server over the core, for a
-//! person's own assistant. Read-only, and scoped to the participants it was started for, so a
-//! study machine can expose one person's data without the rest of the cohort.
-//!
-//! Not yet wired to `vital-link mcp`; only the participant list exists so far.
+//! The MCP face: a Model Context Protocol server over the core's explorer, for a person's own
+//! assistant. It parses the protocol and renders answers; what may be seen, how answers are
+//! sized and what is logged live in `vital_link_core::explore`.
 use std::sync::Arc;
 
-use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Json};
-use rmcp::{tool, tool_handler, tool_router, ServerHandler, ServiceExt};
-use schemars::JsonSchema;
-use serde::Serialize;
+use rmcp::handler::server::router::{prompt::PromptRouter, tool::ToolRouter};
+use rmcp::model::{
+    Implementation, ListResourcesResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResponse, ReadResourceResult, Resource, ResourceContents, ServerCapabilities,
+    ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{prompt_handler, tool_handler, ErrorData, RoleServer, ServerHandler, ServiceExt};
+use serde_json::Value;
 use vital_link_core::app::App;
+use vital_link_core::error::{AppError, AppResult};
+use vital_link_core::explore::Explorer;
 
-/// Which participants the server may show: everyone (a personal machine), or only those named.
-#[derive(Clone, Debug, Default)]
-pub struct Scope {
-    /// client_user_id or user_id values; empty means everyone.
-    pub participants: Vec<String>,
-    pub cohort: Option<String>,
-}
+pub use vital_link_core::explore::Scope;
 
-impl Scope {
-    fn admits(&self, user_id: &str, client_user_id: &str, cohort: Option<&str>) -> bool {
-        let named = self.participants.is_empty()
-            || self
-                .participants
-                .iter()
-                .any(|p| p == user_id || p == client_user_id);
-        let in_cohort = self.cohort.as_deref().is_none_or(|c| cohort == Some(c));
-        named && in_cohort
-    }
-}
+mod prompts;
+mod tools;
 
-#[derive(Serialize, JsonSchema)]
-pub struct Participant {
-    pub user_id: String,
-    pub client_user_id: String,
-    pub cohort: Option<String>,
-}
-
-#[derive(Serialize, JsonSchema)]
-pub struct Participants {
-    pub participants: Vec<Participant>,
-}
+const DICTIONARY_URI: &str = "vital-link://data-dictionary";
 
 #[derive(Clone)]
 pub struct VitalLinkMcp {
-    app: Arc<App>,
-    scope: Scope,
+    explorer: Arc<Explorer>,
     tool_router: ToolRouter<Self>,
+    prompt_router: PromptRouter<Self>,
 }
 
-#[tool_router(router = tool_router)]
 impl VitalLinkMcp {
-    pub fn new(app: Arc<App>, scope: Scope) -> Self {
+    pub fn new(app: Arc<App>, scope: Scope, allow_raw: bool) -> Self {
+        let mut tool_router = Self::tools();
+        if !allow_raw {
+            // Not offered at all: an assistant cannot ask for what it is not shown.
+            tool_router.remove_route("get_raw");
+        }
         Self {
-            app,
-            scope,
-            tool_router: Self::tool_router(),
+            explorer: Arc::new(Explorer::new(app, scope, allow_raw)),
+            tool_router,
+            prompt_router: Self::prompts(),
         }
     }
 
-    #[tool(
-        name = "list_participants",
-        description = "The participants this server may show: id, client id and cohort."
-    )]
-    pub async fn list_participants(&self) -> Result<Json<Participants>, String> {
-        let (users, _) = self
-            .app
-            .list_users(0, i64::MAX)
-            .map_err(|e| e.to_string())?;
-        let participants = users
-            .into_iter()
-            .filter(|u| {
-                self.scope
-                    .admits(&u.user_id, &u.client_user_id, u.cohort.as_deref())
-            })
-            .map(|u| Participant {
-                user_id: u.user_id,
-                client_user_id: u.client_user_id,
-                cohort: u.cohort,
-            })
-            .collect();
-        Ok(Json(Participants { participants }))
+    /// Runs a core read off the async threads, logs the call, and renders the answer.
+    async fn answer(
+        &self,
+        tool: &str,
+        user: Option<&str>,
+        arguments: Value,
+        read: impl FnOnce(&Explorer) -> AppResult<Value> + Send + 'static,
+    ) -> rmcp::model::CallToolResult {
+        let ex = self.explorer.clone();
+        let outcome = tokio::task::spawn_blocking(move || read(&ex))
+            .await
+            .unwrap_or_else(|e| Err(AppError::internal(format!("the read stopped: {e}"))));
+        let user_id = user
+            .and_then(|u| self.explorer.participant(u).ok())
+            .map(|u| u.user_id);
+        self.explorer
+            .record(tool, user_id.as_deref(), &arguments, &outcome);
+        match outcome {
+            Ok(v) => rmcp::model::CallToolResult::structured(v),
+            Err(e) => rmcp::model::CallToolResult::structured_error(
+                serde_json::json!({"error": e.code, "message": e.message}),
+            ),
+        }
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&Explorer) -> AppResult<T> + Send + 'static,
+    ) -> Result<T, ErrorData> {
+        let ex = self.explorer.clone();
+        tokio::task::spawn_blocking(move || read(&ex))
+            .await
+            .map_err(|e| ErrorData::internal_error(e.to_string(), None))?
+            .map_err(|e| ErrorData::invalid_params(e.message, None))
     }
 }
 
 #[tool_handler(router = self.tool_router)]
-impl ServerHandler for VitalLinkMcp {}
+#[prompt_handler(router = self.prompt_router)]
+impl ServerHandler for VitalLinkMcp {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_prompts()
+                .enable_resources()
+                .build(),
+        )
+        .with_server_info(Implementation::new("vital-link", env!("CARGO_PKG_VERSION")))
+        .with_instructions(
+            "Read-only access to wearable data stored by Vital Link Desktop on this computer. \
+             Start with list_participants; dates are YYYY-MM-DD or 'last N days'. Timeseries \
+             are aggregated to fit a point budget and say the resolution used.",
+        )
+    }
 
-/// Serves MCP over stdin/stdout until the client closes the stream (how desktop assistants
-/// launch a local server).
-pub async fn serve_stdio(app: Arc<App>, scope: Scope) -> anyhow::Result<()> {
-    let running = VitalLinkMcp::new(app, scope)
-        .serve(rmcp::transport::stdio())
-        .await?;
-    running.waiting().await?;
-    Ok(())
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let listed = self.blocking(|ex| ex.participants()).await?;
+        let mut resources = vec![Resource::new(DICTIONARY_URI, "data-dictionary")
+            .with_description(
+                "What can be asked for: summaries, metrics and their units, resolutions",
+            )
+            .with_mime_type("application/json")];
+        for p in listed["participants"].as_array().into_iter().flatten() {
+            let id = p["user_id"].as_str().unwrap_or_default();
+            let name = p["client_user_id"].as_str().unwrap_or(id);
+            resources.push(
+                Resource::new(
+                    format!("vital-link://participants/{id}/profile"),
+                    format!("{name} profile"),
+                )
+                .with_description("The participant's profile and enrolment details")
+                .with_mime_type("application/json"),
+            );
+        }
+        Ok(ListResourcesResult::with_all_items(resources))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let uri = request.uri.clone();
+        let body = if uri == DICTIONARY_URI {
+            self.explorer.dictionary()
+        } else if let Some(id) = uri
+            .strip_prefix("vital-link://participants/")
+            .and_then(|r| r.strip_suffix("/profile"))
+        {
+            let id = id.to_string();
+            self.blocking(move |ex| ex.profile(&id))
+                .await
+                .map_err(|e| ErrorData::resource_not_found(e.message, None))?
+        } else {
+            return Err(ErrorData::resource_not_found(
+                format!("no resource {uri}; resources/list shows them"),
+                None,
+            ));
+        };
+        Ok(ReadResourceResult::new(vec![ResourceContents::text(body.to_string(), uri)]).into())
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::Scope;
+/// Serves MCP over stdin/stdout until the client closes the stream (how desktop assistants
+/// launch a local server). Nothing else may write to stdout meanwhile.
+pub async fn serve_stdio(app: Arc<App>, scope: Scope, allow_raw: bool) -> AppResult<()> {
+    let (read, write) = rmcp::transport::stdio();
+    serve_io(app, scope, allow_raw, read, write).await
+}
 
-    #[test]
-    fn an_empty_scope_admits_everyone_and_a_named_one_only_those_named() {
-        assert!(Scope::default().admits("u1", "alice", None));
-        let named = Scope {
-            participants: vec!["alice".into()],
-            cohort: None,
-        };
-        assert!(named.admits("u1", "alice", None));
-        assert!(!named.admits("u2", "bob", None));
-        let cohort = Scope {
-            participants: vec![],
-            cohort: Some("a".into()),
-        };
-        assert!(cohort.admits("u1", "alice", Some("a")));
-        assert!(!cohort.admits("u2", "bob", Some("b")));
-        assert!(!cohort.admits("u3", "carol", None));
-    }
+/// Serves MCP over any byte stream pair (newline-delimited JSON-RPC, as over stdio).
+pub async fn serve_io<R, W>(
+    app: Arc<App>,
+    scope: Scope,
+    allow_raw: bool,
+    read: R,
+    write: W,
+) -> AppResult<()>
+where
+    R: tokio::io::AsyncRead + Unpin + Send + 'static,
+    W: tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let running = VitalLinkMcp::new(app, scope, allow_raw)
+        .serve((read, write))
+        .await
+        .map_err(|e| AppError::internal(format!("MCP session failed to start: {e}")))?;
+    running
+        .waiting()
+        .await
+        .map_err(|e| AppError::internal(format!("MCP session ended with an error: {e}")))?;
+    Ok(())
 }
