@@ -7,6 +7,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use vital_link_core::explore::Ask;
+
 use crate::VitalLinkMcp;
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
@@ -17,43 +19,60 @@ pub struct RangeArgs {
     pub from: String,
     /// Last day, inclusive (YYYY-MM-DD, 'today' or 'yesterday'); default today.
     #[serde(default)]
+    #[schemars(with = "String")]
     pub to: Option<String>,
     /// Only this provider's data (e.g. oura); default all.
     #[serde(default)]
+    #[schemars(with = "String")]
     pub provider: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct TimeseriesArgs {
+    /// user_id or client_user_id.
     pub participant: String,
     /// heartrate, hrv, steps, calories_active, glucose, blood_oxygen, ... (see the data dictionary).
     pub metric: String,
+    /// First day: YYYY-MM-DD, 'N days ago' or 'last N days|weeks|months'.
     pub from: String,
+    /// Last day, inclusive; default today.
     #[serde(default)]
+    #[schemars(with = "String")]
     pub to: Option<String>,
     /// auto (default: the finest that fits max_points), raw, minute, 5m, 15m, hour, day, week.
     #[serde(default)]
+    #[schemars(with = "String")]
     pub resolution: Option<String>,
     /// The most points to return (10-5000, default 500).
     #[serde(default)]
+    #[schemars(with = "u32")]
     pub max_points: Option<usize>,
     #[serde(default)]
+    #[schemars(with = "String")]
     pub provider: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct CoverageArgs {
+    /// user_id or client_user_id.
     pub participant: String,
+    /// First day: YYYY-MM-DD, 'N days ago' or 'last N days|weeks|months'.
     pub from: String,
+    /// Last day, inclusive; default today.
     #[serde(default)]
+    #[schemars(with = "String")]
     pub to: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Side {
+    /// user_id or client_user_id.
     pub participant: String,
+    /// First day: YYYY-MM-DD, 'N days ago' or 'last N days|weeks|months'.
     pub from: String,
+    /// Last day, inclusive (YYYY-MM-DD, 'today', 'yesterday', 'N days ago'); default today.
     #[serde(default)]
+    #[schemars(with = "String")]
     pub to: Option<String>,
 }
 
@@ -76,6 +95,17 @@ pub struct RawArgs {
     pub resource: String,
 }
 
+impl RangeArgs {
+    fn ask(&self) -> Ask {
+        Ask {
+            participant: self.participant.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            provider: self.provider.clone(),
+        }
+    }
+}
+
 fn args<T: Serialize>(a: &T) -> serde_json::Value {
     serde_json::to_value(a).unwrap_or_default()
 }
@@ -90,13 +120,7 @@ impl VitalLinkMcp {
         let logged = args(&a);
         let user = a.participant.clone();
         self.answer(tool, Some(&user), logged, move |ex| {
-            ex.summaries(
-                &a.participant,
-                resource,
-                &a.from,
-                a.to.as_deref(),
-                a.provider.as_deref(),
-            )
+            ex.summaries(&a.ask(), resource)
         })
         .await
     }
@@ -148,15 +172,13 @@ impl VitalLinkMcp {
         let logged = args(&a);
         let user = a.participant.clone();
         self.answer("get_timeseries", Some(&user), logged, move |ex| {
-            ex.timeseries(
-                &a.participant,
-                &a.metric,
-                &a.from,
-                a.to.as_deref(),
-                a.resolution.as_deref(),
-                a.max_points,
-                a.provider.as_deref(),
-            )
+            let ask = Ask {
+                participant: a.participant.clone(),
+                from: a.from.clone(),
+                to: a.to.clone(),
+                provider: a.provider.clone(),
+            };
+            ex.timeseries(&ask, &a.metric, a.resolution.as_deref(), a.max_points)
         })
         .await
     }
@@ -168,7 +190,12 @@ impl VitalLinkMcp {
         let logged = args(&a);
         let user = a.participant.clone();
         self.answer("get_coverage", Some(&user), logged, move |ex| {
-            ex.coverage(&a.participant, &a.from, a.to.as_deref())
+            ex.coverage(&Ask {
+                participant: a.participant.clone(),
+                from: a.from.clone(),
+                to: a.to.clone(),
+                provider: None,
+            })
         })
         .await
     }
@@ -196,14 +223,7 @@ impl VitalLinkMcp {
         let logged = args(&a);
         let user = a.range.participant.clone();
         self.answer("get_raw", Some(&user), logged, move |ex| {
-            let r = &a.range;
-            ex.raw(
-                &r.participant,
-                &a.resource,
-                &r.from,
-                r.to.as_deref(),
-                r.provider.as_deref(),
-            )
+            ex.raw(&a.range.ask(), &a.resource)
         })
         .await
     }

@@ -47,6 +47,17 @@ impl Scope {
 /// the answer says when it stopped and how to get the rest.
 pub const MAX_DOCUMENT_BYTES: usize = 60_000;
 
+/// Whose data over which days (and from which provider, if only one).
+#[derive(Clone, Debug, Default)]
+pub struct Ask {
+    /// user_id or client_user_id.
+    pub participant: String,
+    /// A date or phrase `parse_span` reads.
+    pub from: String,
+    pub to: Option<String>,
+    pub provider: Option<String>,
+}
+
 pub struct Explorer {
     pub app: Arc<App>,
     pub scope: Scope,
@@ -86,6 +97,10 @@ impl Explorer {
 
     pub fn span(&self, from: &str, to: Option<&str>) -> AppResult<Range> {
         parse_span(from, to, self.today())
+    }
+
+    fn range(&self, ask: &Ask) -> AppResult<Range> {
+        self.span(&ask.from, ask.to.as_deref())
     }
 
     /// Writes one call to the event log: the tool, its arguments and how much it returned.
@@ -136,23 +151,16 @@ impl Explorer {
     }
 
     /// Summary documents (sleep, activity, workouts, body) as the local API serves them.
-    pub fn summaries(
-        &self,
-        user: &str,
-        resource: &str,
-        from: &str,
-        to: Option<&str>,
-        provider: Option<&str>,
-    ) -> AppResult<Value> {
-        let u = self.participant(user)?;
+    pub fn summaries(&self, ask: &Ask, resource: &str) -> AppResult<Value> {
+        let u = self.participant(&ask.participant)?;
         if !matches!(resource, "sleep" | "activity" | "workouts" | "body") {
             return Err(AppError::bad_request(
                 "invalid_resource",
                 format!("{resource:?} is not one of sleep, activity, workouts, body"),
             ));
         }
-        let r = self.span(from, to)?;
-        let v = shapes::summaries(&self.app, &u.user_id, resource, r, provider)?;
+        let r = self.range(ask)?;
+        let v = shapes::summaries(&self.app, &u.user_id, resource, r, ask.provider.as_deref())?;
         let docs = v[resource].as_array().cloned().unwrap_or_default();
         let total = docs.len();
         let mut kept = vec![];
@@ -182,15 +190,12 @@ impl Explorer {
     /// One metric over a range, sized to `budget` points (see `series`).
     pub fn timeseries(
         &self,
-        user: &str,
+        ask: &Ask,
         metric: &str,
-        from: &str,
-        to: Option<&str>,
         resolution: Option<&str>,
         budget: Option<usize>,
-        provider: Option<&str>,
     ) -> AppResult<Value> {
-        let u = self.participant(user)?;
+        let u = self.participant(&ask.participant)?;
         if crate::resources::stored_metrics().all(|m| m != metric) {
             return Err(AppError::bad_request(
                 "invalid_resource",
@@ -205,11 +210,14 @@ impl Explorer {
         let asked = series::Resolution::parse(resolution.unwrap_or("auto"))?;
         let (lo, hi) = series::BUDGET_RANGE;
         let budget = budget.unwrap_or(series::DEFAULT_BUDGET).clamp(lo, hi);
-        let r = self.span(from, to)?;
-        let samples =
-            self.app
-                .store
-                .samples(&u.user_id, metric, r.from_ms, r.to_ms + 1, provider)?;
+        let r = self.range(ask)?;
+        let samples = self.app.store.samples(
+            &u.user_id,
+            metric,
+            r.from_ms,
+            r.to_ms + 1,
+            ask.provider.as_deref(),
+        )?;
         let sized = series::size(metric, &r, samples, asked, budget)?;
         let mut v = serde_json::to_value(sized).map_err(|e| AppError::internal(e.to_string()))?;
         v["user_id"] = json!(u.user_id);
@@ -220,9 +228,9 @@ impl Explorer {
     }
 
     /// Which days hold which data: per resource, runs of consecutive days.
-    pub fn coverage(&self, user: &str, from: &str, to: Option<&str>) -> AppResult<Value> {
-        let u = self.participant(user)?;
-        let r = self.span(from, to)?;
+    pub fn coverage(&self, ask: &Ask) -> AppResult<Value> {
+        let u = self.participant(&ask.participant)?;
+        let r = self.range(ask)?;
         let days = self.app.store.covered_days(
             &u.user_id,
             &r.from_day.to_string(),
@@ -253,26 +261,19 @@ impl Explorer {
     }
 
     /// Raw provider payloads, only when the server was started with `--allow-raw`.
-    pub fn raw(
-        &self,
-        user: &str,
-        resource: &str,
-        from: &str,
-        to: Option<&str>,
-        provider: Option<&str>,
-    ) -> AppResult<Value> {
+    pub fn raw(&self, ask: &Ask, resource: &str) -> AppResult<Value> {
         if !self.allow_raw {
             return Err(AppError::bad_request(
                 "invalid_request",
                 "raw provider payloads are off; start the server with --allow-raw to read them",
             ));
         }
-        let u = self.participant(user)?;
-        let r = self.span(from, to)?;
+        let u = self.participant(&ask.participant)?;
+        let r = self.range(ask)?;
         let q = crate::query::DataQuery {
             start_date: Some(r.from_day.to_string()),
             end_date: Some(r.to_day.to_string()),
-            provider: provider.map(str::to_string),
+            provider: ask.provider.clone(),
             ..Default::default()
         };
         crate::query::raw_of(&self.app, resource, &u.user_id, &q)
@@ -307,6 +308,28 @@ impl Explorer {
     }
 }
 
+/// The command an assistant runs to reach this data: this binary, its data directory, `mcp`
+/// (shell-quoted, so it pastes into a terminal or a config's `command` line as it is).
+pub fn register_command(data_dir: &std::path::Path) -> String {
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "vital-link".into());
+    let quote = |s: &str| {
+        if s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+:=".contains(c))
+        {
+            s.to_string()
+        } else {
+            format!("'{}'", s.replace('\'', r"'\''"))
+        }
+    };
+    format!(
+        "{} --data-dir {} mcp",
+        quote(&exe),
+        quote(&data_dir.display().to_string())
+    )
+}
+
 /// Consecutive days as `[first, last]` pairs.
 fn runs(days: &[chrono::NaiveDate]) -> Vec<[String; 2]> {
     let mut out: Vec<[chrono::NaiveDate; 2]> = vec![];
@@ -319,4 +342,49 @@ fn runs(days: &[chrono::NaiveDate]) -> Vec<[String; 2]> {
     out.into_iter()
         .map(|[a, b]| [a.to_string(), b.to_string()])
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Scope;
+    use crate::store::users::User;
+
+    fn user(id: &str, client: &str, cohort: Option<&str>) -> User {
+        User {
+            user_id: id.into(),
+            client_user_id: client.into(),
+            created_at: 0,
+            fallback_time_zone: None,
+            fallback_birth_date: None,
+            ingestion_start: None,
+            ingestion_end: None,
+            notes: None,
+            cohort: cohort.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_scope_admits_everyone_or_only_those_named_or_one_cohort() {
+        let (alice, bob, carol) = (
+            user("u1", "alice", Some("a")),
+            user("u2", "bob", Some("b")),
+            user("u3", "carol", None),
+        );
+        assert!(Scope::default().admits(&carol));
+        let named = Scope {
+            participants: vec!["alice".into(), "u3".into()],
+            cohort: None,
+        };
+        assert!(named.admits(&alice) && named.admits(&carol) && !named.admits(&bob));
+        let cohort = Scope {
+            participants: vec![],
+            cohort: Some("a".into()),
+        };
+        assert!(cohort.admits(&alice) && !cohort.admits(&bob) && !cohort.admits(&carol));
+        let both = Scope {
+            participants: vec!["bob".into()],
+            cohort: Some("a".into()),
+        };
+        assert!(!both.admits(&bob) && !both.admits(&alice));
+    }
 }
