@@ -11,64 +11,12 @@ use vital_link_core::explore::Ask;
 
 use crate::VitalLinkMcp;
 
+/// Whose data over which days.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
-pub struct RangeArgs {
+pub struct Period {
     /// user_id or client_user_id, as list_participants shows it.
     pub participant: String,
-    /// First day: YYYY-MM-DD, 'today', 'yesterday' or 'last N days|weeks|months'.
-    pub from: String,
-    /// Last day, inclusive (YYYY-MM-DD, 'today' or 'yesterday'); default today.
-    #[serde(default)]
-    #[schemars(with = "String")]
-    pub to: Option<String>,
-    /// Only this provider's data (e.g. oura); default all.
-    #[serde(default)]
-    #[schemars(with = "String")]
-    pub provider: Option<String>,
-}
-
-#[derive(Debug, Deserialize, Serialize, JsonSchema)]
-pub struct TimeseriesArgs {
-    /// user_id or client_user_id.
-    pub participant: String,
-    /// heartrate, hrv, steps, calories_active, glucose, blood_oxygen, ... (see the data dictionary).
-    pub metric: String,
-    /// First day: YYYY-MM-DD, 'N days ago' or 'last N days|weeks|months'.
-    pub from: String,
-    /// Last day, inclusive; default today.
-    #[serde(default)]
-    #[schemars(with = "String")]
-    pub to: Option<String>,
-    /// auto (default: the finest that fits max_points), raw, minute, 5m, 15m, hour, day, week.
-    #[serde(default)]
-    #[schemars(with = "String")]
-    pub resolution: Option<String>,
-    /// The most points to return (10-5000, default 500).
-    #[serde(default)]
-    #[schemars(with = "u32")]
-    pub max_points: Option<usize>,
-    #[serde(default)]
-    #[schemars(with = "String")]
-    pub provider: Option<String>,
-}
-
-#[derive(Debug, Deserialize, Serialize, JsonSchema)]
-pub struct CoverageArgs {
-    /// user_id or client_user_id.
-    pub participant: String,
-    /// First day: YYYY-MM-DD, 'N days ago' or 'last N days|weeks|months'.
-    pub from: String,
-    /// Last day, inclusive; default today.
-    #[serde(default)]
-    #[schemars(with = "String")]
-    pub to: Option<String>,
-}
-
-#[derive(Debug, Deserialize, Serialize, JsonSchema)]
-pub struct Side {
-    /// user_id or client_user_id.
-    pub participant: String,
-    /// First day: YYYY-MM-DD, 'N days ago' or 'last N days|weeks|months'.
+    /// First day: YYYY-MM-DD, 'today', 'yesterday', 'N days ago' or 'last N days|weeks|months'.
     pub from: String,
     /// Last day, inclusive (YYYY-MM-DD, 'today', 'yesterday', 'N days ago'); default today.
     #[serde(default)]
@@ -77,11 +25,37 @@ pub struct Side {
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct RangeArgs {
+    #[serde(flatten)]
+    pub period: Period,
+    /// Only this provider's data (e.g. oura); default all.
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub provider: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct TimeseriesArgs {
+    #[serde(flatten)]
+    pub range: RangeArgs,
+    /// heartrate, hrv, steps, calories_active, glucose, blood_oxygen, ... (see the data dictionary).
+    pub metric: String,
+    /// auto (default: the finest that fits max_points), raw, minute, 5m, 15m, hour, day, week.
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub resolution: Option<String>,
+    /// The most points to return (10-5000, default 500).
+    #[serde(default)]
+    #[schemars(with = "u32")]
+    pub max_points: Option<usize>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct CompareArgs {
     /// The baseline: a participant and a range.
-    pub a: Side,
+    pub a: Period,
     /// Compared with a: another range, another participant, or both.
-    pub b: Side,
+    pub b: Period,
     /// Which metrics (see the data dictionary's compare_metrics); default all.
     #[serde(default)]
     pub metrics: Vec<String>,
@@ -98,9 +72,9 @@ pub struct RawArgs {
 impl RangeArgs {
     fn ask(&self) -> Ask {
         Ask {
-            participant: self.participant.clone(),
-            from: self.from.clone(),
-            to: self.to.clone(),
+            participant: self.period.participant.clone(),
+            from: self.period.from.clone(),
+            to: self.period.to.clone(),
             provider: self.provider.clone(),
         }
     }
@@ -118,7 +92,7 @@ impl VitalLinkMcp {
         a: RangeArgs,
     ) -> CallToolResult {
         let logged = args(&a);
-        let user = a.participant.clone();
+        let user = a.period.participant.clone();
         self.answer(tool, Some(&user), logged, move |ex| {
             ex.summaries(&a.ask(), resource)
         })
@@ -170,15 +144,14 @@ impl VitalLinkMcp {
         Parameters(a): Parameters<TimeseriesArgs>,
     ) -> CallToolResult {
         let logged = args(&a);
-        let user = a.participant.clone();
+        let user = a.range.period.participant.clone();
         self.answer("get_timeseries", Some(&user), logged, move |ex| {
-            let ask = Ask {
-                participant: a.participant.clone(),
-                from: a.from.clone(),
-                to: a.to.clone(),
-                provider: a.provider.clone(),
-            };
-            ex.timeseries(&ask, &a.metric, a.resolution.as_deref(), a.max_points)
+            ex.timeseries(
+                &a.range.ask(),
+                &a.metric,
+                a.resolution.as_deref(),
+                a.max_points,
+            )
         })
         .await
     }
@@ -186,16 +159,15 @@ impl VitalLinkMcp {
     #[tool(
         description = "Which days in a range hold which data (per resource and metric: the number of days and runs of consecutive days)."
     )]
-    pub async fn get_coverage(&self, Parameters(a): Parameters<CoverageArgs>) -> CallToolResult {
+    pub async fn get_coverage(&self, Parameters(a): Parameters<Period>) -> CallToolResult {
         let logged = args(&a);
         let user = a.participant.clone();
         self.answer("get_coverage", Some(&user), logged, move |ex| {
-            ex.coverage(&Ask {
-                participant: a.participant.clone(),
-                from: a.from.clone(),
-                to: a.to.clone(),
+            let every_provider = RangeArgs {
+                period: a,
                 provider: None,
-            })
+            };
+            ex.coverage(&every_provider.ask())
         })
         .await
     }
@@ -221,7 +193,7 @@ impl VitalLinkMcp {
     )]
     pub async fn get_raw(&self, Parameters(a): Parameters<RawArgs>) -> CallToolResult {
         let logged = args(&a);
-        let user = a.range.participant.clone();
+        let user = a.range.period.participant.clone();
         self.answer("get_raw", Some(&user), logged, move |ex| {
             ex.raw(&a.range.ask(), &a.resource)
         })
