@@ -36,11 +36,15 @@ if [ "$node_major" -lt 20 ]; then
 fi
 
 echo "==> installing npm packages (UI, test authorization server, browser tests)"
-for dir in ui tests/oidc tests/browser; do
+for dir in ui tests/oidc tests/browser tests/mcp; do
   if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
   fi
 done
+
+echo "==> installing the MCP Python SDK (tests/mcp: mcp 2.3.0 with the Vital SDK)"
+[ -x target/mcp-venv/bin/python ] || python3 -m venv target/mcp-venv
+target/mcp-venv/bin/pip install --quiet --disable-pip-version-check -r tests/mcp/requirements.txt
 
 echo "==> installing the seed-era Vital SDKs (legacy conformance suites: vital 1.4.11, vital-node 1.6.5)"
 [ -x target/conformance-legacy-venv/bin/python ] || python3 -m venv target/conformance-legacy-venv

@@ -26,6 +26,9 @@ dbus-run-session -- bash -c '
 echo "==> SDK conformance: the official Python and Node Vital SDKs against vital-link serve"
 VITAL_LINK_BIN=target/debug/vital-link timeout --kill-after=30 1200 tests/conformance/with-server.sh
 
+echo "==> the MCP server with official clients: the MCP Python SDK and the MCP inspector's CLI"
+VITAL_LINK_BIN=target/debug/vital-link timeout --kill-after=30 600 tests/mcp/run.sh
+
 echo "==> the link page and the @tryvital/vital-link React hook in headless Chromium"
 VITAL_LINK_BIN=target/debug/vital-link timeout --kill-after=30 900 tests/browser/run.sh
 

@@ -10,10 +10,11 @@ pub use vital_link_core::*;
 #[cfg(feature = "desktop")]
 pub use vital_link_desktop as desktop;
 pub use vital_link_fake as fake;
+pub use vital_link_mcp as mcp;
 
 use vital_link_core::clock::Clock;
 use vital_link_core::config::Config;
-use vital_link_core::faces::{ApiServer, Plugins};
+use vital_link_core::faces::{ApiServer, McpServer, Plugins};
 
 /// The HTTP API face, as the core's other faces start it.
 struct HttpApi;
@@ -25,11 +26,27 @@ impl ApiServer for HttpApi {
     }
 }
 
-/// The sandbox's fakes and the HTTP API, plugged into the core.
+/// The MCP face, as `vital-link mcp` starts it.
+struct Mcp;
+
+#[async_trait::async_trait]
+impl McpServer for Mcp {
+    async fn serve_stdio(
+        &self,
+        app: Arc<App>,
+        scope: explore::Scope,
+        allow_raw: bool,
+    ) -> AppResult<()> {
+        mcp::serve_stdio(app, scope, allow_raw).await
+    }
+}
+
+/// The sandbox's fakes, the HTTP API and the MCP face, plugged into the core.
 pub fn plugins() -> Plugins {
     Plugins {
         sandbox: Arc::new(fake::Launcher),
         api: Arc::new(HttpApi),
+        mcp: Arc::new(Mcp),
         desktop: cfg!(feature = "desktop"),
     }
 }

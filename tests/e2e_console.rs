@@ -293,6 +293,12 @@ async fn researcher_and_qa_console_session() {
     type_into(&c, "#enrol-pin", PIN).await;
     click(&c, "#enrol-pin-save").await;
     until_js(&c, "PIN set", "return (document.querySelector('#enrol-pin-status')?.textContent ?? '').includes('A PIN is set');", 20).await;
+    // The MCP command names this app's binary and this data directory.
+    let mcp = text(&c, "#mcp-command").await;
+    assert!(
+        mcp.ends_with(" mcp") && mcp.contains(&s.data.display().to_string()),
+        "{mcp}"
+    );
     shot(&c, "01-settings").await;
 
     // ── A CSV with an open quote is refused whole, with its line ──────────────────────

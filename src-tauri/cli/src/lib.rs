@@ -96,6 +96,19 @@ pub enum Command {
         #[arg(long, env = "VITAL_LINK_SYNC_INTERVAL_MINUTES")]
         sync_interval_minutes: Option<u64>,
     },
+    /// A Model Context Protocol server over stdio for your own AI assistant: read-only, and
+    /// only the participants named (docs/mcp.md has the config snippet to register it).
+    Mcp {
+        /// client_user_id or user_id the assistant may see; repeat for several; default everyone.
+        #[arg(long = "participant")]
+        participants: Vec<String>,
+        /// Only the participants of this cohort.
+        #[arg(long)]
+        cohort: Option<String>,
+        /// Also offer the providers' raw payloads (get_raw). Off by default.
+        #[arg(long)]
+        allow_raw: bool,
+    },
     /// Export readings for analysis: CSV (+ data dictionary), JSON (Vital's shapes) or Parquet.
     Export {
         #[arg(long, value_enum)]
@@ -431,6 +444,20 @@ pub async fn run(cli: Cli, command: Command, plugins: &Plugins) -> AppResult<()>
             allow_remote,
             sync_interval_minutes,
         } => serve::serve(&app, plugins, bind, allow_remote, sync_interval_minutes).await?,
+        Command::Mcp {
+            participants,
+            cohort,
+            allow_raw,
+        } => {
+            let scope = vital_link_core::explore::Scope {
+                participants,
+                cohort,
+            };
+            plugins
+                .mcp
+                .serve_stdio(app.clone(), scope, allow_raw)
+                .await?
+        }
         Command::Webhooks(cmd) => forward::webhooks(&app, cmd)?,
         Command::Forward(cmd) => forward::forward(&app, cmd).await?,
         Command::Settings(cmd) => settings::settings(&app, cmd, json_out)?,

@@ -82,6 +82,8 @@ pub struct SettingsView {
     pub credentials: Vec<crate::credentials::CredentialView>,
     pub agreement: crate::study::Agreement,
     pub enrol_pin_set: bool,
+    /// The command line an AI assistant launches for the MCP server on this data.
+    pub mcp_command: String,
 }
 
 fn user_row(app: &App, u: User, from: &str, to: &str) -> AppResult<Participant> {
@@ -226,6 +228,7 @@ impl App {
             credentials: self.credentials_view()?,
             agreement: self.agreement()?,
             enrol_pin_set: self.store.setting("enrol_pin_hash")?.is_some(),
+            mcp_command: crate::explore::register_command(&self.config.data_dir),
         })
     }
 

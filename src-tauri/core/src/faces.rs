@@ -18,11 +18,23 @@ pub trait ApiServer: Send + Sync {
     async fn serve(&self, app: Arc<App>, ip: IpAddr, port: u16) -> AppResult<SocketAddr>;
 }
 
+/// Serves the MCP face over stdio for an app (plugged in by the binary).
+#[async_trait::async_trait]
+pub trait McpServer: Send + Sync {
+    async fn serve_stdio(
+        &self,
+        app: Arc<App>,
+        scope: crate::explore::Scope,
+        allow_raw: bool,
+    ) -> AppResult<()>;
+}
+
 /// The parts the binary plugs into the core.
 #[derive(Clone)]
 pub struct Plugins {
     pub sandbox: Arc<dyn SandboxLauncher>,
     pub api: Arc<dyn ApiServer>,
+    pub mcp: Arc<dyn McpServer>,
     /// Whether this binary has the window (for `doctor`).
     pub desktop: bool,
 }

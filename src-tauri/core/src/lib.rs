@@ -10,6 +10,7 @@ pub mod console;
 pub mod credentials;
 pub mod custom_providers;
 pub mod error;
+pub mod explore;
 pub mod export;
 pub mod faces;
 pub mod forward;

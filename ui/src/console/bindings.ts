@@ -268,7 +268,11 @@ environment: string, history_days: number, data_dir: string, api_base: string,
 /**
  * Redacted.
  */
-api_key: string, webhooks: Array<Endpoint>, forward: ForwardStatus, credentials: Array<CredentialView>, agreement: Agreement, enrol_pin_set: boolean, };
+api_key: string, webhooks: Array<Endpoint>, forward: ForwardStatus, credentials: Array<CredentialView>, agreement: Agreement, enrol_pin_set: boolean, 
+/**
+ * The command line an AI assistant launches for the MCP server on this data.
+ */
+mcp_command: string, };
 
 export type SyncReport = { connection_id: number, provider: string, pages: number, written: PageOutcome, status: string, errors: Array<string>, 
 /**

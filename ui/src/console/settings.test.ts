@@ -23,7 +23,7 @@ const view = (extra: Partial<SettingsView> = {}): SettingsView => ({
     { slug: 'strava', client_id: 'env-id', client_secret: null, source: 'environment' },
   ],
   forward: { enabled: false, url: null, outbox: { batches: 0, readings: 0 }, parked: { batches: 0, readings: 0 }, dead_letters: [], delivered_readings: 0, last_delivery_at: null, last_error: null, provider_mode: null, last_error_at: null },
-  agreement: { version: '1', text: 'Old text' }, enrol_pin_set: false, ...extra,
+  agreement: { version: '1', text: 'Old text' }, enrol_pin_set: false, mcp_command: '/opt/vl/vital-link --data-dir /tmp/d mcp', ...extra,
 });
 
 const $ = <T extends HTMLElement = HTMLElement>(s: string) => document.querySelector<T>(s);
@@ -72,6 +72,7 @@ describe('settings page', () => {
     expect($('#credentials tr[data-provider="strava"] [data-edit]')).toBeNull();
     expect($('#enrol-pin-status')!.textContent).toContain('No PIN');
     expect($<HTMLInputElement>('#env-sandbox')!.checked).toBe(true);
+    expect($('#mcp-command')!.textContent).toBe('/opt/vl/vital-link --data-dir /tmp/d mcp');
   });
 
   it('saves the environment and says a restart is needed', async () => {

@@ -1,4 +1,4 @@
-/** Settings: environment, provider credentials, storage, API key, webhooks, forwarding, enrol PIN, agreement, danger zone. */
+/** Settings: environment, provider credentials, storage, API key, MCP command, webhooks, forwarding, enrol PIN, agreement, danger zone. */
 import { h, svg } from '../shared/dom';
 import { icons } from '../shared/icons';
 import * as api from './api';
@@ -88,6 +88,7 @@ export class SettingsPage {
       this.environmentCard(s),
       this.storageCard(s),
       this.apiCard(s),
+      this.mcpCard(s),
       this.credentialsCard(s),
       this.webhooksCard(s),
       this.forwardCard(s),
@@ -136,6 +137,24 @@ export class SettingsPage {
       h('dl', { class: 'kv-grid' },
         h('div', { class: 'kv' }, h('dt', {}, 'Data directory'), h('dd', {}, h('code', { id: 'data-dir' }, s.data_dir))),
         h('div', { class: 'kv' }, h('dt', {}, 'History depth'), h('dd', { id: 'history-days' }, `${s.history_days} days copied when a device is connected`))));
+  }
+
+  private mcpCard(s: SettingsView): HTMLElement {
+    return this.card('settings-mcp', 'AI assistant (MCP)', 'Let your own assistant read this data, read-only, through the Model Context Protocol.',
+      h('p', { class: 'muted small' }, 'Register this command as a local (stdio) MCP server in your assistant. Add --participant ID (repeatable) or --cohort NAME to limit whom it sees; raw provider payloads stay off unless you add --allow-raw. Every call it makes is listed under Events.'),
+      h('pre', { class: 'code-block', id: 'mcp-command' }, s.mcp_command),
+      h('div', { class: 'form-actions' },
+        h('button', {
+          class: 'vl-btn', type: 'button', id: 'mcp-copy',
+          onclick: async () => {
+            try {
+              await navigator.clipboard.writeText(s.mcp_command);
+              toast('Command copied.', 'ok');
+            } catch {
+              toast('Copying is not allowed here: select the command and copy it.', 'info');
+            }
+          },
+        }, 'Copy command')));
   }
 
   private apiCard(s: SettingsView): HTMLElement {

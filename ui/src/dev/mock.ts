@@ -534,6 +534,7 @@ const handlers: Handlers = {
           slug, client_id: slug === 'oura' ? 'lab-oura-app' : null, client_secret: slug === 'oura' ? 'sk_l…9f2a (40 chars)' : null, source: slug === 'oura' ? 'settings' : 'none',
         })),
         agreement, enrol_pin_set: pinHash !== null,
+        mcp_command: '/usr/bin/vital-link --data-dir /home/you/.local/share/vital-link mcp',
       };
     },
     rotate_api_key: async () => {

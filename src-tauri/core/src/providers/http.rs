@@ -236,7 +236,12 @@ pub async fn send_json(
     let text = String::from_utf8_lossy(&bytes).into_owned();
     match status {
         200..=299 => {}
-        401 => return Err(FetchError::Unauthorized),
+        401 => {
+            return Err(match missing_permission(&text) {
+                Some(m) => FetchError::Forbidden(m),
+                None => FetchError::Unauthorized,
+            })
+        }
         403 => return Err(FetchError::Forbidden(detail_of(&text))),
         429 => {
             return Err(FetchError::RateLimited {
@@ -257,6 +262,27 @@ pub async fn send_json(
     let value: Value = serde_json::from_str(&text)
         .map_err(|e| FetchError::Malformed(format!("invalid JSON from {what}: {e}")))?;
     Ok((value, text, headers))
+}
+
+/// A 401 that names a permission the token lacks is a missing scope, not an expired token:
+/// refreshing cannot add a scope, so it must not be retried as one. Strava answers so
+/// (`{"message": "Authorization Error", "errors": [{"resource": "AccessToken", "field":
+/// "activity:read_permission", "code": "missing"}]}`, as its users report it, e.g.
+/// markhneedham.com/blog/2020/12/15/strava-authorization-error-missing-read-permission/).
+fn missing_permission(body: &str) -> Option<String> {
+    let v: Value = serde_json::from_str(body).ok()?;
+    let missing = v["errors"].as_array()?.iter().find_map(|e| {
+        let field = e["field"].as_str()?;
+        (e["code"] == "missing").then_some(
+            field
+                .strip_suffix("_permission")
+                .unwrap_or(field)
+                .to_string(),
+        )
+    })?;
+    Some(format!(
+        "the provider refused the data: the connection was not granted the {missing:?} permission; reconnect and allow it on the consent page"
+    ))
 }
 
 /// reqwest errors name the URL, which can carry tokens for some providers; keep only the kind.
@@ -291,4 +317,22 @@ pub fn build_client() -> reqwest::Client {
         .user_agent(concat!("VitalLinkDesktop/", env!("CARGO_PKG_VERSION")))
         .build()
         .expect("the HTTP client configuration is static and valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::missing_permission;
+
+    #[test]
+    fn a_401_naming_a_missing_permission_is_a_scope_and_an_invalid_token_is_not() {
+        let missing = r#"{"message":"Authorization Error","errors":[{"resource":"AccessToken","field":"activity:read_permission","code":"missing"}]}"#;
+        let m = missing_permission(missing).expect("a missing permission");
+        assert!(
+            m.contains("\"activity:read\"") && m.contains("reconnect"),
+            "{m}"
+        );
+        let expired = r#"{"message":"Authorization Error","errors":[{"resource":"Athlete","field":"access_token","code":"invalid"}]}"#;
+        assert_eq!(missing_permission(expired), None);
+        assert_eq!(missing_permission("not json"), None);
+    }
 }
