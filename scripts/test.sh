@@ -41,7 +41,7 @@ if ! (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz build --dev -s none) >artifacts/fu
   echo "fuzz: the targets do not build (full log: artifacts/fuzz-build.log)" >&2
   exit 1
 fi
-for t in callback normalize dates; do
+for t in callback normalize dates import_files; do
   (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run --dev -s none "$t" -- -max_total_time=20 2>&1 | grep -E "^Done|ERROR|panicked|deadly" )
 done
 
