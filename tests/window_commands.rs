@@ -97,6 +97,7 @@ async fn typed_results_keep_the_json_the_window_reads() {
             "credentials",
             "agreement",
             "enrol_pin_set",
+            "mcp_command",
         ])
     );
     assert_eq!(
@@ -110,5 +111,10 @@ async fn typed_results_keep_the_json_the_window_reads() {
     );
     assert_eq!(settings["agreement"], json!(app.agreement().unwrap()));
     assert_eq!(settings["enrol_pin_set"], false);
+    let mcp = settings["mcp_command"].as_str().unwrap();
+    assert!(
+        mcp.ends_with(" mcp") && mcp.contains(&app.config.data_dir.display().to_string()),
+        "{mcp}"
+    );
     assert!(settings["api_key"].as_str().unwrap().contains("chars"));
 }
