@@ -524,3 +524,41 @@ fn a_passphrase_protects_the_vault_key() {
     let o = vl(&["sync"], Some("correct horse battery"));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+#[tokio::test]
+async fn wrong_enrol_pins_lock_for_a_growing_time_that_a_restart_does_not_reset() {
+    let h = start(1).await;
+    h.app.set_enrol_pin(Some("2468")).unwrap();
+    for _ in 1..vital_link::console::PIN_FREE_TRIES {
+        assert!(!h.app.check_enrol_pin("0000").unwrap());
+    }
+    let locked = h.app.check_enrol_pin("1111").unwrap_err();
+    assert_eq!(locked.code, "pin_locked");
+    assert!(locked.message.contains("30 s"), "{}", locked.message);
+    // While locked even the right PIN is refused, so guessing gains nothing.
+    assert_eq!(
+        h.app.check_enrol_pin("2468").unwrap_err().code,
+        "pin_locked"
+    );
+    drop(h.app);
+
+    // Restarted 31 s later: the count survives, and the next wrong PIN locks for twice as long.
+    let app = reopen(h.dir.path(), now() + chrono::Duration::seconds(31), 1).await;
+    let again = app.check_enrol_pin("0000").unwrap_err();
+    assert!(again.message.contains("60 s"), "{}", again.message);
+    assert!(app
+        .events(50)
+        .unwrap()
+        .iter()
+        .any(|e| e.kind == "enrol_pin_locked"));
+    drop(app);
+    let app = reopen(h.dir.path(), now() + chrono::Duration::seconds(92), 1).await;
+    assert!(
+        app.check_enrol_pin("2468").unwrap(),
+        "the right PIN after the wait"
+    );
+    // The right PIN cleared the count: four wrong tries do not lock again.
+    for _ in 1..vital_link::console::PIN_FREE_TRIES {
+        assert!(!app.check_enrol_pin("0000").unwrap());
+    }
+}

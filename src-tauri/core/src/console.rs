@@ -234,32 +234,84 @@ impl App {
 
     /// The PIN that lets the researcher leave enrol (kiosk) mode; `None` removes it.
     pub fn set_enrol_pin(&self, pin: Option<&str>) -> AppResult<()> {
-        match pin.filter(|p| !p.is_empty()) {
-            Some(p) => {
-                if p.len() < 4 {
-                    return Err(AppError::bad_request(
-                        "pin_too_short",
-                        "use at least 4 digits or characters",
-                    ));
-                }
-                self.store.set_setting(
-                    "enrol_pin_hash",
-                    &crate::link::hash_token(&format!("enrol-pin/{p}")),
-                )
-            }
+        let pin = pin.filter(|p| !p.is_empty());
+        if pin.is_some_and(|p| p.len() < 4) {
+            return Err(AppError::bad_request(
+                "pin_too_short",
+                "use at least 4 digits or characters",
+            ));
+        }
+        // A new PIN (or none) starts without the old one's wrong tries.
+        self.store.delete_setting(PIN_FAILURES)?;
+        self.store.delete_setting(PIN_LOCKED_UNTIL)?;
+        match pin {
+            Some(p) => self.store.set_setting(
+                "enrol_pin_hash",
+                &crate::link::hash_token(&format!("enrol-pin/{p}")),
+            ),
             None => self.store.delete_setting("enrol_pin_hash"),
         }
     }
 
+    /// Whether `pin` lets the researcher leave enrol mode. After `PIN_FREE_TRIES` wrong tries
+    /// each further wrong one locks for twice as long as the last (30 s, 60 s, … 15 min), and
+    /// while locked even the right PIN is refused: someone at a kiosk cannot try them all. The
+    /// count lives in the store, so restarting the app does not reset it.
     pub fn check_enrol_pin(&self, pin: &str) -> AppResult<bool> {
-        Ok(match self.store.setting("enrol_pin_hash")? {
-            None => true,
-            Some(h) => bool::from(subtle::ConstantTimeEq::ct_eq(
-                h.as_bytes(),
-                crate::link::hash_token(&format!("enrol-pin/{pin}")).as_bytes(),
-            )),
-        })
+        let Some(hash) = self.store.setting("enrol_pin_hash")? else {
+            return Ok(true);
+        };
+        let now = self.clock.now().timestamp_millis();
+        let number = |k: &str| -> AppResult<i64> {
+            Ok(self
+                .store
+                .setting(k)?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0))
+        };
+        let until = number(PIN_LOCKED_UNTIL)?;
+        if until > now {
+            return Err(pin_locked((until - now + 999) / 1000));
+        }
+        let right = bool::from(subtle::ConstantTimeEq::ct_eq(
+            hash.as_bytes(),
+            crate::link::hash_token(&format!("enrol-pin/{pin}")).as_bytes(),
+        ));
+        if right {
+            self.store.delete_setting(PIN_FAILURES)?;
+            self.store.delete_setting(PIN_LOCKED_UNTIL)?;
+            return Ok(true);
+        }
+        let failures = number(PIN_FAILURES)? + 1;
+        self.store
+            .set_setting(PIN_FAILURES, &failures.to_string())?;
+        if failures < PIN_FREE_TRIES {
+            return Ok(false);
+        }
+        let doublings = (failures - PIN_FREE_TRIES).min(5) as u32;
+        let secs = (30_i64 << doublings).min(900);
+        self.store
+            .set_setting(PIN_LOCKED_UNTIL, &(now + secs * 1000).to_string())?;
+        self.store.log_event(
+            "enrol_pin_locked",
+            None,
+            None,
+            serde_json::json!({"wrong_tries": failures, "locked_seconds": secs}),
+        )?;
+        Err(pin_locked(secs))
     }
+}
+
+/// Wrong enrol PINs allowed before the first lockout.
+pub const PIN_FREE_TRIES: i64 = 5;
+const PIN_FAILURES: &str = "enrol_pin_failures";
+const PIN_LOCKED_UNTIL: &str = "enrol_pin_locked_until";
+
+fn pin_locked(secs: i64) -> AppError {
+    AppError::new(
+        "pin_locked",
+        format!("Too many wrong PINs. Try again in {secs} s (the wait doubles with each further wrong PIN)."),
+    )
 }
 
 fn not_sandbox(provider: &str) -> AppError {

@@ -45,6 +45,12 @@ describe('enrol mode', () => {
     input.closest('form')!.dispatchEvent(new Event('submit', { cancelable: true }));
     await until(() => !$('.dialog-error')!.hidden);
     expect($('#enrol')).not.toBeNull();
+    // Locked out after too many wrong PINs: the dialog says how long, and enrol mode stays.
+    vi.mocked(api.checkEnrolPin).mockRejectedValueOnce({ code: 'pin_locked', message: 'Too many wrong PINs. Try again in 30 s (the wait doubles with each further wrong PIN).' });
+    input.value = '2468';
+    input.closest('form')!.dispatchEvent(new Event('submit', { cancelable: true }));
+    await until(() => ($('.dialog-error')!.textContent ?? '').includes('30 s'));
+    expect($('#enrol')).not.toBeNull();
     input.value = '2468';
     input.closest('form')!.dispatchEvent(new Event('submit', { cancelable: true }));
     expect(await leaving).toBe(true);

@@ -62,6 +62,7 @@ export const CORE_ERROR_CODES = [
   'slug_taken',
   'invalid_agreement',
   'pin_too_short',
+  'pin_locked',
   'invalid_port',
   'port_in_use',
   'remote_bind_refused',

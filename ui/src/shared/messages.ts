@@ -197,6 +197,7 @@ const TABLE: Record<ErrorCode, Entry> = {
   slug_taken: { researcher: () => 'A provider with that name already exists', action: 'fix_input' },
   invalid_agreement: { researcher: () => 'The agreement needs a version and a text', action: 'fix_input' },
   pin_too_short: { researcher: () => 'The PIN is too short', action: 'fix_input' },
+  pin_locked: { researcher: () => 'Too many wrong PINs: wait, then try again', action: 'retry' },
   invalid_port: { researcher: () => 'That port number cannot be used', action: 'fix_input' },
   port_in_use: { researcher: () => 'Another program already uses that port', action: 'settings' },
   remote_bind_refused: { researcher: () => 'The local API only listens on this computer', action: 'none' },

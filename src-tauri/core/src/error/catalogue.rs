@@ -160,6 +160,7 @@ pub const CATALOGUE: &[ErrorSpec] = &[
     e("slug_taken", 400, Usage, "A provider with this slug already exists."),
     e("invalid_agreement", 400, Usage, "The agreement needs a version and a text."),
     e("pin_too_short", 400, Usage, "The enrol PIN is shorter than 4 characters."),
+    e("pin_locked", 429, Failed, "Too many wrong enrol PINs: leaving enrol mode waits until the lockout ends."),
     e("invalid_port", 400, Usage, "The port cannot be used (below 1024)."),
     e("port_in_use", 500, Failed, "Another program listens on the API port."),
     e("remote_bind_refused", 400, Usage, "`serve` refuses a non-loopback address without --allow-remote."),
