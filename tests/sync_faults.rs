@@ -423,6 +423,18 @@ async fn an_interrupted_backfill_resumes_where_it_stopped() {
     );
     // The newest days came first.
     assert!(sleep.newest_day.as_deref() >= Some(now().date_naive().to_string().as_str()));
+    // The window reached into tomorrow (UTC); the connection's details say "through today".
+    let local_today = now().with_timezone(&chrono::Local).date_naive().to_string();
+    let shown = h.app.connection_details(conn).unwrap().cursors;
+    assert!(
+        shown
+            .iter()
+            .all(|c| c.newest_day.as_deref() <= Some(local_today.as_str())),
+        "{shown:?}"
+    );
+    assert!(shown
+        .iter()
+        .any(|c| c.newest_day.as_deref() == Some(local_today.as_str())));
     faults(&h, Faults::default());
     let r = h.app.sync_connection(conn, None).await.unwrap();
     assert_eq!(r.status, "connected");

@@ -135,6 +135,28 @@ impl App {
         Ok(rows)
     }
 
+    /// The sync cursors as a person reads them. Sync windows reach into tomorrow (UTC) so that
+    /// people east of UTC get their own today; that is not a day anyone has lived yet, so the
+    /// newest day shown stops at this computer's today.
+    fn shown_cursors(
+        &self,
+        connection_id: i64,
+    ) -> AppResult<Vec<crate::store::connections::Cursor>> {
+        let today = self
+            .clock
+            .now()
+            .with_timezone(&chrono::Local)
+            .date_naive()
+            .to_string();
+        let mut cursors = self.store.cursors(connection_id)?;
+        for c in &mut cursors {
+            if c.newest_day.as_deref().is_some_and(|d| d > today.as_str()) {
+                c.newest_day = Some(today.clone());
+            }
+        }
+        Ok(cursors)
+    }
+
     pub fn connection_details(&self, connection_id: i64) -> AppResult<ConnectionDetails> {
         let c = self.store.connection(connection_id)?;
         let p = self.provider(&c.provider)?;
@@ -157,7 +179,7 @@ impl App {
                 .collect(),
             scopes_requested: p.spec().scopes.iter().map(|s| s.to_string()).collect(),
             last_refresh,
-            cursors: self.store.cursors(c.id)?,
+            cursors: self.shown_cursors(c.id)?,
             connection: c,
         })
     }
