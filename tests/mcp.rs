@@ -201,6 +201,10 @@ async fn a_scoped_server_shows_only_its_participants_and_no_secret() {
         coverage["resources"]["sleep"]["days"].as_u64().unwrap() >= 7,
         "{coverage}"
     );
+    assert!(
+        coverage["days_with_any_data"].as_u64() <= coverage["days_in_range"].as_u64(),
+        "a day outside the range: {coverage}"
+    );
     let compare = &outputs[7];
     assert!(
         compare["metrics"]

@@ -48,5 +48,6 @@ assert "get_raw" not in tools, "raw payloads offered without --allow-raw"
 cov = json.load(open(sys.argv[2]))
 body = cov.get("structuredContent") or json.loads(cov["content"][0]["text"])
 assert not cov.get("isError") and body["resources"]["sleep"]["days"] > 20, cov
+assert body["days_with_any_data"] <= body["days_in_range"], body
 print(f"mcp: inspector listed {len(tools)} tools; coverage: {body['days_with_any_data']} of {body['days_in_range']} days hold data")
 PY

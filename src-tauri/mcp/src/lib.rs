@@ -105,19 +105,18 @@ impl ServerHandler for VitalLinkMcp {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        let listed = self.blocking(|ex| ex.participants()).await?;
+        // Names only: listing resources must not count every participant's days of data.
+        let users = self.blocking(|ex| ex.scoped_users()).await?;
         let mut resources = vec![Resource::new(DICTIONARY_URI, "data-dictionary")
             .with_description(
                 "What can be asked for: summaries, metrics and their units, resolutions",
             )
             .with_mime_type("application/json")];
-        for p in listed["participants"].as_array().into_iter().flatten() {
-            let id = p["user_id"].as_str().unwrap_or_default();
-            let name = p["client_user_id"].as_str().unwrap_or(id);
+        for u in users {
             resources.push(
                 Resource::new(
-                    format!("vital-link://participants/{id}/profile"),
-                    format!("{name} profile"),
+                    format!("vital-link://participants/{}/profile", u.user_id),
+                    format!("{} profile", u.client_user_id),
                 )
                 .with_description("The participant's profile and enrolment details")
                 .with_mime_type("application/json"),

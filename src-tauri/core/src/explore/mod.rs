@@ -120,21 +120,26 @@ impl Explorer {
         }
     }
 
-    pub fn participants(&self) -> AppResult<Value> {
+    /// The participants this server may show, without their data.
+    pub fn scoped_users(&self) -> AppResult<Vec<User>> {
         let (users, _) = self.app.list_users(0, i64::MAX)?;
+        Ok(users.into_iter().filter(|u| self.scope.admits(u)).collect())
+    }
+
+    pub fn participants(&self) -> AppResult<Value> {
         let mut out = vec![];
-        for u in users.into_iter().filter(|u| self.scope.admits(u)) {
+        for u in self.scoped_users()? {
             let providers: Vec<Value> = self
                 .app
                 .connections(Some(&u.user_id))?
                 .into_iter()
                 .map(|c| json!({"provider": c.provider, "status": c.status.as_str()}))
                 .collect();
-            let days = self
-                .app
-                .store
-                .covered_days(&u.user_id, "0001-01-01", "9999-12-31")?;
-            let mut distinct: Vec<&String> = days.iter().map(|(_, d)| d).collect();
+            let mut distinct: Vec<String> = self
+                .covered(&u.user_id, "0001-01-01", "9999-12-31")?
+                .into_iter()
+                .map(|(_, d)| d.to_string())
+                .collect();
             distinct.sort();
             distinct.dedup();
             out.push(json!({
@@ -148,6 +153,34 @@ impl Explorer {
             }));
         }
         Ok(json!({"participants": out}))
+    }
+
+    /// `(resource or metric, day)` for each day in `from..=to` holding any of it, from the same
+    /// per-day counts as the console's coverage (samples by their local day, so a sample at
+    /// the range's UTC edge can fall on a local day outside it: that day is left out); the
+    /// profile is not a day's data.
+    fn covered(
+        &self,
+        user_id: &str,
+        from: &str,
+        to: &str,
+    ) -> AppResult<Vec<(String, chrono::NaiveDate)>> {
+        let mut out = vec![];
+        for (day, counts) in self.app.store.coverage_days(user_id, from, to)? {
+            if day.as_str() < from || day.as_str() > to {
+                continue;
+            }
+            let Some(d) = crate::model::parse_day(&day) else {
+                continue;
+            };
+            out.extend(
+                counts
+                    .into_iter()
+                    .filter(|(what, n)| *n > 0 && what != "profile")
+                    .map(|(what, _)| (what, d)),
+            );
+        }
+        Ok(out)
     }
 
     /// Summary documents (sleep, activity, workouts, body) as the local API serves them.
@@ -231,18 +264,12 @@ impl Explorer {
     pub fn coverage(&self, ask: &Ask) -> AppResult<Value> {
         let u = self.participant(&ask.participant)?;
         let r = self.range(ask)?;
-        let days = self.app.store.covered_days(
-            &u.user_id,
-            &r.from_day.to_string(),
-            &r.to_day.to_string(),
-        )?;
+        let days = self.covered(&u.user_id, &r.from_day.to_string(), &r.to_day.to_string())?;
         let mut by: BTreeMap<String, Vec<chrono::NaiveDate>> = BTreeMap::new();
         let mut any = std::collections::BTreeSet::new();
-        for (what, day) in days {
-            if let Some(d) = crate::model::parse_day(&day) {
-                by.entry(what).or_default().push(d);
-                any.insert(d);
-            }
+        for (what, d) in days {
+            by.entry(what).or_default().push(d);
+            any.insert(d);
         }
         let resources: BTreeMap<String, Value> = by
             .into_iter()

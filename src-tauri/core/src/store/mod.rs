@@ -15,7 +15,6 @@ use crate::error::{AppError, AppResult};
 
 pub mod connections;
 pub mod console;
-pub mod coverage;
 pub mod events;
 pub mod links;
 pub mod outbox;
