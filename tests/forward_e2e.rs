@@ -5,62 +5,15 @@
 //! readings, which are exactly what the provider served.
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::child::{free_port, kill, Node};
+use common::sdk::{python_with_sdk, readback};
 use common::*;
 use serde_json::{json, Value};
 
 const DAYS: u32 = 60;
-const SDK: &str = "vital==2.1.569";
-
-/// A venv with the official SDK under the target directory, made once.
-fn python_with_sdk() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let target = exe.ancestors().nth(3).unwrap().to_path_buf(); // target/debug/deps/<test>
-    let venv = target.join("pyvenv-forward");
-    let py = venv.join("bin/python");
-    let ok = |py: &Path| {
-        Command::new(py)
-            .args(["-c", "import vital"])
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !ok(&py) {
-        let s = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .expect("python3 is needed for the SDK check");
-        assert!(s.success(), "python3 -m venv failed");
-        let s = Command::new(venv.join("bin/pip"))
-            .args(["install", "-q", SDK])
-            .status()
-            .unwrap();
-        assert!(s.success(), "pip install {SDK} failed (is PyPI reachable?)");
-    }
-    assert!(ok(&py));
-    py
-}
-
-fn readback(py: &Path, base: &str, key: &str, start: &str, end: &str) -> Value {
-    let script =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/python/forward_readback.py");
-    let o = Command::new(py)
-        .arg(script)
-        .args([base, key, "forwarded-1", start, end])
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "SDK read-back from {base} failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).unwrap()
-}
-
 fn store(dir: &Path) -> vital_link::store::Store {
     vital_link::store::Store::open(&dir.join("vital-link.sqlite3")).unwrap()
 }
@@ -149,8 +102,8 @@ async fn a_forwards_to_b_and_b_serves_exactly_a_readings_through_the_python_sdk(
         (first - chrono::Duration::days(2)).to_string(),
         (now().date_naive() + chrono::Duration::days(1)).to_string(),
     );
-    let from_a = readback(&py, &base_a, &key_a, &start, &end);
-    let from_b = readback(&py, &base_b, &key_b, &start, &end);
+    let from_a = readback(&py, &base_a, &key_a, "forwarded-1", &start, &end);
+    let from_b = readback(&py, &base_b, &key_b, "forwarded-1", &start, &end);
     kill(a);
     kill(b);
     assert_eq!(from_a, from_b, "B serves exactly A's readings");

@@ -38,9 +38,15 @@ impl Node<'_> {
     /// Starts `serve` on `port` (0: any free one) and returns the child and its base URL once
     /// it listens.
     pub fn serve(&self, port: u16) -> (Child, String) {
+        self.serve_with(port, &[])
+    }
+
+    /// `serve` with more arguments (`--database URL`, ...).
+    pub fn serve_with(&self, port: u16, extra: &[&str]) -> (Child, String) {
         let mut child = self
             .command()
             .args(["serve", "--port", &port.to_string()])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

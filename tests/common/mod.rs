@@ -1,6 +1,8 @@
 //! Shared harness: a real App on a temp data dir, the sandbox on loopback, a fixed clock.
 #![allow(dead_code)]
 pub mod child;
+pub mod postgres;
+pub mod sdk;
 
 use std::sync::Arc;
 

@@ -39,6 +39,15 @@ pub(crate) fn doctor(app: &Arc<App>, desktop: bool, json_out: bool) -> AppResult
         text(&db["sqlite"]),
         if writable { "writable" } else { "read-only" }
     );
+    if let Some(pg) = d["study_database"].as_object() {
+        println!(
+            "  study database  {} (PostgreSQL {}, schema {} of {})",
+            text(&pg["url"]),
+            text(&pg["server_version"]),
+            text(&pg["schema_version"]),
+            text(&pg["latest_schema"])
+        );
+    }
     let key = match d["vault"]["key_source"].as_str().unwrap_or("") {
         "os_keyring" => "the system keyring".to_string(),
         "passphrase" => "a key file protected by a passphrase".to_string(),

@@ -42,6 +42,11 @@ pub struct Cli {
     /// take it too. Exit codes: docs/errors.md.
     #[arg(long, global = true)]
     pub json: bool,
+    /// A study server's PostgreSQL database (postgres://USER@HOST:PORT/DB): participants and
+    /// their readings live there. For `serve`, `api-key`, `users`, `data` and `doctor`
+    /// (docs/study-server.md).
+    #[arg(long = "database", env = "VITAL_LINK_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -362,6 +367,7 @@ impl Cli {
             environment: self.environment,
             history_days: self.history_days,
             port: self.port,
+            database_url: self.database_url.clone(),
         }
     }
 
@@ -378,6 +384,18 @@ fn only_reads(command: &Command) -> bool {
             | Command::Status { .. }
             | Command::Export { .. }
             | Command::Users(UsersCmd::List)
+            | Command::Doctor
+    )
+}
+
+/// What a study server does with its PostgreSQL database; everything else is the desktop's.
+fn works_on_study_database(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Serve { .. }
+            | Command::ApiKey { .. }
+            | Command::Users(_)
+            | Command::Data { .. }
             | Command::Doctor
     )
 }
@@ -402,6 +420,12 @@ pub async fn run(cli: Cli, command: Command, plugins: &Plugins) -> AppResult<()>
         config.oauth_timeout = Duration::from_secs(*timeout);
     }
     config.only_reads = only_reads(&command);
+    if config.database_url.is_some() && !works_on_study_database(&command) {
+        return Err(vital_link_core::error::AppError::bad_request(
+            "not_on_study_database",
+            "--database (VITAL_LINK_DATABASE_URL) is for a study server: `serve`, `api-key`, `users`, `data` and `doctor`. Connecting, syncing, importing and forwarding work on this computer's own file: run them without it",
+        ));
+    }
     let app = plugins.start(config, clock()?).await?;
     match command {
         Command::Users(cmd) => users::run(&app, cmd, json_out).await?,

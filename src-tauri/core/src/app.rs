@@ -64,6 +64,8 @@ pub struct App {
     pub store: Store,
     #[cfg(not(feature = "test-support"))]
     pub(crate) store: Store,
+    /// Participants and readings: the SQLite store itself, or a study server's PostgreSQL.
+    pub(crate) data: Arc<dyn crate::storage::Storage>,
     pub vault: Arc<Vault>,
     pub providers: Registry,
     pub sandbox: Arc<dyn SandboxFakes>,
@@ -92,6 +94,11 @@ pub struct App {
 }
 
 impl App {
+    /// Participants and their readings (see `storage`).
+    pub fn data(&self) -> &dyn crate::storage::Storage {
+        self.data.as_ref()
+    }
+
     /// Vital's `{name, slug, logo}` of a provider.
     pub fn provider_ref(&self, slug: &str) -> serde_json::Value {
         match self.providers.get(slug) {
@@ -153,10 +160,15 @@ impl App {
                 config.history_days = d;
             }
         }
+        let data: Arc<dyn crate::storage::Storage> = match &config.database_url {
+            Some(url) => Arc::new(crate::store_pg::PgStore::open(url)?),
+            None => Arc::new(store.clone()),
+        };
         let (events, _) = broadcast::channel(256);
         let app = Arc::new(App {
             config,
             store,
+            data,
             vault,
             providers: Registry::default(),
             sandbox,

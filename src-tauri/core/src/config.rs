@@ -57,6 +57,9 @@ pub struct Config {
     /// The command only reads (`status`, `data`, `export`, ...): a data directory that cannot
     /// be written (disk full, read-only mount) is then opened read-only instead of refused.
     pub only_reads: bool,
+    /// A study server's PostgreSQL database (`--database`, `VITAL_LINK_DATABASE_URL`): the
+    /// participants and their readings live there instead of in the SQLite file.
+    pub database_url: Option<String>,
 }
 
 impl Config {
@@ -73,6 +76,7 @@ impl Config {
             api_anonymous_rate_limit: (200.0, 100.0),
             forward_retry: crate::forward::RetryPolicy::default(),
             only_reads: false,
+            database_url: None,
         }
     }
 

@@ -53,6 +53,8 @@ pub struct Options {
     pub environment: Option<Environment>,
     pub history_days: Option<u32>,
     pub port: u16,
+    /// A study server's PostgreSQL URL (`--database`).
+    pub database_url: Option<String>,
 }
 
 impl Options {
@@ -69,6 +71,7 @@ impl Options {
             c.history_days_explicit = true;
         }
         c.api_port = self.port;
+        c.database_url = self.database_url.clone().filter(|u| !u.trim().is_empty());
         Ok(c)
     }
 }

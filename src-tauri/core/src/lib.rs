@@ -36,10 +36,12 @@ pub mod scheduler;
 pub mod shapes;
 pub mod states;
 pub mod status;
+pub mod storage;
 #[cfg(feature = "test-support")]
 pub mod store;
 #[cfg(not(feature = "test-support"))]
 pub(crate) mod store;
+pub mod store_pg;
 pub mod study;
 
 /// The rows the store hands out, as plain data for the faces (the store itself stays private).

@@ -60,7 +60,7 @@ pub fn embed_sleep_streams(app: &App, v: &mut Value) -> AppResult<()> {
 }
 
 pub fn summary_of(app: &App, resource: &str, user_id: &str, q: &DataQuery) -> AppResult<Value> {
-    let u = app.store.user(user_id)?;
+    let u = app.data.user(user_id)?;
     if resource == "profile" {
         return profile(app, &u.user_id, q.provider.as_deref());
     }
@@ -85,7 +85,7 @@ fn profile(app: &App, user_id: &str, provider: Option<&str>) -> AppResult<Value>
 }
 
 pub fn raw_of(app: &App, resource: &str, user_id: &str, q: &DataQuery) -> AppResult<Value> {
-    let u = app.store.user(user_id)?;
+    let u = app.data.user(user_id)?;
     let key = if resource == "profile" {
         "profile"
     } else {
@@ -97,7 +97,7 @@ pub fn raw_of(app: &App, resource: &str, user_id: &str, q: &DataQuery) -> AppRes
     } else {
         range(app, q)?
     };
-    let rows = app.store.raw_records(
+    let rows = app.data.raw_records(
         &u.user_id,
         resource,
         &r.from_day.to_string(),
@@ -190,7 +190,7 @@ pub fn grouped_page(
     resource: &str,
     q: &DataQuery,
 ) -> AppResult<shapes::Grouped> {
-    let u = app.store.user(user_id)?;
+    let u = app.data.user(user_id)?;
     check_metric(resource)?;
     let r = range(app, q)?;
     let after = q
@@ -200,7 +200,7 @@ pub fn grouped_page(
         .filter(|c| !c.is_empty())
         .map(decode_cursor)
         .transpose()?;
-    let rows = app.store.samples_page(
+    let rows = app.data.samples_page(
         &u.user_id,
         resource,
         r.from_ms,
@@ -225,10 +225,10 @@ pub fn flat_samples(
     resource: &str,
     q: &DataQuery,
 ) -> AppResult<Vec<shapes::SampleOut>> {
-    let u = app.store.user(user_id)?;
+    let u = app.data.user(user_id)?;
     check_metric(resource)?;
     let r = range(app, q)?;
-    let rows = app.store.samples_page(
+    let rows = app.data.samples_page(
         &u.user_id,
         resource,
         r.from_ms,
@@ -250,7 +250,7 @@ pub fn flat_samples(
 
 pub fn sleep_stream_of(app: &App, sleep_id: &str) -> AppResult<Value> {
     let (_, stream) = app
-        .store
+        .data
         .summary_stream(sleep_id)?
         .filter(|(r, _)| r == "sleep")
         .ok_or_else(|| AppError::not_found(format!("no sleep {sleep_id}")))?;
@@ -262,7 +262,7 @@ pub fn sleep_stream_of(app: &App, sleep_id: &str) -> AppResult<Value> {
 /// The workout stream's fields, empty.
 pub fn workout_stream_of(app: &App, workout_id: &str) -> AppResult<Value> {
     let (_, stream) = app
-        .store
+        .data
         .summary_stream(workout_id)?
         .filter(|(r, _)| r == "workouts")
         .ok_or_else(|| AppError::not_found(format!("no workout {workout_id}")))?;

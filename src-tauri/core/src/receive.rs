@@ -301,8 +301,8 @@ impl App {
     /// Returns whether it was created (false: it exists, Vital's 409).
     pub fn receive_connection(&self, user_id: &str, provider: &str) -> AppResult<bool> {
         validate_provider(provider)?;
-        let u = self.store.user(user_id)?;
-        Ok(self.store.push_connection(&u.user_id, provider)?.1)
+        let u = self.data.user(user_id)?;
+        Ok(self.data.push_connection(&u.user_id, provider)?.1)
     }
 
     async fn receive_page(
@@ -313,7 +313,7 @@ impl App {
         summaries: Vec<SummaryDoc>,
         samples: Vec<Sample>,
     ) -> AppResult<PageOutcome> {
-        let (conn, _) = self.store.push_connection(user_id, &env.provider)?;
+        let (conn, _) = self.data.push_connection(user_id, &env.provider)?;
         let page = Page {
             connection_id: conn.id,
             resource: resource.to_string(),
@@ -326,10 +326,8 @@ impl App {
             daily: env.stage.as_deref() == Some("daily"),
             window: None,
         };
-        let out = self
-            .store
-            .write_async(move |tx| crate::store::readings::write_page(tx, &page).map(|(o, _)| o))
-            .await?;
+        let data = self.data.clone();
+        let out = tokio::task::spawn_blocking(move || data.write_received(page)).await??;
         self.forward_wake.notify_one();
         Ok(out)
     }
@@ -342,7 +340,7 @@ impl App {
         env: Envelope,
     ) -> AppResult<PageOutcome> {
         validate_provider(&env.provider)?;
-        let u = self.store.user(user_id)?;
+        let u = self.data.user(user_id)?;
         let resource: &'static str = crate::resources::stored_summaries()
             .find(|r| *r == resource)
             .ok_or_else(|| {
@@ -380,7 +378,7 @@ impl App {
         env: Envelope,
     ) -> AppResult<PageOutcome> {
         validate_provider(&env.provider)?;
-        let u = self.store.user(user_id)?;
+        let u = self.data.user(user_id)?;
         let metric = metric_of(resource).ok_or_else(|| {
             unprocessable(format!(
                 "this server does not store the timeseries {resource:?}"

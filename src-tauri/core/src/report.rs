@@ -137,6 +137,7 @@ impl App {
             "display": std::env::var("DISPLAY").ok(),
             "sandbox": self.sandbox.providers().into_iter().map(|k| (k.to_string(), json!(self.sandbox.base_url(k)))).collect::<serde_json::Map<_, _>>(),
             "providers": self.providers.all().iter().map(|p| p.spec().slug).collect::<Vec<_>>(),
+            "study_database": self.data.about().unwrap_or_else(|e| json!({"error": e.message})),
         })
     }
 }

@@ -84,7 +84,7 @@ pub fn summaries_any(
     r: Range,
     provider: Option<&str>,
 ) -> AppResult<Vec<Value>> {
-    let rows = app.store.summaries(
+    let rows = app.data.summaries(
         user_id,
         resource,
         &r.from_day.to_string(),

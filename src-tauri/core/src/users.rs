@@ -57,7 +57,7 @@ impl App {
             notes: trimmed(new.notes),
             cohort: trimmed(new.cohort),
         };
-        let u = self.store.create_user_with(fields)?;
+        let u = self.data.create_user(fields)?;
         self.store
             .log_event("user.created", Some(&u.user_id), None, json!({}))?;
         Ok(u)
@@ -65,31 +65,33 @@ impl App {
 
     /// A user by its Vital `user_id`.
     pub fn user(&self, user_id: &str) -> AppResult<User> {
-        self.store.user(user_id)
+        self.data.user(user_id)
     }
 
     /// A user by `user_id` or `client_user_id`, as every CLI command and window command takes it.
     pub fn resolve_user(&self, key: &str) -> AppResult<User> {
-        self.store.resolve_user(key.trim())
+        self.data.resolve_user(key.trim())
     }
 
     pub fn user_by_client_id(&self, client_user_id: &str) -> AppResult<User> {
-        self.store.user_by_client_id(client_user_id)
+        self.data.user_by_client_id(client_user_id)
     }
 
     /// Users in creation order, and how many there are in all.
     pub fn list_users(&self, offset: i64, limit: i64) -> AppResult<(Vec<User>, i64)> {
-        self.store.list_users(offset, limit)
+        self.data.list_users(offset, limit)
     }
 
     pub fn update_user(&self, user_id: &str, patch: UserPatch) -> AppResult<User> {
-        self.store.update_user(
+        self.data.update_user(
             user_id,
-            trimmed(patch.client_user_id),
-            trimmed(patch.fallback_time_zone),
-            trimmed(patch.fallback_birth_date),
-            trimmed(patch.ingestion_start),
-            trimmed(patch.ingestion_end),
+            crate::storage::UserChange {
+                client_user_id: trimmed(patch.client_user_id),
+                fallback_time_zone: trimmed(patch.fallback_time_zone),
+                fallback_birth_date: trimmed(patch.fallback_birth_date),
+                ingestion_start: trimmed(patch.ingestion_start),
+                ingestion_end: trimmed(patch.ingestion_end),
+            },
         )
     }
 
@@ -106,13 +108,13 @@ impl App {
 
     /// Connections of one user (or of everyone), deregistered ones included.
     pub fn connections(&self, user_id: Option<&str>) -> AppResult<Vec<ConnectionRow>> {
-        self.store.connections(user_id)
+        self.data.connections(user_id)
     }
 
     /// A user's connections that are not disconnected.
     fn current_connections(&self, user_id: &str) -> AppResult<Vec<ConnectionRow>> {
         Ok(self
-            .store
+            .data
             .connections(Some(user_id))?
             .into_iter()
             .filter(|c| c.status != ConnectionStatus::Deregistered)
@@ -144,7 +146,7 @@ impl App {
 
     /// Vital's list of a user's providers with their status and resources.
     pub fn user_providers(&self, user_id: &str) -> AppResult<Vec<Value>> {
-        let u = self.store.user(user_id)?;
+        let u = self.data.user(user_id)?;
         Ok(self
             .current_connections(&u.user_id)?
             .into_iter()
@@ -180,7 +182,7 @@ impl App {
 
     /// Starts a sync of each of a user's live OAuth connections in the background.
     pub fn refresh_user(self: &Arc<Self>, user_id: &str) -> AppResult<Refresh> {
-        let u = self.store.user(user_id)?;
+        let u = self.data.user(user_id)?;
         let conns: Vec<_> = self
             .store
             .connections(Some(&u.user_id))?

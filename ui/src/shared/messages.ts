@@ -215,6 +215,9 @@ const TABLE: Record<ErrorCode, Entry> = {
 
   // ── Storage and the vault ────────────────────────────────────────────────────────────
   storage_error: { researcher: () => 'The app could not read or write its database', action: 'retry' },
+  database_unreachable: { researcher: () => 'The study server’s database cannot be reached', action: 'retry' },
+  invalid_database_url: { researcher: () => 'The study database address is not a PostgreSQL address', action: 'fix_input' },
+  not_on_study_database: { researcher: () => 'That works on this computer’s own data, not on a study server', action: 'none' },
   db_too_new: { researcher: () => 'The data was written by a newer version of the app; update the app', action: 'none' },
   db_open_failed: { researcher: () => 'The app could not open its database', action: 'none' },
   data_dir_not_writable: { researcher: () => 'The data folder cannot be written to', action: 'none' },

@@ -176,6 +176,9 @@ pub const CATALOGUE: &[ErrorSpec] = &[
     e("invalid_clock", 400, Usage, "VITAL_LINK_SANDBOX_NOW is not an ISO date-time."),
     // ── Storage and the vault ────────────────────────────────────────────────────────
     e("storage_error", 500, Storage, "The database could not be read or written (disk full, read-only, damaged)."),
+    e("database_unreachable", 503, Storage, "The study server's PostgreSQL database cannot be reached or refused the connection."),
+    e("invalid_database_url", 400, Usage, "The --database URL is not a PostgreSQL URL."),
+    e("not_on_study_database", 400, Usage, "The command works on this computer's own file, not on a study server's database."),
     e("db_too_new", 500, Storage, "The database was written by a newer Vital Link."),
     e("db_open_failed", 500, Storage, "The database file could not be opened or is not a Vital Link database."),
     e("data_dir_not_writable", 500, Storage, "The data directory cannot be written."),

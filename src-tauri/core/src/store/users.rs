@@ -248,7 +248,7 @@ fn by_client_id(c: &Connection, client_user_id: &str) -> AppResult<Option<User>>
     .optional()?)
 }
 
-fn unknown_user(key: &str) -> AppError {
+pub(crate) fn unknown_user(key: &str) -> AppError {
     AppError::new(
         "user_not_found",
         format!(
@@ -257,7 +257,7 @@ fn unknown_user(key: &str) -> AppError {
     )
 }
 
-fn duplicate_user(existing: &User) -> AppError {
+pub(crate) fn duplicate_user(existing: &User) -> AppError {
     AppError::bad_request(
         "duplicate_user",
         format!(
