@@ -1,6 +1,8 @@
 //! A real PostgreSQL server for a test: an unprivileged cluster in a temp dir (`initdb` +
 //! `pg_ctl`), TCP on 127.0.0.1 at a free port and no Unix socket, stopped through its own
 //! `postmaster.pid` when dropped. Debian's `postgresql` package (scripts/setup.sh) provides it.
+//! Self-contained: the benchmarks include it too.
+#![allow(dead_code)]
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -9,6 +11,14 @@ pub struct Postgres {
     root: tempfile::TempDir,
     bin: PathBuf,
     pub port: u16,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// The newest installed server's binaries.
@@ -61,7 +71,7 @@ impl Postgres {
         let pg = Postgres {
             root,
             bin,
-            port: super::child::free_port(),
+            port: free_port(),
         };
         pg.run(
             "initdb",
