@@ -7,7 +7,6 @@
 //! 32 concurrent clients, next to the floor, the same query answered in-process on one
 //! connection (query + JSON, no HTTP). Targets (issue 18): p99 under 10 ms at 8 clients, and
 //! throughput at 8 clients at least 1.6× that at 1 client on 2 cores.
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -15,61 +14,7 @@ use vital_link::query::{self, DataQuery};
 
 #[path = "common.rs"]
 mod common;
-use common::arg;
-
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-struct Run {
-    per_sec: f64,
-    p50: f64,
-    p99: f64,
-}
-
-/// `total` requests spread over `clients` concurrent clients, each request to one of `urls`.
-async fn measure(urls: Arc<Vec<String>>, key: &str, clients: usize, total: usize) -> Run {
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(64)
-        .build()
-        .unwrap();
-    let next = Arc::new(AtomicUsize::new(0));
-    let t = Instant::now();
-    let mut tasks = vec![];
-    for _ in 0..clients {
-        let (http, next, urls, key) = (http.clone(), next.clone(), urls.clone(), key.to_string());
-        tasks.push(tokio::spawn(async move {
-            let mut ms = vec![];
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= total {
-                    return ms;
-                }
-                let s = Instant::now();
-                let r = http
-                    .get(&urls[i % urls.len()])
-                    .header("x-vital-api-key", &key)
-                    .send()
-                    .await
-                    .unwrap();
-                assert!(r.status().is_success(), "{}", r.status());
-                r.bytes().await.unwrap();
-                ms.push(s.elapsed().as_secs_f64() * 1000.0);
-            }
-        }));
-    }
-    let mut ms = vec![];
-    for t in tasks {
-        ms.extend(t.await.unwrap());
-    }
-    let secs = t.elapsed().as_secs_f64();
-    ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    Run {
-        per_sec: total as f64 / secs,
-        p50: pct(&ms, 0.5),
-        p99: pct(&ms, 0.99),
-    }
-}
+use common::{arg, measure, pct, Run};
 
 /// The floor: the same answers built in-process, one after another on one connection.
 fn floor(n: usize, answer: impl Fn(usize) -> usize) -> Run {

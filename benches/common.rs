@@ -1,6 +1,9 @@
 //! Command-line values of the benchmarks. `cargo test --all-targets` runs every bench binary
 //! too, without cargo's `--bench` flag: it then gets the small smoke sizes, so CI proves the
 //! benchmark still runs without spending minutes measuring a debug build.
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
 
 /// Whether this is a real measurement (`cargo bench`).
 pub fn measuring() -> bool {
@@ -67,4 +70,61 @@ pub async fn synced(
     }
     app.wait_background().await;
     (app, dir, path, ids)
+}
+
+#[allow(dead_code)]
+pub fn pct(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+#[allow(dead_code)]
+pub struct Run {
+    pub per_sec: f64,
+    pub p50: f64,
+    pub p99: f64,
+}
+
+/// `total` requests spread over `clients` concurrent clients, each request to one of `urls`.
+#[allow(dead_code)]
+pub async fn measure(urls: Arc<Vec<String>>, key: &str, clients: usize, total: usize) -> Run {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap();
+    let next = Arc::new(AtomicUsize::new(0));
+    let t = Instant::now();
+    let mut tasks = vec![];
+    for _ in 0..clients {
+        let (http, next, urls, key) = (http.clone(), next.clone(), urls.clone(), key.to_string());
+        tasks.push(tokio::spawn(async move {
+            let mut ms = vec![];
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total {
+                    return ms;
+                }
+                let s = Instant::now();
+                let r = http
+                    .get(&urls[i % urls.len()])
+                    .header("x-vital-api-key", &key)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(r.status().is_success(), "{}", r.status());
+                r.bytes().await.unwrap();
+                ms.push(s.elapsed().as_secs_f64() * 1000.0);
+            }
+        }));
+    }
+    let mut ms = vec![];
+    for t in tasks {
+        ms.extend(t.await.unwrap());
+    }
+    let secs = t.elapsed().as_secs_f64();
+    ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    Run {
+        per_sec: total as f64 / secs,
+        p50: pct(&ms, 0.5),
+        p99: pct(&ms, 0.99),
+    }
 }

@@ -10,7 +10,6 @@
 //! batches of 2016 samples (a week of heart rate). Targets (issue 15): ingest within 2× of the
 //! floor; 30-day sleep and 7-day grouped heart rate p99 < 20 ms.
 use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -20,7 +19,7 @@ use serde_json::{json, Value};
 mod common;
 #[path = "../tests/common/postgres.rs"]
 mod postgres_cluster;
-use common::{arg, vm_hwm_kib};
+use common::{arg, measure, vm_hwm_kib};
 
 /// 2025-11-20T00:00:00Z: a year before the sandbox's fixed now.
 const START: i64 = 1_763_596_800_000;
@@ -64,10 +63,6 @@ fn unit(metric: &str) -> &'static str {
     } else {
         "rmssd"
     }
-}
-
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 async fn post(http: &reqwest::Client, url: &str, key: &str, body: &Value) {
@@ -137,42 +132,6 @@ async fn send(http: reqwest::Client, base: String, key: String, sender: usize, d
         .await;
     }
     sent
-}
-
-/// p99 (ms) and throughput of `total` GETs over `clients` concurrent clients.
-async fn query(urls: Arc<Vec<String>>, key: &str, clients: usize, total: usize) -> (f64, f64) {
-    let http = reqwest::Client::new();
-    let next = Arc::new(AtomicUsize::new(0));
-    let t = Instant::now();
-    let mut tasks = vec![];
-    for _ in 0..clients {
-        let (http, next, urls, key) = (http.clone(), next.clone(), urls.clone(), key.to_string());
-        tasks.push(tokio::spawn(async move {
-            let mut ms = vec![];
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= total {
-                    return ms;
-                }
-                let s = Instant::now();
-                let r = http
-                    .get(&urls[i % urls.len()])
-                    .header("x-vital-api-key", &key)
-                    .send()
-                    .await
-                    .unwrap();
-                assert!(r.status().is_success());
-                r.bytes().await.unwrap();
-                ms.push(s.elapsed().as_secs_f64() * 1000.0);
-            }
-        }));
-    }
-    let mut ms = vec![];
-    for t in tasks {
-        ms.extend(t.await.unwrap());
-    }
-    ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    (pct(&ms, 0.99), total as f64 / t.elapsed().as_secs_f64())
 }
 
 #[tokio::main]
@@ -279,10 +238,13 @@ async fn main() {
         ("7-day heart rate grouped", hr_urls),
     ] {
         let urls = Arc::new(urls);
-        query(urls.clone(), &key, 4, 40).await; // warm-up
+        measure(urls.clone(), &key, 4, 40).await; // warm-up
         for clients in [1, 8, 32] {
-            let (p99, per_sec) = query(urls.clone(), &key, clients, requests).await;
-            println!("  {name}, {clients:>2} clients: {per_sec:>6.0} req/s, p99 {p99:.2} ms");
+            let r = measure(urls.clone(), &key, clients, requests).await;
+            println!(
+                "  {name}, {clients:>2} clients: {:>6.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
+                r.per_sec, r.p50, r.p99
+            );
         }
     }
     println!(

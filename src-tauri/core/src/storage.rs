@@ -22,16 +22,20 @@ pub struct UserChange {
     pub ingestion_end: Option<String>,
 }
 
-/// The participant data of one installation. Calls block: the API runs its reads on the
-/// blocking pool, and short lookups made on the runtime step off it (see `store_pg`).
-pub trait Storage: Send + Sync + 'static {
+/// The participant data of one installation: its participants and their readings. Calls
+/// block: the API runs its reads on the blocking pool, and short lookups made on the runtime
+/// step off it (see `store_pg`).
+pub trait Storage: Participants + Readings {
     /// `sqlite` or `postgres`, for `doctor` and logs.
     fn backend(&self) -> &'static str;
     /// What `doctor` shows of a database other than the SQLite file (`Null` for that file).
     fn about(&self) -> AppResult<serde_json::Value> {
         Ok(serde_json::Value::Null)
     }
+}
 
+/// Users and the connections their readings arrive through.
+pub trait Participants: Send + Sync + 'static {
     fn user(&self, user_id: &str) -> AppResult<User>;
     fn user_by_client_id(&self, client_user_id: &str) -> AppResult<User>;
     /// Either the Vital `user_id` or the `client_user_id`.
@@ -46,6 +50,10 @@ pub trait Storage: Send + Sync + 'static {
     fn connections(&self, user_id: Option<&str>) -> AppResult<Vec<ConnectionRow>>;
     /// The connection pushed readings of (user, provider) land in, and whether it was created.
     fn push_connection(&self, user_id: &str, provider: &str) -> AppResult<(ConnectionRow, bool)>;
+}
+
+/// Summaries and samples: written a received batch at a time, read by range.
+pub trait Readings: Send + Sync + 'static {
     /// A received batch, stored whole in one transaction or not at all.
     fn write_received(&self, page: Page) -> AppResult<PageOutcome>;
 
@@ -96,6 +104,9 @@ impl Storage for Store {
     fn backend(&self) -> &'static str {
         "sqlite"
     }
+}
+
+impl Participants for Store {
     fn user(&self, user_id: &str) -> AppResult<User> {
         Store::user(self, user_id)
     }
@@ -128,6 +139,9 @@ impl Storage for Store {
     fn push_connection(&self, user_id: &str, provider: &str) -> AppResult<(ConnectionRow, bool)> {
         Store::push_connection(self, user_id, provider)
     }
+}
+
+impl Readings for Store {
     fn write_received(&self, page: Page) -> AppResult<PageOutcome> {
         Store::write_page(self, page)
     }

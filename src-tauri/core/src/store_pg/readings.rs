@@ -7,8 +7,9 @@ use postgres::Transaction;
 use super::partitions::month_of;
 use super::PgStore;
 use crate::error::AppResult;
+use crate::storage::Readings;
 use crate::store::pack::{pack, unpack_json};
-use crate::store::readings::{Page, PageOutcome, StoredSummary};
+use crate::store::readings::{Page, PageOutcome, StoredRaw, StoredSummary};
 use crate::store::samples::StoredSample;
 
 /// The id of a unit or source-type text, added the first time it is seen.
@@ -173,8 +174,8 @@ struct SeriesRef {
     unit: i32,
 }
 
-impl PgStore {
-    pub(super) fn write_received(&self, page: Page) -> AppResult<PageOutcome> {
+impl Readings for PgStore {
+    fn write_received(&self, page: Page) -> AppResult<PageOutcome> {
         self.ensure_months(page.samples.iter().map(|s| month_of(s.ts)).collect())?;
         self.with(|c| {
             let mut tx = c.transaction()?;
@@ -188,7 +189,7 @@ impl PgStore {
         })
     }
 
-    pub(super) fn summaries(
+    fn summaries(
         &self,
         user_id: &str,
         resource: &str,
@@ -217,10 +218,7 @@ impl PgStore {
         })
     }
 
-    pub(super) fn summary_stream(
-        &self,
-        id: &str,
-    ) -> AppResult<Option<(String, Option<serde_json::Value>)>> {
+    fn summary_stream(&self, id: &str) -> AppResult<Option<(String, Option<serde_json::Value>)>> {
         self.with(|c| {
             let row = c.query_opt(
                 "SELECT resource, stream FROM summaries WHERE id = $1",
@@ -236,6 +234,52 @@ impl PgStore {
         })
     }
 
+    fn samples(
+        &self,
+        user_id: &str,
+        metric: &str,
+        from_ms: i64,
+        to_ms: i64,
+        provider: Option<&str>,
+    ) -> AppResult<Vec<StoredSample>> {
+        self.read_series(user_id, metric, provider, |_| from_ms, to_ms, i64::MAX)
+    }
+
+    fn samples_page(
+        &self,
+        user_id: &str,
+        metric: &str,
+        from_ms: i64,
+        to_ms: i64,
+        provider: Option<&str>,
+        after: Option<(String, i64)>,
+        limit: i64,
+    ) -> AppResult<Vec<StoredSample>> {
+        // A series sorting after the cursor's provider resumes at the cursor's time, the others
+        // just after it (as the SQLite store pages).
+        let from = |p: &str| match &after {
+            None => from_ms,
+            Some((cp, at)) if p > cp.as_str() => from_ms.max(*at),
+            Some((_, at)) => from_ms.max(at.saturating_add(1)),
+        };
+        let mut out = self.read_series(user_id, metric, provider, from, to_ms, limit)?;
+        out.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(out)
+    }
+
+    /// A study server receives Vital documents, not the providers' payloads: none to serve.
+    fn raw_records(
+        &self,
+        _user_id: &str,
+        _resource: &str,
+        _from_day: &str,
+        _to_day: &str,
+    ) -> AppResult<Vec<StoredRaw>> {
+        Ok(vec![])
+    }
+}
+
+impl PgStore {
     /// Samples of (user, metric) from each series (in provider order) between `from(series)`
     /// and `to_ms`, at most `limit` a series, merged into (ts, provider) order.
     fn read_series(
@@ -291,39 +335,5 @@ impl PgStore {
             out.sort_by(|a, b| a.ts.cmp(&b.ts).then_with(|| a.provider.cmp(&b.provider)));
             Ok(out)
         })
-    }
-
-    pub(super) fn samples(
-        &self,
-        user_id: &str,
-        metric: &str,
-        from_ms: i64,
-        to_ms: i64,
-        provider: Option<&str>,
-    ) -> AppResult<Vec<StoredSample>> {
-        self.read_series(user_id, metric, provider, |_| from_ms, to_ms, i64::MAX)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn samples_page(
-        &self,
-        user_id: &str,
-        metric: &str,
-        from_ms: i64,
-        to_ms: i64,
-        provider: Option<&str>,
-        after: Option<(String, i64)>,
-        limit: i64,
-    ) -> AppResult<Vec<StoredSample>> {
-        // A series sorting after the cursor's provider resumes at the cursor's time, the others
-        // just after it (as the SQLite store pages).
-        let from = |p: &str| match &after {
-            None => from_ms,
-            Some((cp, at)) if p > cp.as_str() => from_ms.max(*at),
-            Some((_, at)) => from_ms.max(at.saturating_add(1)),
-        };
-        let mut out = self.read_series(user_id, metric, provider, from, to_ms, limit)?;
-        out.truncate(usize::try_from(limit).unwrap_or(0));
-        Ok(out)
     }
 }

@@ -4,7 +4,7 @@ use postgres::{GenericClient, Row};
 use super::PgStore;
 use crate::error::AppResult;
 use crate::states::{ConnectionKind, ConnectionStatus};
-use crate::storage::UserChange;
+use crate::storage::{Participants, UserChange};
 use crate::store::connections::{display_status, ConnectionRow};
 use crate::store::now_ms;
 use crate::store::users::{duplicate_user, unknown_user, validate_client_user_id, User};
@@ -68,18 +68,18 @@ fn by_client_id(c: &mut impl GenericClient, id: &str) -> Result<Option<User>, po
     .map(user_of))
 }
 
-impl PgStore {
-    pub(super) fn user(&self, user_id: &str) -> AppResult<User> {
+impl Participants for PgStore {
+    fn user(&self, user_id: &str) -> AppResult<User> {
         self.with(|c| by_id(c, user_id))?
             .ok_or_else(|| unknown_user(user_id))
     }
 
-    pub(super) fn user_by_client_id(&self, id: &str) -> AppResult<User> {
+    fn user_by_client_id(&self, id: &str) -> AppResult<User> {
         self.with(|c| by_client_id(c, id))?
             .ok_or_else(|| unknown_user(id))
     }
 
-    pub(super) fn resolve_user(&self, key: &str) -> AppResult<User> {
+    fn resolve_user(&self, key: &str) -> AppResult<User> {
         self.with(|c| match by_id(c, key)? {
             Some(u) => Ok(Some(u)),
             None => by_client_id(c, key),
@@ -87,7 +87,7 @@ impl PgStore {
         .ok_or_else(|| unknown_user(key))
     }
 
-    pub(super) fn list_users(&self, offset: i64, limit: i64) -> AppResult<(Vec<User>, i64)> {
+    fn list_users(&self, offset: i64, limit: i64) -> AppResult<(Vec<User>, i64)> {
         self.with(|c| {
             let total: i64 = c.query_one("SELECT COUNT(*) FROM users", &[])?.get(0);
             let rows = c.query(
@@ -98,7 +98,7 @@ impl PgStore {
         })
     }
 
-    pub(super) fn create_user(&self, f: NewUser) -> AppResult<User> {
+    fn create_user(&self, f: NewUser) -> AppResult<User> {
         validate_client_user_id(&f.client_user_id)?;
         let user = User {
             user_id: uuid::Uuid::new_v4().to_string(),
@@ -141,7 +141,7 @@ impl PgStore {
         Ok(user)
     }
 
-    pub(super) fn update_user(&self, user_id: &str, ch: UserChange) -> AppResult<User> {
+    fn update_user(&self, user_id: &str, ch: UserChange) -> AppResult<User> {
         if let Some(c) = &ch.client_user_id {
             validate_client_user_id(c)?;
             if let Some(other) = self
@@ -175,7 +175,7 @@ impl PgStore {
         .ok_or_else(|| unknown_user(user_id))
     }
 
-    pub(super) fn connections(&self, user_id: Option<&str>) -> AppResult<Vec<ConnectionRow>> {
+    fn connections(&self, user_id: Option<&str>) -> AppResult<Vec<ConnectionRow>> {
         self.with(|c| {
             let rows = c.query(
                 &format!("SELECT {CONNECTION_COLUMNS} FROM connections WHERE $1::text IS NULL OR user_id = $1
@@ -186,11 +186,7 @@ impl PgStore {
         })
     }
 
-    pub(super) fn push_connection(
-        &self,
-        user_id: &str,
-        provider: &str,
-    ) -> AppResult<(ConnectionRow, bool)> {
+    fn push_connection(&self, user_id: &str, provider: &str) -> AppResult<(ConnectionRow, bool)> {
         self.with(|c| {
             let now = now_ms();
             let n = c.execute(
