@@ -35,8 +35,8 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
-echo "==> installing npm packages (UI, test authorization server, browser tests)"
-for dir in ui tests/oidc tests/browser tests/mcp tests/fit; do
+echo "==> installing npm packages (UI, test authorization server, browser tests, the Tauri bundler)"
+for dir in ui tests/oidc tests/browser tests/mcp tests/fit tests/package; do
   if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
   fi

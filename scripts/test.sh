@@ -32,6 +32,10 @@ VITAL_LINK_BIN=target/debug/vital-link timeout --kill-after=30 600 tests/mcp/run
 echo "==> the link page and the @tryvital/vital-link React hook in headless Chromium"
 VITAL_LINK_BIN=target/debug/vital-link timeout --kill-after=30 900 tests/browser/run.sh
 
+echo "==> the .deb: release build, apt-get install, the installed vital-link without the repository, apt-get remove"
+# About 12 minutes from a clean release build on 2 cores (docs/packaging.md).
+timeout --kill-after=30 1500 tests/package/run.sh
+
 echo "==> fuzz smoke: each target for 20 s (longer runs: docs/security.md)"
 # Built first with the compiler's output kept: a target that no longer compiles must say why,
 # not vanish behind the filter below.

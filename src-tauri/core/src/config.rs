@@ -60,6 +60,11 @@ pub struct Config {
     /// A study server's PostgreSQL database (`--database`, `VITAL_LINK_DATABASE_URL`): the
     /// participants and their readings live there instead of in the SQLite file.
     pub database_url: Option<String>,
+    /// Where the log files go; `None` keeps them in `<data dir>/logs`. The platform data
+    /// directory pairs with the platform state directory (`~/.local/state/vital-link/logs`),
+    /// as the XDG base directories intend; a data directory chosen by flag keeps its logs beside
+    /// it, so one folder holds a test's or a portable install's whole state.
+    pub log_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -77,6 +82,7 @@ impl Config {
             forward_retry: crate::forward::RetryPolicy::default(),
             only_reads: false,
             database_url: None,
+            log_dir: None,
         }
     }
 
@@ -91,12 +97,21 @@ impl Config {
             })
     }
 
+    /// The platform state directory's `logs` (`$XDG_STATE_HOME/vital-link/logs`, else
+    /// `~/.local/state/vital-link/logs`); `None` where the platform has no state directory.
+    pub fn default_log_dir() -> Option<PathBuf> {
+        directories::ProjectDirs::from("org", "vitallink", "vital-link")
+            .and_then(|d| d.state_dir().map(|s| s.join("logs")))
+    }
+
     pub fn db_path(&self) -> PathBuf {
         self.data_dir.join("vital-link.sqlite3")
     }
 
     pub fn log_dir(&self) -> PathBuf {
-        self.data_dir.join("logs")
+        self.log_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("logs"))
     }
 }
 

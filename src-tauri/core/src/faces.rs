@@ -59,11 +59,12 @@ pub struct Options {
 
 impl Options {
     pub fn config(&self) -> AppResult<Config> {
-        let dir = match &self.data_dir {
-            Some(d) => d.clone(),
-            None => Config::default_data_dir()?,
+        let (dir, log_dir) = match &self.data_dir {
+            Some(d) => (d.clone(), None),
+            None => (Config::default_data_dir()?, Config::default_log_dir()),
         };
         let mut c = Config::new(dir);
+        c.log_dir = log_dir;
         c.environment = self.environment.unwrap_or(Environment::Sandbox);
         c.environment_explicit = self.environment.is_some();
         if let Some(d) = self.history_days {
