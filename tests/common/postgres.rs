@@ -161,49 +161,16 @@ impl Postgres {
 
     /// A new, empty database on this server, as a URL.
     pub fn database(&self, name: &str) -> String {
-        let o = Command::new(self.bin.join("psql"))
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                "vital",
-                "-d",
-                "postgres",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-c",
-            ])
-            .arg(format!("CREATE DATABASE {name}"))
-            .output()
-            .unwrap();
-        assert!(
-            o.status.success(),
-            "CREATE DATABASE {name}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        self.query("postgres", &format!("CREATE DATABASE {name}"));
         format!("postgres://vital@127.0.0.1:{}/{name}", self.port)
     }
 
     /// One value from a query, as psql prints it.
     pub fn query(&self, db: &str, sql: &str) -> String {
+        let port = self.port.to_string();
         let o = Command::new(self.bin.join("psql"))
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                "vital",
-                "-d",
-                db,
-                "-At",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-c",
-                sql,
-            ])
+            .args(["-h", "127.0.0.1", "-p", &port, "-U", "vital", "-d", db])
+            .args(["-At", "-v", "ON_ERROR_STOP=1", "-c", sql])
             .output()
             .unwrap();
         assert!(

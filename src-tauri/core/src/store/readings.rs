@@ -52,6 +52,18 @@ pub struct PageChanges {
     pub samples: Vec<usize>,
 }
 
+/// A summary's document without its stream, and the stream: streams are stored apart from the
+/// document (see migration 0003) and served by their own route.
+pub(crate) fn apart(s: &SummaryDoc) -> (serde_json::Value, Option<serde_json::Value>) {
+    let mut data = s.data.clone();
+    let stream = data.as_object_mut().and_then(|m| {
+        let st = m.remove("sleep_stream").filter(|v| !v.is_null());
+        let wk = m.remove("workout_stream").filter(|v| !v.is_null());
+        st.or(wk)
+    });
+    (data, stream)
+}
+
 pub fn write_page(tx: &Transaction, page: &Page) -> AppResult<(PageOutcome, PageChanges)> {
     let now = now_ms();
     let mut out = PageOutcome::default();
@@ -89,13 +101,7 @@ pub fn write_page(tx: &Transaction, page: &Page) -> AppResult<(PageOutcome, Page
              RETURNING created_at = updated_at",
         )?;
         for s in &page.summaries {
-            // Streams are stored apart from the document (see migration 0003).
-            let mut data = s.data.clone();
-            let stream = data.as_object_mut().and_then(|m| {
-                let st = m.remove("sleep_stream").filter(|v| !v.is_null());
-                let wk = m.remove("workout_stream").filter(|v| !v.is_null());
-                st.or(wk)
-            });
+            let (data, stream) = apart(s);
             let mut rows = st.query(params![
                 s.id,
                 page.user_id,

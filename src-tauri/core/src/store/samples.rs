@@ -21,32 +21,101 @@ pub struct StoredSample {
     pub source_type: Option<String>,
 }
 
-/// The id of a unit or source-type text, added the first time it is seen.
-fn label_id(tx: &Transaction, text: &str) -> rusqlite::Result<i64> {
-    tx.prepare_cached("INSERT INTO labels (text) VALUES (?1) ON CONFLICT(text) DO NOTHING")?
-        .execute([text])?;
-    tx.prepare_cached("SELECT id FROM labels WHERE text = ?1")?
-        .query_row([text], |r| r.get(0))
+/// A sample in the compact schema's terms: ids in place of the texts.
+pub(crate) struct CompactSample<I> {
+    pub series: I,
+    pub ts: i64,
+    /// end - ts (ms), when the sample has an end.
+    pub dur: Option<i64>,
+    pub value: f64,
+    pub tz_offset: Option<i64>,
+    /// The sample's unit when it is not its series' unit.
+    pub unit: Option<I>,
+    pub source: Option<I>,
 }
 
-/// (series id, the series' unit id) for a page's metric, created with this unit if new.
-fn series_id(
-    tx: &Transaction,
+/// How a store finds (or adds) the ids the compact schema keys by.
+pub(crate) trait CompactIds<I, E> {
+    /// The id of a unit or source-type text, added the first time it is seen.
+    fn label(&mut self, text: &str) -> Result<I, E>;
+    /// (series id, the series' unit id) of the page's metric, created with this unit if new.
+    fn series(&mut self, metric: &str, unit: I) -> Result<(I, I), E>;
+}
+
+/// `key`'s id from `cache`, else from `find` (then kept).
+fn cached<'p, T: Copy, E>(
+    cache: &mut HashMap<&'p str, T>,
+    key: &'p str,
+    find: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<T, E> {
+    if let Some(v) = cache.get(key) {
+        return Ok(*v);
+    }
+    let v = find(key)?;
+    cache.insert(key, v);
+    Ok(v)
+}
+
+/// A page's samples in compact form, in page order; each distinct text and metric is looked up
+/// once. Both stores write these: SQLite row by row, PostgreSQL as one multi-row upsert.
+pub(crate) fn compact<I: Copy + PartialEq, E>(
     page: &Page,
-    metric: &str,
-    unit: i64,
-) -> rusqlite::Result<(i64, i64)> {
-    tx.prepare_cached(
-        "INSERT INTO series (user_id, metric, provider, connection_id, unit_id) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT(user_id, metric, provider) DO NOTHING",
-    )?
-    .execute(params![page.user_id, metric, page.provider, page.connection_id, unit])?;
-    tx.prepare_cached(
-        "SELECT id, unit_id FROM series WHERE user_id = ?1 AND metric = ?2 AND provider = ?3",
-    )?
-    .query_row(params![page.user_id, metric, page.provider], |r| {
-        Ok((r.get(0)?, r.get(1)?))
-    })
+    ids: &mut impl CompactIds<I, E>,
+) -> Result<Vec<CompactSample<I>>, E> {
+    let mut labels: HashMap<&str, I> = HashMap::new();
+    let mut series: HashMap<&str, (I, I)> = HashMap::new();
+    let mut out = Vec::with_capacity(page.samples.len());
+    for s in &page.samples {
+        let unit = cached(&mut labels, s.unit, |t| ids.label(t))?;
+        let (sid, series_unit) = cached(&mut series, s.metric, |m| ids.series(m, unit))?;
+        let source = match s.source_type.as_deref() {
+            Some(t) => Some(cached(&mut labels, t, |t| ids.label(t))?),
+            None => None,
+        };
+        out.push(CompactSample {
+            series: sid,
+            ts: s.ts,
+            dur: s.end_ts.map(|e| e - s.ts),
+            value: s.value,
+            tz_offset: s.tz_offset,
+            unit: (unit != series_unit).then_some(unit),
+            source,
+        });
+    }
+    Ok(out)
+}
+
+struct SqliteIds<'a> {
+    tx: &'a Transaction<'a>,
+    page: &'a Page,
+}
+
+impl CompactIds<i64, rusqlite::Error> for SqliteIds<'_> {
+    fn label(&mut self, text: &str) -> rusqlite::Result<i64> {
+        self.tx
+            .prepare_cached("INSERT INTO labels (text) VALUES (?1) ON CONFLICT(text) DO NOTHING")?
+            .execute([text])?;
+        self.tx
+            .prepare_cached("SELECT id FROM labels WHERE text = ?1")?
+            .query_row([text], |r| r.get(0))
+    }
+
+    fn series(&mut self, metric: &str, unit: i64) -> rusqlite::Result<(i64, i64)> {
+        let p = self.page;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO series (user_id, metric, provider, connection_id, unit_id) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(user_id, metric, provider) DO NOTHING",
+            )?
+            .execute(params![p.user_id, metric, p.provider, p.connection_id, unit])?;
+        self.tx
+            .prepare_cached(
+                "SELECT id, unit_id FROM series WHERE user_id = ?1 AND metric = ?2 AND provider = ?3",
+            )?
+            .query_row(params![p.user_id, metric, p.provider], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+    }
 }
 
 /// Upserts the page's samples; an unchanged sample writes nothing and is not reported.
@@ -59,8 +128,7 @@ pub(super) fn write_samples(
     if page.samples.is_empty() {
         return Ok(());
     }
-    let mut labels: HashMap<&str, i64> = HashMap::new();
-    let mut series: HashMap<&str, (i64, i64)> = HashMap::new();
+    let rows = compact(page, &mut SqliteIds { tx, page })?;
     let mut st = tx.prepare_cached(
         "INSERT INTO series_samples (series_id, ts, dur, value, tz_offset, unit_id, source_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -69,32 +137,15 @@ pub(super) fn write_samples(
          WHERE series_samples.value IS NOT excluded.value OR series_samples.dur IS NOT excluded.dur
              OR series_samples.source_id IS NOT excluded.source_id",
     )?;
-    for (i, s) in page.samples.iter().enumerate() {
-        let unit = match labels.get(s.unit) {
-            Some(id) => *id,
-            None => *labels.entry(s.unit).or_insert(label_id(tx, s.unit)?),
-        };
-        let (sid, series_unit) = match series.get(s.metric) {
-            Some(v) => *v,
-            None => *series
-                .entry(s.metric)
-                .or_insert(series_id(tx, page, s.metric, unit)?),
-        };
-        let source = match s.source_type.as_deref() {
-            None => None,
-            Some(t) => Some(match labels.get(t) {
-                Some(id) => *id,
-                None => *labels.entry(t).or_insert(label_id(tx, t)?),
-            }),
-        };
+    for (i, r) in rows.iter().enumerate() {
         let n = st.execute(params![
-            sid,
-            s.ts,
-            s.end_ts.map(|e| e - s.ts),
-            s.value,
-            s.tz_offset,
-            (unit != series_unit).then_some(unit),
-            source
+            r.series,
+            r.ts,
+            r.dur,
+            r.value,
+            r.tz_offset,
+            r.unit,
+            r.source
         ])?;
         if n > 0 {
             out.samples_written += n;
@@ -187,9 +238,19 @@ pub(super) fn query_samples(
     Ok(out)
 }
 
+/// Where a page of `provider`'s series starts: a series sorting after the cursor's provider
+/// resumes at the cursor's time, the others just after it.
+pub(crate) fn resume_at(from_ms: i64, after: Option<&(String, i64)>, provider: &str) -> i64 {
+    match after {
+        None => from_ms,
+        Some((p, at)) if provider > p.as_str() => from_ms.max(*at),
+        Some((_, at)) => from_ms.max(at.saturating_add(1)),
+    }
+}
+
 /// Each series is already in time order, and series come in provider order: a stable sort of
 /// the concatenated runs is a merge.
-fn sort_by_time(rows: &mut [StoredSample]) {
+pub(crate) fn sort_by_time(rows: &mut [StoredSample]) {
     rows.sort_by(|a, b| a.ts.cmp(&b.ts).then_with(|| a.provider.cmp(&b.provider)));
 }
 
@@ -232,13 +293,7 @@ impl Store {
             let labels = labels(c)?;
             let mut out = vec![];
             for s in series_of(c, &args.0, &args.1, args.2.as_deref())? {
-                // A series sorting after the cursor's provider resumes at the cursor's time,
-                // the others just after it.
-                let from = match &after {
-                    None => from_ms,
-                    Some((p, at)) if s.provider > *p => from_ms.max(*at),
-                    Some((_, at)) => from_ms.max(at.saturating_add(1)),
-                };
+                let from = resume_at(from_ms, after.as_ref(), &s.provider);
                 series_rows(c, &s, &labels, from, to_ms, limit, &mut out)?;
             }
             sort_by_time(&mut out);

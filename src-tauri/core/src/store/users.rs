@@ -20,6 +20,23 @@ pub struct User {
     pub cohort: Option<String>,
 }
 
+impl User {
+    /// A new user with a fresh id, created now.
+    pub(crate) fn new(f: NewUser) -> User {
+        User {
+            user_id: uuid::Uuid::new_v4().to_string(),
+            client_user_id: f.client_user_id,
+            created_at: now_ms(),
+            fallback_time_zone: f.fallback_time_zone,
+            fallback_birth_date: f.fallback_birth_date,
+            ingestion_start: f.ingestion_start,
+            ingestion_end: f.ingestion_end,
+            notes: f.notes,
+            cohort: f.cohort,
+        }
+    }
+}
+
 const COLUMNS: &str = "user_id, client_user_id, created_at, fallback_time_zone, fallback_birth_date, ingestion_start, ingestion_end, notes, cohort";
 
 fn from_row(r: &Row) -> rusqlite::Result<User> {
@@ -73,17 +90,7 @@ impl Store {
             if let Some(existing) = by_client_id(tx, &f.client_user_id)? {
                 return Err(duplicate_user(&existing));
             }
-            let user = User {
-                user_id: uuid::Uuid::new_v4().to_string(),
-                client_user_id: f.client_user_id,
-                created_at: now_ms(),
-                fallback_time_zone: f.fallback_time_zone,
-                fallback_birth_date: f.fallback_birth_date,
-                ingestion_start: f.ingestion_start,
-                ingestion_end: f.ingestion_end,
-                notes: f.notes,
-                cohort: f.cohort,
-            };
+            let user = User::new(f);
             tx.execute(
                 "INSERT INTO users (user_id, client_user_id, created_at, fallback_time_zone,
                      fallback_birth_date, ingestion_start, ingestion_end, notes, cohort)

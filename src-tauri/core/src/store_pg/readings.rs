@@ -9,37 +9,39 @@ use super::PgStore;
 use crate::error::AppResult;
 use crate::storage::Readings;
 use crate::store::pack::{pack, unpack_json};
-use crate::store::readings::{Page, PageOutcome, StoredRaw, StoredSummary};
-use crate::store::samples::StoredSample;
+use crate::store::readings::{apart, Page, PageOutcome, StoredRaw, StoredSummary};
+use crate::store::samples::{compact, resume_at, sort_by_time, CompactIds, StoredSample};
 
-/// The id of a unit or source-type text, added the first time it is seen.
-fn label_id(tx: &mut Transaction, text: &str) -> Result<i32, postgres::Error> {
-    tx.execute(
-        "INSERT INTO labels (text) VALUES ($1) ON CONFLICT (text) DO NOTHING",
-        &[&text],
-    )?;
-    Ok(tx
-        .query_one("SELECT id FROM labels WHERE text = $1", &[&text])?
-        .get(0))
+struct PgIds<'a, 't> {
+    tx: &'a mut Transaction<'t>,
+    page: &'a Page,
 }
 
-/// (series id, the series' unit id), the series created with this unit if new.
-fn series_id(
-    tx: &mut Transaction,
-    page: &Page,
-    metric: &str,
-    unit: i32,
-) -> Result<(i32, i32), postgres::Error> {
-    tx.execute(
-        "INSERT INTO series (user_id, metric, provider, connection_id, unit_id) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (user_id, metric, provider) DO NOTHING",
-        &[&page.user_id, &metric, &page.provider, &page.connection_id, &unit],
-    )?;
-    let r = tx.query_one(
-        "SELECT id, unit_id FROM series WHERE user_id = $1 AND metric = $2 AND provider = $3",
-        &[&page.user_id, &metric, &page.provider],
-    )?;
-    Ok((r.get(0), r.get(1)))
+impl CompactIds<i32, postgres::Error> for PgIds<'_, '_> {
+    fn label(&mut self, text: &str) -> Result<i32, postgres::Error> {
+        self.tx.execute(
+            "INSERT INTO labels (text) VALUES ($1) ON CONFLICT (text) DO NOTHING",
+            &[&text],
+        )?;
+        Ok(self
+            .tx
+            .query_one("SELECT id FROM labels WHERE text = $1", &[&text])?
+            .get(0))
+    }
+
+    fn series(&mut self, metric: &str, unit: i32) -> Result<(i32, i32), postgres::Error> {
+        let p = self.page;
+        self.tx.execute(
+            "INSERT INTO series (user_id, metric, provider, connection_id, unit_id) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (user_id, metric, provider) DO NOTHING",
+            &[&p.user_id, &metric, &p.provider, &p.connection_id, &unit],
+        )?;
+        let r = self.tx.query_one(
+            "SELECT id, unit_id FROM series WHERE user_id = $1 AND metric = $2 AND provider = $3",
+            &[&p.user_id, &metric, &p.provider],
+        )?;
+        Ok((r.get(0), r.get(1)))
+    }
 }
 
 fn write_summaries(tx: &mut Transaction, page: &Page) -> Result<usize, postgres::Error> {
@@ -57,13 +59,7 @@ fn write_summaries(tx: &mut Transaction, page: &Page) -> Result<usize, postgres:
     )?;
     let mut written = 0;
     for s in &page.summaries {
-        // Streams are kept apart from the document, as in SQLite.
-        let mut data = s.data.clone();
-        let stream = data.as_object_mut().and_then(|m| {
-            let st = m.remove("sleep_stream").filter(|v| !v.is_null());
-            let wk = m.remove("workout_stream").filter(|v| !v.is_null());
-            st.or(wk)
-        });
+        let (data, stream) = apart(s);
         let doc = pack(&serde_json::to_string(&data).expect("a JSON value serialises"));
         let stream = stream.map(|v| pack(&v.to_string()));
         written += tx.execute(
@@ -104,36 +100,12 @@ fn write_samples(tx: &mut Transaction, page: &Page) -> Result<usize, postgres::E
     if page.samples.is_empty() {
         return Ok(0);
     }
-    let mut labels: HashMap<&str, i32> = HashMap::new();
-    let mut series: HashMap<&str, (i32, i32)> = HashMap::new();
+    let rows = compact(page, &mut PgIds { tx, page })?;
     let mut at: HashMap<(i32, i64), usize> = HashMap::new();
     let mut cols = Columns::default();
-    for s in &page.samples {
-        let unit = match labels.get(s.unit) {
-            Some(id) => *id,
-            None => *labels.entry(s.unit).or_insert(label_id(tx, s.unit)?),
-        };
-        let (sid, series_unit) = match series.get(s.metric) {
-            Some(v) => *v,
-            None => *series
-                .entry(s.metric)
-                .or_insert(series_id(tx, page, s.metric, unit)?),
-        };
-        let source = match s.source_type.as_deref() {
-            None => None,
-            Some(t) => Some(match labels.get(t) {
-                Some(id) => *id,
-                None => *labels.entry(t).or_insert(label_id(tx, t)?),
-            }),
-        };
-        let row = (
-            s.end_ts.map(|e| e - s.ts),
-            s.value,
-            s.tz_offset.and_then(|o| i32::try_from(o).ok()),
-            (unit != series_unit).then_some(unit),
-            source,
-        );
-        match at.get(&(sid, s.ts)) {
+    for r in rows {
+        let tz = r.tz_offset.and_then(|o| i32::try_from(o).ok());
+        match at.get(&(r.series, r.ts)) {
             Some(&i) => {
                 (
                     cols.dur[i],
@@ -141,17 +113,17 @@ fn write_samples(tx: &mut Transaction, page: &Page) -> Result<usize, postgres::E
                     cols.tz[i],
                     cols.unit[i],
                     cols.source[i],
-                ) = row;
+                ) = (r.dur, r.value, tz, r.unit, r.source);
             }
             None => {
-                at.insert((sid, s.ts), cols.ts.len());
-                cols.series.push(sid);
-                cols.ts.push(s.ts);
-                cols.dur.push(row.0);
-                cols.value.push(row.1);
-                cols.tz.push(row.2);
-                cols.unit.push(row.3);
-                cols.source.push(row.4);
+                at.insert((r.series, r.ts), cols.ts.len());
+                cols.series.push(r.series);
+                cols.ts.push(r.ts);
+                cols.dur.push(r.dur);
+                cols.value.push(r.value);
+                cols.tz.push(tz);
+                cols.unit.push(r.unit);
+                cols.source.push(r.source);
             }
         }
     }
@@ -255,13 +227,7 @@ impl Readings for PgStore {
         after: Option<(String, i64)>,
         limit: i64,
     ) -> AppResult<Vec<StoredSample>> {
-        // A series sorting after the cursor's provider resumes at the cursor's time, the others
-        // just after it (as the SQLite store pages).
-        let from = |p: &str| match &after {
-            None => from_ms,
-            Some((cp, at)) if p > cp.as_str() => from_ms.max(*at),
-            Some((_, at)) => from_ms.max(at.saturating_add(1)),
-        };
+        let from = |p: &str| resume_at(from_ms, after.as_ref(), p);
         let mut out = self.read_series(user_id, metric, provider, from, to_ms, limit)?;
         out.truncate(usize::try_from(limit).unwrap_or(0));
         Ok(out)
@@ -330,9 +296,7 @@ impl PgStore {
                     });
                 }
             }
-            // Each series is in time order and series come in provider order: a stable sort
-            // of the runs is a merge.
-            out.sort_by(|a, b| a.ts.cmp(&b.ts).then_with(|| a.provider.cmp(&b.provider)));
+            sort_by_time(&mut out);
             Ok(out)
         })
     }

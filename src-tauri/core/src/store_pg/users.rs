@@ -100,17 +100,7 @@ impl Participants for PgStore {
 
     fn create_user(&self, f: NewUser) -> AppResult<User> {
         validate_client_user_id(&f.client_user_id)?;
-        let user = User {
-            user_id: uuid::Uuid::new_v4().to_string(),
-            client_user_id: f.client_user_id,
-            created_at: now_ms(),
-            fallback_time_zone: f.fallback_time_zone,
-            fallback_birth_date: f.fallback_birth_date,
-            ingestion_start: f.ingestion_start,
-            ingestion_end: f.ingestion_end,
-            notes: f.notes,
-            cohort: f.cohort,
-        };
+        let user = User::new(f);
         let u = &user;
         // ON CONFLICT: two lab machines creating the same participant at once; the loser is
         // told who has the id, as on the desktop.
